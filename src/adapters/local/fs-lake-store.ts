@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import type { LakeStore } from '../../ports/lake-store.ts';
+
+/**
+ * The lake as a local directory. An object is written to a temporary file and then hard-linked into place,
+ * which fails if the key exists: no reader ever sees half a file, and nothing is overwritten.
+ */
+export class FsLakeStore implements LakeStore {
+  constructor(readonly root: string) {}
+
+  async putNew(key: string, body: Uint8Array, _contentType: string): Promise<'written' | 'exists'> {
+    const target = this.pathOf(key);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = join(dirname(target), `.tmp-${randomUUID()}`);
+    await writeFile(temp, body);
+    try {
+      await link(temp, target);
+      return 'written';
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
+      throw err;
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const base = this.pathOf(prefix.replace(/\/?$/, ''));
+    const keys: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      for (const entry of entries) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else if (!entry.name.startsWith('.tmp-')) keys.push(relative(this.root, full).split(sep).join('/'));
+      }
+    };
+    await walk(base);
+    return keys.sort();
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    return new Uint8Array(await readFile(this.pathOf(key)));
+  }
+
+  private pathOf(key: string): string {
+    if (key.split('/').some((part) => part === '..'))
+      throw new Error(`lake key ${JSON.stringify(key)} leaves the lake`);
+    return join(this.root, ...key.split('/'));
+  }
+}

@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import { LocalQueryEngine, ReadOnlyQueryError } from '../../adapters/duckdb/local-query-engine.ts';
+import { LAKE_OPTION, oneOf, parseCommand } from '../args.ts';
+import { DataError, UsageError } from '../errors.ts';
+import { renderCsv, renderTable } from '../format/table.ts';
+
+const FORMATS = ['table', 'json', 'csv'] as const;
+
+/** `tokenledger query "SQL"`: one read-only statement over the local lake's tables and views. */
+export async function queryCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values, positionals } = parseCommand('query', argv, {
+    ...LAKE_OPTION,
+    format: { type: 'string', default: 'table' },
+  });
+  const format = oneOf('format', values.format, FORMATS);
+  if (positionals.length !== 1)
+    throw new UsageError('usage: tokenledger query "SQL" [--format table|json|csv] [--lake DIR]');
+  if (!existsSync(values.lake)) throw new UsageError(`--lake ${JSON.stringify(values.lake)} does not exist`);
+  const engine = await LocalQueryEngine.open(values.lake);
+  try {
+    const { columns, rows } = await engine.query(positionals[0] as string);
+    if (format === 'json') out.write(`${JSON.stringify(rows, null, 2)}\n`);
+    else if (format === 'csv')
+      out.write(
+        renderCsv(
+          columns,
+          rows.map((r) => columns.map((c) => r[c])),
+        ),
+      );
+    else {
+      const table = columns.map((c) => ({ label: c, value: (r: Record<string, unknown>) => show(r[c]) }));
+      out.write(`${renderTable(table, rows)}\n(${rows.length} rows)\n`);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof ReadOnlyQueryError) throw new UsageError(err.message);
+    throw new DataError(`query: ${(err as Error).message}`);
+  } finally {
+    engine.close();
+  }
+}
+
+function show(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}

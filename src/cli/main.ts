@@ -1,0 +1,57 @@
+import { demoCommand } from './commands/demo.ts';
+import { ingestEventsCommand } from './commands/ingest-events.ts';
+import { queryCommand } from './commands/query.ts';
+import { DataError, UsageError } from './errors.ts';
+
+type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  demo: demoCommand,
+  'ingest events': ingestEventsCommand,
+  query: queryCommand,
+};
+
+const HELP = `tokenledger — what each AI feature really costs, per customer cohort
+
+usage: tokenledger <command> [options]        every command takes --lake DIR (default ./.tokenledger)
+
+  demo [--events N] [--month YYYY-MM]    a realistic month through the whole local pipeline
+  ingest events FILE|- [--strict]        JSONL request events into the lake (quarantines bad ones;
+                                         --strict refuses the file whole instead)
+  query "SQL" [--format table|json|csv]  one read-only statement over the lake's tables and views
+`;
+
+/** Runs the CLI; returns the exit code: 0 done, 1 bad data or unreadable file, 2 bad usage. */
+export async function main(
+  argv: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    (argv.length === 0 ? err : out).write(HELP);
+    return argv.length === 0 ? 2 : 0;
+  }
+  const two = `${argv[0]} ${argv[1] ?? ''}`;
+  const [name, rest] = COMMANDS[two] ? [two, argv.slice(2)] : [argv[0] as string, argv.slice(1)];
+  const command = COMMANDS[name];
+  try {
+    if (!command) {
+      const known = Object.keys(COMMANDS).join(', ');
+      throw new UsageError(
+        `unknown command ${JSON.stringify(argv.slice(0, 2).join(' '))}; commands: ${known}`,
+      );
+    }
+    return await command(rest, out);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err.write(`tokenledger: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof DataError) {
+      err.write(`tokenledger: ${e.message}\n`);
+      return 1;
+    }
+    err.write(`tokenledger: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,28 @@
+import type { ServiceTier, Status } from './limits.ts';
+
+/** A valid, normalised request event: what the lake stores for one LLM request. */
+export interface RequestEvent {
+  event_id: string;
+  /** Request start, epoch milliseconds (UTC). */
+  ts: number;
+  feature: string;
+  cohort: string;
+  customer_id: string | null;
+  user_hash: string | null;
+  provider: string;
+  model: string;
+  operation: string;
+  service_tier: ServiceTier;
+  prompt_id: string | null;
+  prompt_version: string | null;
+  input_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  delivered_output_tokens: number | null;
+  status: Status;
+  latency_ms: number | null;
+  ttft_ms: number | null;
+  tags: Record<string, string> | null;
+}

@@ -1,0 +1,121 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { EVENT_LIMITS, RECORD_LIMITS } from '../event/limits.ts';
+
+/**
+ * Kinesis record framing (DESIGN §3): a record's data is one event as UTF-8 JSON (first byte `{`),
+ * or a gzip of NDJSON events (first bytes 1f 8b), at most 1 MiB compressed.
+ */
+
+/** One event's text as it came out of a record, before JSON parsing. */
+export interface FramedLine {
+  /** 0-based position of the event inside its record. */
+  index: number;
+  text: string;
+}
+
+export class FramingError extends Error {
+  override readonly name = 'FramingError';
+  constructor(
+    readonly code: 'empty' | 'unknown_framing' | 'bad_gzip' | 'bad_utf8' | 'too_large',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+const OPEN_BRACE = 0x7b;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Splits a record into its events' texts. Throws only `FramingError`, for a record that cannot be read at
+ * all (unknown first byte, broken gzip, invalid UTF-8); a bad event inside a good record is not its concern.
+ */
+export function decodeRecord(data: Uint8Array): FramedLine[] {
+  if (data.length === 0) throw new FramingError('empty', 'record is empty');
+  if (data[0] === OPEN_BRACE) return [{ index: 0, text: toText(data) }];
+  if (data[0] === GZIP_MAGIC_0 && data[1] === GZIP_MAGIC_1) {
+    if (data.length > RECORD_LIMITS.recordBytesMax) {
+      throw new FramingError(
+        'too_large',
+        `gzip record is ${data.length} bytes, more than ${RECORD_LIMITS.recordBytesMax}`,
+      );
+    }
+    let plain: Buffer;
+    try {
+      plain = gunzipSync(data);
+    } catch (err) {
+      throw new FramingError('bad_gzip', `gzip record cannot be decompressed: ${(err as Error).message}`);
+    }
+    return splitLines(toText(plain));
+  }
+  throw new FramingError(
+    'unknown_framing',
+    `record starts with byte 0x${data[0]?.toString(16).padStart(2, '0')}, expected '{' or gzip (1f 8b)`,
+  );
+}
+
+function toText(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new FramingError('bad_utf8', 'record is not valid UTF-8');
+  }
+}
+
+function splitLines(text: string): FramedLine[] {
+  const out: FramedLine[] = [];
+  let index = 0;
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const line = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
+    if (line.trim().length > 0) out.push({ index, text: line });
+    index++;
+    start = end + 1;
+  }
+  return out;
+}
+
+/** Serialises one event to its NDJSON line; `null` when it is over the 32 KiB limit. */
+export function serialiseEvent(event: object): string | null {
+  const text = JSON.stringify(event);
+  return Buffer.byteLength(text, 'utf8') > EVENT_LIMITS.eventBytesMax ? null : text;
+}
+
+/** A framed record and how many events it holds. */
+export interface EncodedRecord {
+  data: Buffer;
+  events: number;
+}
+
+/**
+ * Packs serialised events into gzip NDJSON records of at most `maxRecordBytes` compressed each.
+ * Events are kept in order; a record that would be too large is split in half until it fits.
+ */
+export function encodeBatch(
+  lines: readonly string[],
+  maxRecordBytes: number = RECORD_LIMITS.recordBytesMax,
+): EncodedRecord[] {
+  if (lines.length === 0) return [];
+  const data = gzipSync(`${lines.join('\n')}\n`, { level: 1 });
+  if (data.length <= maxRecordBytes) return [{ data, events: lines.length }];
+  if (lines.length === 1) {
+    throw new FramingError(
+      'too_large',
+      `one event compresses to ${data.length} bytes, more than ${maxRecordBytes}`,
+    );
+  }
+  const half = Math.ceil(lines.length / 2);
+  return [
+    ...encodeBatch(lines.slice(0, half), maxRecordBytes),
+    ...encodeBatch(lines.slice(half), maxRecordBytes),
+  ];
+}
+
+/** A single event as its own record (first byte `{`). */
+export function encodeSingle(line: string): Buffer {
+  return Buffer.from(line, 'utf8');
+}

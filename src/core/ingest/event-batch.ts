@@ -1,0 +1,122 @@
+import { EVENT_LIMITS } from '../event/limits.ts';
+import { quote, rejectionKey } from '../event/rejection.ts';
+import { validateEvent } from '../event/validate.ts';
+import { decodeRecord, FramingError } from '../framing/record-framing.ts';
+import type { EventRow } from '../lake/event-columns.ts';
+import type { QuarantineEntry } from './quarantine-entry.ts';
+import type { StreamRecord } from './stream-record.ts';
+
+export interface BatchCounts {
+  records: number;
+  /** Events read out of the records (valid, duplicate and refused). */
+  events: number;
+  accepted: number;
+  /** Events whose event_id was already accepted earlier in the batch. */
+  duplicates: number;
+  quarantined: number;
+  /** Refused events by reason key (`field:code`). */
+  reasons: Record<string, number>;
+}
+
+/** An accepted event and the record it came from. */
+export interface AcceptedEvent {
+  row: EventRow;
+  sequenceNumber: string;
+}
+
+/**
+ * Collects one stream batch, record by record: decodes the framing, validates each event, drops repeated
+ * event_ids, and keeps refused events for quarantine. Nothing here throws for bad data: a bad event or an
+ * unreadable record is quarantined and the events around it go on.
+ */
+export class EventBatch {
+  readonly accepted: AcceptedEvent[] = [];
+  readonly quarantined: QuarantineEntry[] = [];
+  readonly records: StreamRecord[] = [];
+  private readonly seen = new Set<string>();
+  private readonly counts: BatchCounts = {
+    records: 0,
+    events: 0,
+    accepted: 0,
+    duplicates: 0,
+    quarantined: 0,
+    reasons: {},
+  };
+
+  add(record: StreamRecord): void {
+    this.records.push(record);
+    this.counts.records++;
+    let lines: ReturnType<typeof decodeRecord>;
+    try {
+      lines = decodeRecord(record.data);
+    } catch (err) {
+      if (!(err instanceof FramingError)) throw err;
+      this.counts.events++;
+      this.quarantine(record, null, Buffer.from(record.data).toString('base64'), 'base64', [
+        { code: 'not_json', field: 'record', message: `record ${record.sequenceNumber}: ${err.message}` },
+      ]);
+      return;
+    }
+    for (const line of lines) this.addLine(record, line.index, line.text);
+  }
+
+  stats(): BatchCounts {
+    return { ...this.counts, reasons: { ...this.counts.reasons } };
+  }
+
+  private addLine(record: StreamRecord, index: number, text: string): void {
+    this.counts.events++;
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > EVENT_LIMITS.eventBytesMax) {
+      this.quarantine(record, index, text, 'utf8', [
+        { code: 'too_large', message: `event is ${bytes} bytes, more than ${EVENT_LIMITS.eventBytesMax}` },
+      ]);
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      this.quarantine(record, index, text, 'utf8', [
+        { code: 'not_json', message: `not JSON (${(err as Error).message}): ${quote(text)}` },
+      ]);
+      return;
+    }
+    const result = validateEvent(parsed, record.arrivedAt);
+    if (!result.ok) {
+      this.quarantine(record, index, text, 'utf8', result.rejections);
+      return;
+    }
+    if (this.seen.has(result.event.event_id)) {
+      this.counts.duplicates++;
+      return;
+    }
+    this.seen.add(result.event.event_id);
+    this.accepted.push({
+      row: { ...result.event, received_at: record.arrivedAt },
+      sequenceNumber: record.sequenceNumber,
+    });
+    this.counts.accepted++;
+  }
+
+  private quarantine(
+    record: StreamRecord,
+    index: number | null,
+    raw: string,
+    encoding: QuarantineEntry['raw_encoding'],
+    reasons: QuarantineEntry['reasons'],
+  ): void {
+    this.quarantined.push({
+      shard_id: record.shardId,
+      sequence_number: record.sequenceNumber,
+      index,
+      received_at: new Date(record.arrivedAt).toISOString(),
+      reasons,
+      raw,
+      raw_encoding: encoding,
+    });
+    this.counts.quarantined++;
+    const key = rejectionKey(reasons[0] ?? { code: 'not_json', message: '' });
+    this.counts.reasons[key] = (this.counts.reasons[key] ?? 0) + 1;
+  }
+}

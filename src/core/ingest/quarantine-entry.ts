@@ -1,0 +1,14 @@
+import type { Rejection } from '../event/rejection.ts';
+
+/** A refused event, kept with its raw text and why it was refused (DESIGN §4 quarantine/). */
+export interface QuarantineEntry {
+  shard_id: string;
+  sequence_number: string;
+  /** Position of the event inside its record; null when the whole record could not be read. */
+  index: number | null;
+  received_at: string;
+  reasons: Rejection[];
+  /** The event's text; for an unreadable record, its bytes in base64 (`raw_encoding`). */
+  raw: string;
+  raw_encoding: 'utf8' | 'base64';
+}

@@ -1,0 +1,78 @@
+import type { RequestEvent } from '../event/request-event.ts';
+
+/**
+ * The columns of the events table: ONE definition that the Parquet writer, the Glue table (CDK), the
+ * Athena DDL in queries/ and the local DuckDB view all follow. Tests check each against it.
+ * `dt` (the UTC date of `ts`) is the partition column; it lives in the object key, not in the file.
+ */
+export interface EventColumn {
+  name: string;
+  /** hyparquet-writer basic type. */
+  parquet: 'STRING' | 'TIMESTAMP' | 'INT32' | 'DOUBLE';
+  /** Glue / Athena (Hive) type. */
+  glue: 'string' | 'timestamp' | 'int' | 'double';
+  /** DuckDB type the local engine sees. */
+  duckdb: 'VARCHAR' | 'TIMESTAMP' | 'INTEGER' | 'DOUBLE';
+  nullable: boolean;
+  comment: string;
+}
+
+const STRING = { parquet: 'STRING', glue: 'string', duckdb: 'VARCHAR' } as const;
+const INT = { parquet: 'INT32', glue: 'int', duckdb: 'INTEGER' } as const;
+const DOUBLE = { parquet: 'DOUBLE', glue: 'double', duckdb: 'DOUBLE' } as const;
+const TIMESTAMP = { parquet: 'TIMESTAMP', glue: 'timestamp', duckdb: 'TIMESTAMP' } as const;
+
+export const EVENT_COLUMNS: readonly EventColumn[] = [
+  { name: 'event_id', ...STRING, nullable: false, comment: 'idempotency key' },
+  { name: 'ts', ...TIMESTAMP, nullable: false, comment: 'request start, UTC' },
+  { name: 'feature', ...STRING, nullable: false, comment: 'normalised feature label' },
+  { name: 'cohort', ...STRING, nullable: false, comment: 'normalised cohort label' },
+  { name: 'customer_id', ...STRING, nullable: true, comment: 'tenant / account' },
+  { name: 'user_hash', ...STRING, nullable: true, comment: 'HMAC-SHA256 of the end user id' },
+  { name: 'provider', ...STRING, nullable: false, comment: 'gen_ai.provider.name' },
+  { name: 'model', ...STRING, nullable: false, comment: 'gen_ai.response.model' },
+  { name: 'operation', ...STRING, nullable: false, comment: 'gen_ai.operation.name' },
+  { name: 'service_tier', ...STRING, nullable: false, comment: 'standard, batch, flex or priority' },
+  { name: 'prompt_id', ...STRING, nullable: true, comment: 'prompt registry id' },
+  { name: 'prompt_version', ...STRING, nullable: true, comment: 'prompt registry version' },
+  {
+    name: 'input_tokens',
+    ...INT,
+    nullable: false,
+    comment: 'all input tokens, cache reads and writes included',
+  },
+  { name: 'cache_read_tokens', ...INT, nullable: false, comment: 'part of input_tokens' },
+  { name: 'cache_write_tokens', ...INT, nullable: false, comment: 'part of input_tokens' },
+  { name: 'output_tokens', ...INT, nullable: false, comment: 'reasoning included' },
+  { name: 'reasoning_tokens', ...INT, nullable: false, comment: 'part of output_tokens' },
+  { name: 'delivered_output_tokens', ...INT, nullable: true, comment: 'null: all output was delivered' },
+  { name: 'status', ...STRING, nullable: false, comment: 'ok, error or cancelled' },
+  { name: 'latency_ms', ...DOUBLE, nullable: true, comment: 'request latency' },
+  { name: 'ttft_ms', ...DOUBLE, nullable: true, comment: 'time to first token' },
+  { name: 'tags', ...STRING, nullable: true, comment: 'JSON object of string tags' },
+  { name: 'received_at', ...TIMESTAMP, nullable: false, comment: 'when the stream received the event' },
+];
+
+/** The partition column, declared by the table, derived from `ts`. */
+export const PARTITION_COLUMN = {
+  name: 'dt',
+  glue: 'string',
+  duckdb: 'VARCHAR',
+  comment: 'UTC date of ts, YYYY-MM-DD',
+} as const;
+
+/** A stored row: the event plus when it was received. */
+export interface EventRow extends RequestEvent {
+  received_at: number;
+}
+
+/** The value a row stores in a column (tags as JSON text). */
+export function cellOf(row: EventRow, column: EventColumn): unknown {
+  if (column.name === 'tags') return row.tags === null ? null : JSON.stringify(row.tags);
+  return row[column.name as keyof EventRow];
+}
+
+/** `YYYY-MM-DD` of an epoch-ms instant, in UTC. */
+export function utcDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}

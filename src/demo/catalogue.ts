@@ -1,0 +1,125 @@
+/** The demo company: its AI features, customers and the models behind them. */
+
+export interface FeatureProfile {
+  name: string;
+  /** Share of traffic. */
+  weight: number;
+  models: readonly (readonly [provider: string, model: string, weight: number])[];
+  inputMedian: number;
+  outputMedian: number;
+  /** Share of input served from the prompt cache. */
+  cacheReadShare: number;
+  /** Chance a request writes the cache. */
+  cacheWriteChance: number;
+  reasoningShare: number;
+  cancelRate: number;
+  errorRate: number;
+  /** Share of output that reaches the client after a cancel: near 0 means the stream kept generating. */
+  deliveredAfterCancel: number;
+  promptId: string;
+  versions: readonly string[];
+}
+
+export const FEATURES: readonly FeatureProfile[] = [
+  {
+    name: 'draft-email',
+    weight: 30,
+    models: [
+      ['openai', 'gpt-4o-mini-2024-07-18', 7],
+      ['openai', 'gpt-4o-2024-08-06', 3],
+    ],
+    inputMedian: 1_400,
+    outputMedian: 380,
+    cacheReadShare: 0.35,
+    cacheWriteChance: 0,
+    reasoningShare: 0,
+    cancelRate: 0.03,
+    errorRate: 0.01,
+    deliveredAfterCancel: 0.9,
+    promptId: 'draft-email',
+    versions: ['v7', 'v8'],
+  },
+  {
+    name: 'summarize-thread',
+    weight: 25,
+    models: [
+      ['anthropic', 'claude-3-5-haiku-20241022', 6],
+      ['anthropic', 'claude-sonnet-4-20250514', 4],
+    ],
+    inputMedian: 6_500,
+    outputMedian: 420,
+    cacheReadShare: 0.55,
+    cacheWriteChance: 0.08,
+    reasoningShare: 0,
+    cancelRate: 0.02,
+    errorRate: 0.005,
+    deliveredAfterCancel: 0.85,
+    promptId: 'summarize-thread',
+    versions: ['2024-11-02', '2024-11-19'],
+  },
+  {
+    name: 'rewrite-tone',
+    weight: 15,
+    models: [['openai', 'gpt-4o-2024-08-06', 1]],
+    inputMedian: 900,
+    outputMedian: 650,
+    cacheReadShare: 0.1,
+    cacheWriteChance: 0,
+    reasoningShare: 0,
+    cancelRate: 0.18,
+    errorRate: 0.01,
+    deliveredAfterCancel: 0.08,
+    promptId: 'rewrite-tone',
+    versions: ['v3'],
+  },
+  {
+    name: 'support-agent',
+    weight: 20,
+    models: [
+      ['anthropic', 'claude-sonnet-4-20250514', 6],
+      ['aws.bedrock', 'anthropic.claude-3-5-sonnet-20241022-v2:0', 4],
+    ],
+    inputMedian: 9_000,
+    outputMedian: 900,
+    cacheReadShare: 0.7,
+    cacheWriteChance: 0.12,
+    reasoningShare: 0.3,
+    cancelRate: 0.05,
+    errorRate: 0.02,
+    deliveredAfterCancel: 0.6,
+    promptId: 'support-agent',
+    versions: ['v12', 'v13', 'v13-hotfix'],
+  },
+  {
+    name: 'search-answer',
+    weight: 10,
+    models: [
+      ['aws.bedrock', 'amazon.nova-lite-v1:0', 7],
+      ['openai', 'o4-mini-2025-04-16', 3],
+    ],
+    inputMedian: 3_000,
+    outputMedian: 250,
+    cacheReadShare: 0,
+    cacheWriteChance: 0,
+    reasoningShare: 0.4,
+    cancelRate: 0.04,
+    errorRate: 0.01,
+    deliveredAfterCancel: 0.7,
+    promptId: 'search-answer',
+    versions: ['v1'],
+  },
+];
+
+export interface CohortProfile {
+  name: string;
+  customers: number;
+  usersPerCustomer: readonly [min: number, max: number];
+  /** Share of traffic. */
+  weight: number;
+}
+
+export const COHORTS: readonly CohortProfile[] = [
+  { name: 'free', customers: 400, usersPerCustomer: [1, 2], weight: 35 },
+  { name: 'pro', customers: 120, usersPerCustomer: [3, 12], weight: 38 },
+  { name: 'enterprise', customers: 15, usersPerCustomer: [25, 200], weight: 27 },
+];

@@ -1,0 +1,14 @@
+/**
+ * Where the lake lives: an S3 bucket in AWS, a directory locally. Keys are `/`-separated and relative
+ * to the lake root (`events/dt=2026-11-02/...`).
+ */
+export interface LakeStore {
+  /**
+   * Stores an object unless one already exists at `key`; never overwrites. Resolves `'exists'` when the
+   * key was taken (a retried batch), rejects when the store could not be written.
+   */
+  putNew(key: string, body: Uint8Array, contentType: string): Promise<'written' | 'exists'>;
+  /** Keys under a prefix, sorted. */
+  list(prefix: string): Promise<string[]>;
+  get(key: string): Promise<Uint8Array>;
+}
