@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { userHash } from '../core/event/user-hash.ts';
 import { uuidv7 } from '../core/event/uuidv7.ts';
 import { COHORTS, FEATURES, type FeatureProfile } from './catalogue.ts';
 import { Random } from './random.ts';
@@ -79,9 +79,7 @@ function makeCustomers(rnd: Random): Customer[] {
     for (let i = 0; i < cohort.customers; i++) {
       const id = `cus_${cohort.name.slice(0, 3)}_${String(i).padStart(4, '0')}`;
       const users = rnd.int(cohort.usersPerCustomer[0], cohort.usersPerCustomer[1]);
-      const userHashes = Array.from({ length: users }, (_, u) =>
-        createHmac('sha256', DEMO_HMAC_KEY).update(`${id}/user-${u}`).digest('hex'),
-      );
+      const userHashes = Array.from({ length: users }, (_, u) => userHash(DEMO_HMAC_KEY, `${id}/user-${u}`));
       out.push({ id, cohort: cohort.name, userHashes });
     }
   }

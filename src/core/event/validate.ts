@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { EVENT_LIMITS as L } from './limits.ts';
 import { quote, type Rejection, type RejectionCode } from './rejection.ts';
 import type { RequestEvent } from './request-event.ts';
@@ -142,19 +142,31 @@ function codeOf(issue: z.core.$ZodIssue, value: unknown): RejectionCode {
   }
 }
 
+/** Our own wording from the issue's data: zod/mini carries no message catalogue. */
 function describe(code: RejectionCode, issue: z.core.$ZodIssue): string {
-  switch (code) {
-    case 'missing':
-      return 'required';
-    case 'not_allowed':
-      return issue.code === 'invalid_value'
-        ? `must be one of ${issue.values.map((v) => quote(v)).join(', ')}`
-        : issue.message;
-    case 'bad_format':
-      return issue.code === 'invalid_format' && issue.format === 'regex'
-        ? `does not match ${issue.pattern}`
-        : issue.message;
+  switch (issue.code) {
+    case 'invalid_type':
+      return code === 'missing' ? 'required' : `must be ${article(issue.expected)}`;
+    case 'too_big':
+      return issue.origin === 'string'
+        ? `longer than ${issue.maximum} characters`
+        : `more than ${issue.maximum}${issue.origin === 'record' ? ' entries' : ''}`;
+    case 'too_small':
+      return issue.origin === 'string'
+        ? `shorter than ${issue.minimum} characters`
+        : `less than ${issue.minimum}`;
+    case 'invalid_format':
+      return issue.format === 'regex' ? `does not match ${issue.pattern}` : `is not a valid ${issue.format}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => quote(v)).join(', ')}`;
+    case 'invalid_key':
+      return `has a key longer than ${L.tagKeyMax} characters`;
     default:
-      return issue.message.replace(/^Invalid input: /, '').toLowerCase();
+      return 'is not valid';
   }
+}
+
+function article(expected: string): string {
+  if (expected === 'int') return 'a whole number';
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }

@@ -72,7 +72,17 @@ export function cellOf(row: EventRow, column: EventColumn): unknown {
   return row[column.name as keyof EventRow];
 }
 
-/** `YYYY-MM-DD` of an epoch-ms instant, in UTC. */
+const DAY_MS = 86_400_000;
+const dayNames = new Map<number, string>();
+
+/** `YYYY-MM-DD` of an epoch-ms instant, in UTC (cached per day: it is asked once per event). */
 export function utcDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  const day = Math.floor(ms / DAY_MS);
+  let name = dayNames.get(day);
+  if (name === undefined) {
+    name = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    if (dayNames.size > 10_000) dayNames.clear();
+    dayNames.set(day, name);
+  }
+  return name;
 }

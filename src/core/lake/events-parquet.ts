@@ -10,7 +10,7 @@ import { cellOf, EVENT_COLUMNS, type EventRow } from './event-columns.ts';
  * so the same rows always give the same bytes.
  */
 export function eventsToParquet(rows: readonly EventRow[]): Uint8Array {
-  const sorted = [...rows].sort(compareRows);
+  const sorted = sortForStorage(rows);
   const writer = new ByteWriter();
   parquetWrite({
     writer,
@@ -19,7 +19,7 @@ export function eventsToParquet(rows: readonly EventRow[]): Uint8Array {
       type: column.parquet,
       nullable: column.nullable,
       data: sorted.map((row) => cellOf(row, column)) as never,
-      ...(column.parquet === 'TIMESTAMP' ? { encoding: 'DELTA_BINARY_PACKED' as const } : {}),
+      ...encodingOf(column.name, column.parquet),
     })),
     codec: 'GZIP',
     compressors: { GZIP: (input: Uint8Array) => gzipSync(input, { level: 6 }) },
@@ -29,14 +29,19 @@ export function eventsToParquet(rows: readonly EventRow[]): Uint8Array {
   return new Uint8Array(writer.getBuffer());
 }
 
-const SORT_KEYS = ['provider', 'model', 'feature', 'cohort', 'customer_id', 'ts', 'event_id'] as const;
+/** Rows in (provider, model, feature, cohort, customer_id, ts) order, comparing one precomputed key per row. */
+function sortForStorage(rows: readonly EventRow[]): EventRow[] {
+  const keyed = rows.map((row) => ({
+    row,
+    key: `${row.provider}\u0000${row.model}\u0000${row.feature}\u0000${row.cohort}\u0000${row.customer_id ?? ''}\u0000${String(row.ts).padStart(15, '0')}\u0000${row.event_id}`,
+  }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.row);
+}
 
-function compareRows(a: EventRow, b: EventRow): number {
-  for (const key of SORT_KEYS) {
-    const x = a[key] ?? '';
-    const y = b[key] ?? '';
-    if (x < y) return -1;
-    if (x > y) return 1;
-  }
-  return 0;
+/** Timestamps as deltas; event ids (UUIDv7, time-prefixed) as shared prefixes: both about 1 byte less per event. */
+function encodingOf(name: string, type: string): { encoding?: 'DELTA_BINARY_PACKED' | 'DELTA_BYTE_ARRAY' } {
+  if (type === 'TIMESTAMP') return { encoding: 'DELTA_BINARY_PACKED' };
+  if (name === 'event_id') return { encoding: 'DELTA_BYTE_ARRAY' };
+  return {};
 }

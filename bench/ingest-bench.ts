@@ -1,0 +1,158 @@
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { LocalQueryEngine } from '../src/adapters/duckdb/local-query-engine.ts';
+import { FsLakeStore } from '../src/adapters/local/fs-lake-store.ts';
+import { decodeRecord, encodeBatch } from '../src/core/framing/record-framing.ts';
+import { EventBatch } from '../src/core/ingest/event-batch.ts';
+import type { EventRow } from '../src/core/lake/event-columns.ts';
+import { eventsToParquet } from '../src/core/lake/events-parquet.ts';
+import { generateTraffic } from '../src/demo/traffic.ts';
+import { createIngestHandler, toStreamRecord } from '../src/ingest/kinesis-ingest.ts';
+import { type BenchResult, medianMs, medianMsAsync, result } from './measure.ts';
+
+/** The columns a margin report reads (with event_id and received_at, which the deduplicated view reads). */
+export const MARGIN_COLUMNS = [
+  'event_id',
+  'received_at',
+  'feature',
+  'cohort',
+  'customer_id',
+  'user_hash',
+  'provider',
+  'model',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'output_tokens',
+];
+
+const BATCH_EVENTS = 10_000;
+const EVENTS_PER_RECORD = 500;
+
+/** A 10,000-event Kinesis batch as the client sends it: gzip NDJSON records of 500 events. */
+function kinesisBatch(lines: readonly string[], arrivedAt: number): KinesisStreamEvent {
+  const records = [];
+  for (let i = 0; i < lines.length; i += EVENTS_PER_RECORD)
+    records.push(...encodeBatch(lines.slice(i, i + EVENTS_PER_RECORD)));
+  return {
+    Records: records.map((r, i) => {
+      const sequenceNumber = String(i + 1).padStart(20, '0');
+      return {
+        awsRegion: 'local',
+        eventID: `shardId-000000000000:${sequenceNumber}`,
+        eventName: 'aws:kinesis:record',
+        eventSource: 'aws:kinesis',
+        eventSourceARN: 'arn:aws:kinesis:local:000000000000:stream/bench',
+        eventVersion: '1.0',
+        invokeIdentityArn: 'arn:aws:iam::000000000000:role/bench',
+        kinesis: {
+          approximateArrivalTimestamp: arrivedAt / 1000,
+          data: r.data.toString('base64'),
+          kinesisSchemaVersion: '1.0',
+          partitionKey: sequenceNumber,
+          sequenceNumber,
+        },
+      };
+    }),
+  };
+}
+
+export async function ingestBenchmarks(): Promise<{ results: BenchResult[]; notes: string[] }> {
+  // A month at 31 × 10,000 requests a day; the batch is the first 10,000 in time order, as a stream delivers them.
+  const traffic = generateTraffic({
+    month: '2026-10',
+    requests: 31 * BATCH_EVENTS,
+    duplicateShare: 0,
+    malformedShare: 0,
+  });
+  const lines = traffic.lines.slice(0, BATCH_EVENTS);
+  const event = kinesisBatch(lines, Date.parse('2026-11-01T00:00:00Z'));
+
+  // Ceiling: decoding and JSON-parsing the same batch, nothing else.
+  const ceilingMs = medianMs(7, () => {
+    let n = 0;
+    for (const r of event.Records) {
+      for (const l of decodeRecord(Buffer.from(r.kinesis.data, 'base64'))) {
+        JSON.parse(l.text);
+        n++;
+      }
+    }
+    if (n !== lines.length) throw new Error(`ceiling decoded ${n} events, expected ${lines.length}`);
+  });
+
+  // Where the handler's time goes: the consumer's decode + validate + dedup alone, and the Parquet writer alone.
+  let accepted: EventRow[] = [];
+  const validateMs = medianMs(7, () => {
+    const batch = new EventBatch();
+    for (const r of event.Records) batch.add(toStreamRecord(r));
+    accepted = batch.accepted.map((a) => a.row);
+  });
+  const parquetMs = medianMs(7, () => {
+    eventsToParquet(accepted);
+  });
+
+  const dir = join(tmpdir(), `tokenledger-bench-${process.pid}`);
+  let run = 0;
+  let lastLake = '';
+  const handlerMs = await medianMsAsync(7, async () => {
+    lastLake = join(dir, String(run++));
+    const handler = createIngestHandler({ store: new FsLakeStore(lastLake) });
+    const response = await handler(event);
+    if (response.batchItemFailures.length > 0) throw new Error('bench batch failed');
+  });
+
+  const engine = await LocalQueryEngine.open(lastLake);
+  const meta = await engine.run(
+    `SELECT path_in_schema AS col, sum(total_compressed_size)::BIGINT AS bytes FROM parquet_metadata('${lastLake}/events/**/*.parquet') GROUP BY 1`,
+  );
+  const files = await engine.run(
+    `SELECT sum(size)::BIGINT AS bytes, count(*)::INT AS files FROM (SELECT size FROM read_blob('${lastLake}/events/**/*.parquet'))`,
+  );
+  const [rowCount] = await engine.run('SELECT count(*)::INT AS n FROM events');
+  engine.close();
+  await rm(dir, { recursive: true, force: true });
+
+  const rows = Number(rowCount?.n);
+  const fileBytes = Number(files[0]?.bytes);
+  const marginBytes = meta
+    .filter((m) => MARGIN_COLUMNS.includes(String(m.col)))
+    .reduce((s, m) => s + Number(m.bytes), 0);
+  const streamBytes = event.Records.reduce((s, r) => s + Buffer.from(r.kinesis.data, 'base64').length, 0);
+  const perColumn = meta
+    .map((m) => ({ col: String(m.col), bytes: Number(m.bytes) / rows }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .map((m) => `${m.col} ${m.bytes.toFixed(2)}`);
+
+  return {
+    results: [
+      result(
+        'ingest.events_per_s',
+        (lines.length / handlerMs) * 1000,
+        'events/s',
+        'decode+JSON.parse only',
+        (lines.length / ceilingMs) * 1000,
+      ),
+      result(
+        'parquet.bytes_per_event',
+        fileBytes / rows,
+        'bytes/event',
+        'gzip NDJSON on the stream',
+        streamBytes / rows,
+      ),
+      result(
+        'parquet.margin_bytes_per_event',
+        marginBytes / rows,
+        'bytes/event',
+        'whole Parquet row',
+        fileBytes / rows,
+      ),
+    ],
+    notes: [
+      `handler time per event: ${((handlerMs * 1000) / lines.length).toFixed(1)} µs, of which decode + validate + dedup ${((validateMs * 1000) / lines.length).toFixed(1)} µs and the Parquet writer ${((parquetMs * 1000) / lines.length).toFixed(1)} µs; the ceiling is ${((ceilingMs * 1000) / lines.length).toFixed(1)} µs`,
+      `batch: ${lines.length} events in ${event.Records.length} records; ${files[0]?.files} Parquet file(s), ${rows} rows`,
+      `compressed bytes per event by column: ${perColumn.join(', ')}`,
+    ],
+  };
+}
