@@ -3,7 +3,13 @@ import { ingestEventsCommand } from './commands/ingest-events.ts';
 import { queryCommand } from './commands/query.ts';
 import { DataError, UsageError } from './errors.ts';
 
-type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<number>;
+/** Where a command writes: results to `out`, progress and errors to `err`. */
+export interface Io {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+}
+
+type Command = (argv: string[], io: Io) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
@@ -37,11 +43,11 @@ export async function main(
   try {
     if (!command) {
       const known = Object.keys(COMMANDS).join(', ');
-      throw new UsageError(
-        `unknown command ${JSON.stringify(argv.slice(0, 2).join(' '))}; commands: ${known}`,
-      );
+      const group = Object.keys(COMMANDS).some((c) => c.startsWith(`${argv[0]} `));
+      const asked = group ? argv.slice(0, 2).join(' ') : (argv[0] as string);
+      throw new UsageError(`unknown command ${JSON.stringify(asked)}; commands: ${known}`);
     }
-    return await command(rest, out);
+    return await command(rest, { out, err });
   } catch (e) {
     if (e instanceof UsageError) {
       err.write(`tokenledger: ${e.message}\n`);

@@ -1,7 +1,10 @@
 /**
  * A progress line on stderr: redrawn in place on a terminal, a line per quarter otherwise (CI logs stay short).
  */
-export function progressReporter(label: string, stream: NodeJS.WriteStream = process.stderr) {
+export function progressReporter(
+  label: string,
+  stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+) {
   const started = Date.now();
   let lastQuarter = -1;
   return {

@@ -55,7 +55,7 @@ describe('ingest handler over the S3 API (s3rver)', () => {
       engine.close();
       expect(row).toEqual({
         n: 300,
-        input: String(events.reduce((s, e) => s + (e.input_tokens as number), 0)),
+        input: events.reduce((s, e) => s + (e.input_tokens as number), 0),
         tagged: 150,
       });
     } finally {

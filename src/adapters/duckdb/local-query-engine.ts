@@ -1,6 +1,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue, StatementType } from '@duckdb/node-api';
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBResultReader,
+  DuckDBTypeId,
+  type DuckDBValue,
+  StatementType,
+} from '@duckdb/node-api';
 import { EVENT_COLUMNS, PARTITION_COLUMN } from '../../core/lake/event-columns.ts';
 import { type QueryFile, viewFiles } from '../../queries/query-files.ts';
 import { TRINO_COMPAT_MACROS } from './trino-compat.ts';
@@ -41,31 +48,72 @@ export class LocalQueryEngine {
 
   /** Runs any statement (setup, tests). Parameters bind to `?` in order. */
   async run(sql: string, params: readonly DuckDBValue[] = []): Promise<Row[]> {
-    const reader = await this.connection.runAndReadAll(sql, [...params]);
-    return reader.getRowObjectsJson() as Row[];
+    return jsonRows(await this.connection.runAndReadAll(sql, [...params]));
   }
 
-  /** Runs one read-only statement (SELECT or EXPLAIN); anything else is refused before it runs. */
+  /**
+   * Runs one read-only statement (SELECT, or EXPLAIN of a SELECT); anything else, `EXPLAIN ANALYZE` included
+   * (it executes its statement), is refused before it runs. Numbers come back as JSON numbers.
+   */
   async query(sql: string, params: readonly DuckDBValue[] = []): Promise<{ columns: string[]; rows: Row[] }> {
+    const prepared = await this.prepareOne(sql);
+    const explained = /^\s*EXPLAIN\b/i.exec(sql);
+    if (prepared.statementType === StatementType.EXPLAIN && explained) {
+      const inner = sql.slice(explained[0].length);
+      if (/^\s*ANALY[SZ]E\b/i.test(inner)) throw refused('EXPLAIN ANALYZE', sql);
+      const innerType = (await this.prepareOne(inner)).statementType;
+      if (innerType !== StatementType.SELECT) throw refused(`EXPLAIN ${StatementType[innerType]}`, sql);
+    } else if (prepared.statementType !== StatementType.SELECT) {
+      throw refused(String(StatementType[prepared.statementType]), sql);
+    }
+    if (params.length > 0) prepared.bind([...params]);
+    const reader = await prepared.runAndReadAll();
+    return { columns: reader.columnNames(), rows: jsonRows(reader) };
+  }
+
+  private async prepareOne(sql: string) {
     const statements = await this.connection.extractStatements(sql);
     if (statements.count !== 1) {
       throw new ReadOnlyQueryError(`query takes exactly one statement, got ${statements.count}`);
     }
-    const prepared = await statements.prepare(0);
-    if (prepared.statementType !== StatementType.SELECT && prepared.statementType !== StatementType.EXPLAIN) {
-      throw new ReadOnlyQueryError(
-        `query is read-only: ${StatementType[prepared.statementType]} statements are refused (${JSON.stringify(sql.trim().slice(0, 60))})`,
-      );
-    }
-    if (params.length > 0) prepared.bind([...params]);
-    const reader = await prepared.runAndReadAll();
-    return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Row[] };
+    return statements.prepare(0);
   }
 
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+function refused(kind: string, sql: string): ReadOnlyQueryError {
+  return new ReadOnlyQueryError(
+    `query is read-only: ${kind} statements are refused (${JSON.stringify(sql.trim().slice(0, 60))})`,
+  );
+}
+
+const WIDE_NUMBERS = new Set<number>([
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.DECIMAL,
+]);
+
+/** Rows as JSON values, with the numbers DuckDB hands over as text (64/128-bit integers, decimals) as numbers. */
+function jsonRows(reader: DuckDBResultReader): Row[] {
+  const rows = reader.getRowObjectsJson() as Row[];
+  const names = reader.columnNames();
+  const wide = reader
+    .columnTypes()
+    .flatMap((t, i) => (WIDE_NUMBERS.has(t.typeId) ? [names[i] as string] : []));
+  if (wide.length === 0) return rows;
+  for (const row of rows) {
+    for (const name of wide) {
+      const v = row[name];
+      if (typeof v === 'string') row[name] = Number(v);
+    }
+  }
+  return rows;
 }
 
 /** The events table's source: the lake's Parquet files, or, before any exist, an empty relation of the same columns. */

@@ -8,6 +8,7 @@ import { streamLines } from '../../local/local-stream.ts';
 import { LAKE_OPTION, parseCommand, positiveInt } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { formatCount, renderTable } from '../format/table.ts';
+import type { Io } from '../main.ts';
 import { progressReporter } from '../progress.ts';
 import { summarise } from './ingest-events.ts';
 
@@ -15,7 +16,7 @@ import { summarise } from './ingest-events.ts';
 const DEMO_MARKER = '.tokenledger-demo';
 
 /** `tokenledger demo`: a realistic month through the whole local pipeline, then the numbers. */
-export async function demoCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+export async function demoCommand(argv: string[], { out, err }: Io): Promise<number> {
   const { values, positionals } = parseCommand('demo', argv, {
     ...LAKE_OPTION,
     events: { type: 'string', default: '100000' },
@@ -33,13 +34,13 @@ export async function demoCommand(argv: string[], out: NodeJS.WritableStream): P
   await prepareDemoLake(lakeDir);
 
   out.write(`tokenledger demo: ${formatCount(requests)} LLM requests of ${month}, lake ${lakeDir}\n`);
-  const generating = progressReporter('generate:');
+  const generating = progressReporter('generate:', err);
   const traffic = generateTraffic({ month, requests, seed });
   generating.done(
     `${formatCount(traffic.lines.length)} lines (${formatCount(traffic.duplicates)} retried duplicates, ${formatCount(traffic.malformed)} malformed)`,
   );
 
-  const ingesting = progressReporter('ingest:');
+  const ingesting = progressReporter('ingest:', err);
   const lines = traffic.lines.map((text, i) => ({ line: i + 1, text }));
   const result = await streamLines(lines, openLocalLake(lakeDir), { onProgress: ingesting.update });
   ingesting.done(`${formatCount(result.events)} events`);

@@ -5,6 +5,7 @@ import { LAKE_OPTION, parseCommand } from '../args.ts';
 import { DataError, UsageError } from '../errors.ts';
 import { formatCount } from '../format/table.ts';
 import { readJsonLines } from '../input.ts';
+import type { Io } from '../main.ts';
 import { progressReporter } from '../progress.ts';
 
 const USAGE = 'ingest events FILE|- [--strict] [--lake DIR]';
@@ -14,12 +15,17 @@ const USAGE = 'ingest events FILE|- [--strict] [--lake DIR]';
  * in AWS, into the local lake. Events that break the contract are quarantined, as in the pipeline; with
  * `--strict` the file is refused whole instead (exit 1) and the lake is left as it was.
  */
-export async function ingestEventsCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+export async function ingestEventsCommand(argv: string[], { out, err }: Io): Promise<number> {
   const { values, positionals } = parseCommand('ingest events', argv, {
     ...LAKE_OPTION,
     strict: { type: 'boolean', default: false },
   });
-  if (positionals.length !== 1) throw new UsageError(`usage: tokenledger ${USAGE}`);
+  if (positionals.length === 0) throw new UsageError(`usage: tokenledger ${USAGE}`);
+  if (positionals.length > 1) {
+    throw new UsageError(
+      `ingest events takes one FILE, got also ${JSON.stringify(positionals[1])}; usage: tokenledger ${USAGE}`,
+    );
+  }
   const file = positionals[0] as string;
   const lines = await readJsonLines(file);
   const lake = openLocalLake(values.lake);
@@ -27,7 +33,7 @@ export async function ingestEventsCommand(argv: string[], out: NodeJS.WritableSt
     const dryRun = await streamLines(lines, new DiscardingStore());
     if (dryRun.quarantined > 0) throw new DataError(describeRefused(file, dryRun, 20).join('\n'));
   }
-  const progress = progressReporter(`ingest ${file}:`);
+  const progress = progressReporter(`ingest ${file}:`, err);
   const result = await streamLines(lines, lake, { onProgress: progress.update });
   progress.done(`${formatCount(result.events)} events`);
   out.write(`${summarise(file, result).join('\n')}\n`);

@@ -3,18 +3,24 @@ import { LocalQueryEngine, ReadOnlyQueryError } from '../../adapters/duckdb/loca
 import { LAKE_OPTION, oneOf, parseCommand } from '../args.ts';
 import { DataError, UsageError } from '../errors.ts';
 import { renderCsv, renderTable } from '../format/table.ts';
+import type { Io } from '../main.ts';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
 
 /** `tokenledger query "SQL"`: one read-only statement over the local lake's tables and views. */
-export async function queryCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+export async function queryCommand(argv: string[], { out, err }: Io): Promise<number> {
   const { values, positionals } = parseCommand('query', argv, {
     ...LAKE_OPTION,
     format: { type: 'string', default: 'table' },
   });
   const format = oneOf('format', values.format, FORMATS);
-  if (positionals.length !== 1)
-    throw new UsageError('usage: tokenledger query "SQL" [--format table|json|csv] [--lake DIR]');
+  const usage = 'usage: tokenledger query "SQL" [--format table|json|csv] [--lake DIR]';
+  if (positionals.length === 0) throw new UsageError(usage);
+  if (positionals.length > 1) {
+    throw new UsageError(
+      `query takes one SQL argument, got also ${JSON.stringify(positionals[1])}; ${usage}`,
+    );
+  }
   if (!existsSync(values.lake)) throw new UsageError(`--lake ${JSON.stringify(values.lake)} does not exist`);
   const engine = await LocalQueryEngine.open(values.lake);
   try {
