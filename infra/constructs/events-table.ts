@@ -1,0 +1,114 @@
+import { Aws } from 'aws-cdk-lib';
+import { CfnTable } from 'aws-cdk-lib/aws-glue';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { EVENT_COLUMNS, PARTITION_COLUMN } from '../../src/core/lake/event-columns.ts';
+import type { LakeDatabase } from './lake-database.ts';
+import { checkPattern } from './prop-checks.ts';
+
+/** A Glue column as CloudFormation takes it. */
+export interface GlueColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly comment: string;
+}
+
+/** Key prefix of valid events in the lake bucket (DESIGN §4). */
+export const EVENTS_PREFIX = 'events/';
+
+/** The events table's data columns, in Parquet file order, derived from EVENT_COLUMNS (never by hand). */
+export function eventsTableColumns(): GlueColumn[] {
+  return EVENT_COLUMNS.map((column) => ({ name: column.name, type: column.glue, comment: column.comment }));
+}
+
+/** The events table's partition keys: `dt`, the UTC date of `ts`, from the object key. */
+export function eventsTablePartitionKeys(): GlueColumn[] {
+  return [{ name: PARTITION_COLUMN.name, type: PARTITION_COLUMN.glue, comment: PARTITION_COLUMN.comment }];
+}
+
+/** `s3://<bucket>/events/` for a bucket name (a token is fine). */
+export function eventsTableLocation(bucketName: string): string {
+  return `s3://${bucketName}/${EVENTS_PREFIX}`;
+}
+
+/**
+ * Table parameters of the events table: Parquet, and partition projection on `dt` so Athena computes the
+ * partitions from the date range instead of a crawler or `MSCK REPAIR TABLE` registering them. The range
+ * ends at NOW+1DAYS because an event's `ts` may lie up to 24 h after ingest (DESIGN §2).
+ */
+export function eventsTableParameters(bucketName: string): Record<string, string> {
+  const dt = PARTITION_COLUMN.name;
+  return {
+    classification: 'parquet',
+    'parquet.compression': 'GZIP',
+    'projection.enabled': 'true',
+    [`projection.${dt}.type`]: 'date',
+    [`projection.${dt}.format`]: 'yyyy-MM-dd',
+    [`projection.${dt}.range`]: '2000-01-01,NOW+1DAYS',
+    [`projection.${dt}.interval`]: '1',
+    [`projection.${dt}.interval.unit`]: 'DAYS',
+    // `$\{` is a literal `${`: the value ends in `dt=${dt}/`, Athena's placeholder, filled per partition.
+    'storage.location.template': `${eventsTableLocation(bucketName)}${dt}=$\{${dt}}/`,
+  };
+}
+
+export interface EventsTableProps {
+  /** The Glue database the table belongs to. */
+  readonly database: LakeDatabase;
+  /** The lake bucket; the table reads `s3://<bucket>/events/`. */
+  readonly lakeBucket: IBucket;
+  /**
+   * Name of the table.
+   *
+   * @default 'events'
+   */
+  readonly tableName?: string;
+}
+
+/**
+ * The Glue `events` table over the Parquet files under `events/dt=YYYY-MM-DD/` (DESIGN §4). Columns come
+ * from EVENT_COLUMNS, the one definition the Parquet writer also follows, so the two cannot drift.
+ */
+export class EventsTable extends Construct {
+  /** The table name. */
+  public readonly tableName: string;
+  /** The L1 table resource. */
+  public readonly table: CfnTable;
+
+  constructor(scope: Construct, id: string, props: EventsTableProps) {
+    super(scope, id);
+    this.tableName = props.tableName ?? 'events';
+    checkPattern(
+      `EventsTable ${id}`,
+      'tableName',
+      this.tableName,
+      /^[a-z][a-z0-9_]{0,254}$/,
+      'lower-case letters, digits and _, starting with a letter, at most 255 characters',
+    );
+    const bucketName = props.lakeBucket.bucketName;
+
+    this.table = new CfnTable(this, 'Table', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseName: props.database.databaseName,
+      tableInput: {
+        name: this.tableName,
+        description:
+          'Valid LLM request events, one row per request (DESIGN §2), partitioned by UTC date of ts',
+        tableType: 'EXTERNAL_TABLE',
+        parameters: eventsTableParameters(bucketName),
+        partitionKeys: eventsTablePartitionKeys(),
+        storageDescriptor: {
+          columns: eventsTableColumns(),
+          location: eventsTableLocation(bucketName),
+          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          serdeInfo: {
+            serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+            parameters: { 'serialization.format': '1' },
+          },
+        },
+      },
+    });
+    this.table.addResourceDependency(props.database.database);
+  }
+}

@@ -1,0 +1,210 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IStream } from 'aws-cdk-lib/aws-kinesis';
+import { Architecture, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { EVENTS_PREFIX } from './events-table.ts';
+import { FailedRecordsDestination } from './failed-records-destination.ts';
+import { checkDuration, checkInteger } from './prop-checks.ts';
+
+/** Key prefix of rejected events in the lake bucket (DESIGN §4). */
+export const QUARANTINE_PREFIX = 'quarantine/';
+
+/** Repository root (infra/constructs/../../), where package-lock.json and lambdas/ live. */
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface IngestFunctionProps {
+  /** The stream the function consumes. */
+  readonly stream: IStream;
+  /** The lake bucket; the function writes `events/` and `quarantine/` only. */
+  readonly lakeBucket: IBucket;
+  /** Where the event source mapping puts batches it gives up on (retries or record age exhausted). */
+  readonly failedRecordsBucket: IBucket;
+  /**
+   * Function memory in MB (CPU scales with it; Parquet encoding and gzip are CPU-bound).
+   *
+   * @default 1024
+   */
+  readonly memorySize?: number;
+  /**
+   * Function timeout.
+   *
+   * @default Duration.minutes(2)
+   */
+  readonly timeout?: Duration;
+  /**
+   * How long the function's log group keeps logs.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * X-Ray tracing mode.
+   *
+   * @default Tracing.DISABLED
+   */
+  readonly tracing?: Tracing;
+  /**
+   * Concurrency reserved for (and capping) the function.
+   *
+   * @default - unreserved: the function uses the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * Most records per invocation (1-10000).
+   *
+   * @default 1000
+   */
+  readonly batchSize?: number;
+  /**
+   * How long to gather records before invoking (0-300 s).
+   *
+   * @default Duration.seconds(5)
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Retries of a failed batch before it goes to the failed-records bucket; finite (0-10000). Bisected
+   * halves do not count against it.
+   *
+   * @default 10
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Records older than this go to the failed-records bucket instead of the function (60 s - 7 days);
+   * keep it below the stream's retention.
+   *
+   * @default Duration.hours(6)
+   */
+  readonly maxRecordAge?: Duration;
+  /**
+   * Batches processed concurrently per shard (1-10). Above 1, records of a shard are no longer processed
+   * strictly in order (per partition key order is kept).
+   *
+   * @default 1
+   */
+  readonly parallelizationFactor?: number;
+}
+
+/**
+ * The ingest Lambda (`lambdas/ingest/handler.ts`) and the Kinesis event source mapping that feeds it.
+ *
+ * The mapping reads from TRIM_HORIZON, reports partial batch failures, bisects a failing batch, retries
+ * a finite number of times, drops records past a maximum age, and sends what it gives up on to an S3
+ * bucket. The function may write and read (for its existence check) only `events/*` and `quarantine/*`
+ * of the lake bucket; its role has no AWS-managed policy, only write access to its own log group.
+ */
+export class IngestFunction extends Construct {
+  /** The function. */
+  public readonly function: NodejsFunction;
+  /** The function's execution role. */
+  public readonly role: Role;
+  /** The function's log group. */
+  public readonly logGroup: LogGroup;
+  /** The Kinesis event source (its `eventSourceMappingId` names the mapping). */
+  public readonly eventSource: KinesisEventSource;
+  /** The X-Ray tracing mode (anything but DISABLED adds `xray:Put*` on `*` to the role). */
+  public readonly tracing: Tracing;
+  /** The lake objects the function may write and read: `events/*` and `quarantine/*`. */
+  public readonly lakeObjectArns: readonly string[];
+  /** The objects of the failed-records bucket the event source mapping writes to (`<bucket>/*`). */
+  public readonly failedRecordObjectArns: readonly string[];
+
+  constructor(scope: Construct, id: string, props: IngestFunctionProps) {
+    super(scope, id);
+    const owner = `IngestFunction ${id}`;
+    const memorySize = props.memorySize ?? 1024;
+    const timeout = props.timeout ?? Duration.minutes(2);
+    const batchSize = props.batchSize ?? 1000;
+    const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(5);
+    const retryAttempts = props.retryAttempts ?? 10;
+    const maxRecordAge = props.maxRecordAge ?? Duration.hours(6);
+    const parallelizationFactor = props.parallelizationFactor ?? 1;
+    checkInteger(owner, 'memorySize', memorySize, 128, 10240);
+    checkDuration(owner, 'timeout', timeout, Duration.seconds(1), Duration.minutes(15));
+    checkInteger(owner, 'batchSize', batchSize, 1, 10000);
+    checkDuration(owner, 'maxBatchingWindow', maxBatchingWindow, Duration.seconds(0), Duration.minutes(5));
+    checkInteger(owner, 'retryAttempts', retryAttempts, 0, 10000);
+    checkDuration(owner, 'maxRecordAge', maxRecordAge, Duration.seconds(60), Duration.days(7));
+    checkInteger(owner, 'parallelizationFactor', parallelizationFactor, 1, 10);
+    if (props.reservedConcurrentExecutions !== undefined) {
+      checkInteger(owner, 'reservedConcurrentExecutions', props.reservedConcurrentExecutions, 1, 10000);
+    }
+
+    this.tracing = props.tracing ?? Tracing.DISABLED;
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'tokenledger ingest: read the event stream, write events/ and quarantine/ of the lake',
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      description:
+        'tokenledger ingest: Kinesis request events -> Parquet under events/, rejects under quarantine/',
+      entry: `${REPO_ROOT}lambdas/ingest/handler.ts`,
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize,
+      timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: this.tracing,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: {
+        LAKE_BUCKET: props.lakeBucket.bucketName,
+        POWERTOOLS_SERVICE_NAME: 'tokenledger-ingest',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+        externalModules: ['@aws-sdk/*'],
+        mainFields: ['module', 'main'],
+        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+        forceDockerBundling: false,
+      },
+    });
+
+    // Write, and read back for the existence check, only the two prefixes the handler owns. HeadObject
+    // needs s3:GetObject, and s3:ListBucket so that a missing key answers 404 rather than 403.
+    this.lakeObjectArns = [EVENTS_PREFIX, QUARANTINE_PREFIX].map((prefix) =>
+      props.lakeBucket.arnForObjects(`${prefix}*`),
+    );
+    this.role.addToPolicy(
+      new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [...this.lakeObjectArns] }),
+    );
+    this.role.addToPolicy(
+      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.lakeBucket.bucketArn] }),
+    );
+
+    const failedRecords = new FailedRecordsDestination(props.failedRecordsBucket);
+    this.failedRecordObjectArns = [failedRecords.objectArns];
+    this.eventSource = new KinesisEventSource(props.stream, {
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize,
+      maxBatchingWindow,
+      reportBatchItemFailures: true,
+      bisectBatchOnError: true,
+      retryAttempts,
+      maxRecordAge,
+      parallelizationFactor,
+      onFailure: failedRecords,
+    });
+    this.function.addEventSource(this.eventSource);
+  }
+}

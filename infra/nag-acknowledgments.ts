@@ -1,0 +1,77 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Tracing } from 'aws-cdk-lib/aws-lambda';
+// cdk-nag's own rendering of a CloudFormation reference, so the ids below match its findings exactly.
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
+import type { IConstruct } from 'constructs';
+import type { DataStack } from './stacks/data-stack.ts';
+import type { IngestStack } from './stacks/ingest-stack.ts';
+
+/** One acknowledged cdk-nag finding: the rule id (with its finding) and why it is accepted. */
+export interface NagAcknowledgment {
+  readonly id: string;
+  readonly reason: string;
+}
+
+/**
+ * Every cdk-nag (AwsSolutions) finding this app accepts, each with its reason. Nothing else is
+ * acknowledged: a new finding fails `cdk synth` and test/infra/nag.test.ts.
+ */
+export function acknowledgeNagFindings(stacks: { data: DataStack; ingest: IngestStack }): void {
+  const ingest = stacks.ingest.ingestFunction;
+
+  acknowledgeWildcardResources(ingest.role, [
+    ...ingest.lakeObjectArns.map((arn) => ({
+      arn,
+      reason:
+        'The ingest function writes (and HEADs, to skip a redelivered batch) objects it names itself from ' +
+        'shard id and sequence range under this one lake prefix; the key is not known in advance, so the ' +
+        'grant is the prefix. Outside events/ and quarantine/ it can list key names (s3:ListBucket, so a ' +
+        'missing key answers 404) but read or write nothing.',
+    })),
+    ...ingest.failedRecordObjectArns.map((arn) => ({
+      arn,
+      reason:
+        'The Kinesis event source mapping writes discarded batches to the dedicated failed-records bucket ' +
+        'under keys Lambda chooses; s3:PutObject only (no read, no delete), on that bucket only.',
+    })),
+  ]);
+
+  if (ingest.tracing !== Tracing.DISABLED) {
+    Validations.of(ingest.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+    });
+  }
+}
+
+/**
+ * Acknowledges `AwsSolutions-IAM5[Resource::<arn>]` on `scope` for each ARN. cdk-nag names a resource
+ * from another stack by the export name CDK makes up while preparing the app, so the ids are worked out
+ * in a construct validation, which runs after cross-stack references are resolved and before validation
+ * plugins such as cdk-nag.
+ */
+function acknowledgeWildcardResources(scope: IConstruct, entries: { arn: string; reason: string }[]): void {
+  scope.node.addValidation({
+    validate: () => {
+      for (const { arn, reason } of entries) {
+        const resource = flattenCfnReference(Stack.of(scope).resolve(arn));
+        Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+      }
+      return [];
+    },
+  });
+}
+
+/** The acknowledgments recorded on `scope` and its children (for tests and reviews). */
+export function listNagAcknowledgments(scope: IConstruct): NagAcknowledgment[] {
+  const found: NagAcknowledgment[] = [];
+  for (const construct of scope.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY || !entry.data) continue;
+      for (const [key, reason] of Object.entries(entry.data as Record<string, string>)) {
+        found.push({ id: key.replace(/^annotation::/i, ''), reason });
+      }
+    }
+  }
+  return found;
+}

@@ -1,0 +1,105 @@
+import { type Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { EventStream } from '../constructs/event-stream.ts';
+import { EventsTable } from '../constructs/events-table.ts';
+import { LakeDatabase } from '../constructs/lake-database.ts';
+import { PrivateBucket } from '../constructs/private-bucket.ts';
+import { QueryWorkgroup } from '../constructs/query-workgroup.ts';
+
+export interface DataStackProps extends StackProps {
+  /**
+   * How long the event stream keeps a record.
+   *
+   * @default Duration.hours(24)
+   */
+  readonly streamRetention?: Duration;
+  /**
+   * Keep versions of lake objects (noncurrent versions expire after 30 days).
+   *
+   * @default true
+   */
+  readonly lakeVersioned?: boolean;
+  /**
+   * Glue database name.
+   *
+   * @default 'tokenledger'
+   */
+  readonly databaseName?: string;
+  /**
+   * Athena workgroup name.
+   *
+   * @default 'tokenledger'
+   */
+  readonly workGroupName?: string;
+  /**
+   * Per-query scan limit of the Athena workgroup, in bytes.
+   *
+   * @default 10 GiB (10737418240 bytes)
+   */
+  readonly bytesScannedCutoffPerQuery?: number;
+  /**
+   * How long Athena query results are kept.
+   *
+   * @default Duration.days(30)
+   */
+  readonly queryResultsExpiration?: Duration;
+  /**
+   * How long S3 server access logs are kept.
+   *
+   * @default Duration.days(365)
+   */
+  readonly accessLogsExpiration?: Duration;
+}
+
+/**
+ * The stateful half of the ingest path: everything that holds data, deployed apart from code so a code
+ * deploy never touches it. Every bucket is RETAINed, private, TLS-only, encrypted and access-logged.
+ */
+export class DataStack extends Stack {
+  /** Kinesis stream of request events. */
+  public readonly eventStream: EventStream;
+  /** S3 server access logs of every other bucket. */
+  public readonly accessLogsBucket: PrivateBucket;
+  /** The lake: events/, quarantine/, costs/, revenue/, prices/, reports/ (DESIGN §4). */
+  public readonly lakeBucket: PrivateBucket;
+  /** Batches the ingest event source mapping gave up on, payloads included, for replay. */
+  public readonly failedRecordsBucket: PrivateBucket;
+  /** Glue database of the lake. */
+  public readonly lakeDatabase: LakeDatabase;
+  /** Glue table over events/. */
+  public readonly eventsTable: EventsTable;
+  /** Athena workgroup and its results bucket. */
+  public readonly queryWorkgroup: QueryWorkgroup;
+
+  constructor(scope: Construct, id: string, props: DataStackProps = {}) {
+    super(scope, id, props);
+
+    this.eventStream = new EventStream(this, 'EventStream', { retentionPeriod: props.streamRetention });
+
+    this.accessLogsBucket = new PrivateBucket(this, 'AccessLogsBucket', {
+      expiration: props.accessLogsExpiration,
+    });
+    this.lakeBucket = new PrivateBucket(this, 'LakeBucket', {
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'lake/',
+      versioned: props.lakeVersioned ?? true,
+    });
+    this.failedRecordsBucket = new PrivateBucket(this, 'FailedRecordsBucket', {
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'failed-records/',
+    });
+
+    this.lakeDatabase = new LakeDatabase(this, 'LakeDatabase', { databaseName: props.databaseName });
+    this.eventsTable = new EventsTable(this, 'EventsTable', {
+      database: this.lakeDatabase,
+      lakeBucket: this.lakeBucket,
+    });
+
+    this.queryWorkgroup = new QueryWorkgroup(this, 'QueryWorkgroup', {
+      serverAccessLogsBucket: this.accessLogsBucket,
+      workGroupName: props.workGroupName,
+      bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery,
+      resultsExpiration: props.queryResultsExpiration,
+    });
+  }
+}

@@ -1,0 +1,58 @@
+import { App, type AppProps } from 'aws-cdk-lib';
+import { acknowledgeNagFindings } from './nag-acknowledgments.ts';
+import { DataStack, type DataStackProps } from './stacks/data-stack.ts';
+import { IngestStack, type IngestStackProps } from './stacks/ingest-stack.ts';
+
+/**
+ * Feature flags this app relies on; cdk.json or `--context` may override them.
+ * - serverAccessLogsUseBucketPolicy: log delivery is allowed by a bucket policy on the access-log bucket,
+ *   not by an ACL (the buckets enforce bucket-owner ownership, which disables ACLs).
+ * - defaultCrossStackReferences strong: the ingest stack imports the data stack's exports, so
+ *   CloudFormation refuses to delete a stream or bucket the ingest function still uses.
+ */
+export const FEATURE_FLAGS = {
+  '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+  '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+} as const;
+
+export interface TokenledgerAppOptions {
+  /** Passed to the App (outdir, extra context). */
+  readonly appProps?: AppProps;
+  /** @default {} */
+  readonly data?: DataStackProps;
+  /** @default {} */
+  readonly ingest?: Omit<IngestStackProps, 'stream' | 'lakeBucket' | 'failedRecordsBucket'>;
+}
+
+export interface TokenledgerApp {
+  readonly app: App;
+  readonly data: DataStack;
+  readonly ingest: IngestStack;
+}
+
+/**
+ * The deployable app: `TokenledgerData` (stateful) and `TokenledgerIngest` (stateless), env-agnostic, with
+ * the cdk-nag acknowledgments applied. infra/app.ts and the tests both build it here. Context
+ * `alarmEmail` (e.g. `-c alarmEmail=ops@example.com`) subscribes an address to the alarm topic.
+ */
+export function createTokenledgerApp(options: TokenledgerAppOptions = {}): TokenledgerApp {
+  const app = new App({
+    ...options.appProps,
+    context: { ...FEATURE_FLAGS, ...options.appProps?.context },
+  });
+  const data = new DataStack(app, 'TokenledgerData', {
+    description: 'tokenledger: event stream, S3 lake, Glue catalog, Athena workgroup (stateful)',
+    ...options.data,
+  });
+  const alarmEmail: unknown = app.node.tryGetContext('alarmEmail');
+  const ingest = new IngestStack(app, 'TokenledgerIngest', {
+    description: 'tokenledger: ingest Lambda, its Kinesis event source mapping and alarms (stateless)',
+    ...(typeof alarmEmail === 'string' ? { alarmEmail } : {}),
+    ...options.ingest,
+    stream: data.eventStream.stream,
+    lakeBucket: data.lakeBucket,
+    failedRecordsBucket: data.failedRecordsBucket,
+  });
+  acknowledgeNagFindings({ data, ingest });
+  return { app, data, ingest };
+}

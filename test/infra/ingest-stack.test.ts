@@ -1,0 +1,204 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cfnString, type SynthesizedApp, synthesizeApp } from './synth-app.ts';
+
+let built: SynthesizedApp;
+beforeAll(() => {
+  built = synthesizeApp();
+});
+afterAll(() => built.cleanup());
+
+/** A value of the data stack as the ingest stack imports it, flattened (e.g. `<export name>/events/*`). */
+function imported(value: string): string {
+  return cfnString(built.ingest.resolve(value));
+}
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+/** The Allow statements of the ingest function role's policies, resources flattened. */
+function allowStatements(): { actions: string[]; resources: string[] }[] {
+  const policies = built.ingestTemplate.findResources('AWS::IAM::Policy');
+  return Object.values(policies)
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
+    .filter((statement) => statement.Effect === 'Allow')
+    .map((statement) => ({
+      actions: [statement.Action].flat(),
+      resources: [statement.Resource].flat().map(cfnString),
+    }));
+}
+
+describe('ingest function', () => {
+  it('runs lambdas/ingest/handler.ts bundled as ESM on Node.js 24, arm64, 1024 MB, 2 min', () => {
+    built.ingestTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 1024,
+      Timeout: 120,
+    });
+    built.ingestTemplate.resourceCountIs('AWS::Lambda::Function', 1);
+  });
+
+  it('gets the lake bucket name and its Powertools settings from the environment', () => {
+    built.ingestTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          LAKE_BUCKET: built.ingest.resolve(built.data.lakeBucket.bucketName),
+          POWERTOOLS_SERVICE_NAME: 'tokenledger-ingest',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+        },
+      },
+    });
+  });
+
+  it('logs to its own log group with a one-month retention', () => {
+    built.ingestTemplate.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    built.ingestTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^IngestFunctionLogGroup') } },
+    });
+  });
+
+  it('has a role without AWS-managed policies', () => {
+    built.ingestTemplate.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+      },
+      ManagedPolicyArns: Match.absent(),
+    });
+  });
+});
+
+describe('ingest function permissions', () => {
+  it('may put objects only under events/ and quarantine/ of the lake, and in the failed-records bucket', () => {
+    const putResources = allowStatements()
+      .filter((statement) => statement.actions.some((action) => action.startsWith('s3:Put')))
+      .flatMap((statement) => statement.resources);
+    expect(putResources).not.toContain('*');
+    expect(new Set(putResources)).toEqual(
+      new Set([
+        imported(built.data.lakeBucket.arnForObjects('events/*')),
+        imported(built.data.lakeBucket.arnForObjects('quarantine/*')),
+        imported(built.data.failedRecordsBucket.arnForObjects('*')),
+      ]),
+    );
+  });
+
+  it('uses no S3 action beyond PutObject, GetObject and ListBucket (no delete, ACL, tagging, s3:*)', () => {
+    const s3Actions = allowStatements().flatMap((statement) =>
+      statement.actions.filter((action) => action.startsWith('s3:')),
+    );
+    expect(new Set(s3Actions)).toEqual(new Set(['s3:PutObject', 's3:GetObject', 's3:ListBucket']));
+  });
+
+  it('reads lake objects only under events/ and quarantine/ (HeadObject before writing)', () => {
+    const getResources = allowStatements()
+      .filter((statement) => statement.actions.includes('s3:GetObject'))
+      .flatMap((statement) => statement.resources);
+    expect(new Set(getResources)).toEqual(
+      new Set([
+        imported(built.data.lakeBucket.arnForObjects('events/*')),
+        imported(built.data.lakeBucket.arnForObjects('quarantine/*')),
+      ]),
+    );
+  });
+
+  it('reads the event stream, and only it', () => {
+    const kinesis = allowStatements().filter((statement) =>
+      statement.actions.some((a) => a.startsWith('kinesis:')),
+    );
+    expect(kinesis.flatMap((statement) => statement.resources)).toEqual([
+      imported(built.data.eventStream.stream.streamArn),
+    ]);
+    expect(kinesis.flatMap((statement) => statement.actions)).toEqual(
+      expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards']),
+    );
+  });
+
+  it('has no Allow statement on resource * at all', () => {
+    for (const statement of allowStatements()) expect(statement.resources).not.toContain('*');
+  });
+});
+
+describe('event source mapping', () => {
+  it('consumes the stream from TRIM_HORIZON with partial batch responses, bisection and finite retries', () => {
+    built.ingestTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: built.ingest.resolve(built.data.eventStream.stream.streamArn),
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 1000,
+      MaximumBatchingWindowInSeconds: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 6 * 3600,
+      ParallelizationFactor: 1,
+    });
+    built.ingestTemplate.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+  });
+
+  it('sends batches it gives up on to the failed-records bucket', () => {
+    built.ingestTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      DestinationConfig: {
+        OnFailure: { Destination: built.ingest.resolve(built.data.failedRecordsBucket.bucketArn) },
+      },
+    });
+  });
+
+  it('never retries forever', () => {
+    const mappings = built.ingestTemplate.findResources('AWS::Lambda::EventSourceMapping');
+    for (const mapping of Object.values(mappings)) {
+      expect(mapping.Properties.MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
+      expect(mapping.Properties.MaximumRecordAgeInSeconds).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('alarms', () => {
+  it('alarm when the function is more than 5 minutes behind the stream (IteratorAge, Maximum)', () => {
+    built.ingestTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Statistic: 'Maximum',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('^IngestFunction') } }],
+      Threshold: 300000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^IngestAlarmsTopic') }],
+    });
+  });
+
+  it('notify a KMS-encrypted topic that refuses publishing without TLS', () => {
+    built.ingestTemplate.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestAlarmsTopicKey'), 'Arn'] },
+    });
+    built.ingestTemplate.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    built.ingestTemplate.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+        ]),
+      },
+    });
+  });
+
+  it('let CloudWatch use the topic key', () => {
+    built.ingestTemplate.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+  });
+});

@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Stream } from 'aws-cdk-lib/aws-kinesis';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EventStream } from '../../infra/constructs/event-stream.ts';
+import { IngestAlarms } from '../../infra/constructs/ingest-alarms.ts';
+import { IngestFunction, type IngestFunctionProps } from '../../infra/constructs/ingest-function.ts';
+import { LakeDatabase } from '../../infra/constructs/lake-database.ts';
+import { PrivateBucket } from '../../infra/constructs/private-bucket.ts';
+import { QueryWorkgroup } from '../../infra/constructs/query-workgroup.ts';
+
+// Props are checked in the constructors, and the message names the prop and echoes the bad value.
+
+// One cloud assembly directory for all apps here (an App without one makes a temp dir of its own).
+const outdir = mkdtempSync(join(tmpdir(), 'tokenledger-props-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+/** A stack that stages a placeholder instead of bundling (these tests never synthesize code). */
+function stack(): Stack {
+  return new Stack(new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
+}
+
+function ingestFunction(props: Partial<IngestFunctionProps>): IngestFunction {
+  const scope = stack();
+  return new IngestFunction(scope, 'Ingest', {
+    stream: Stream.fromStreamArn(scope, 'Stream', 'arn:aws:kinesis:eu-west-1:123456789012:stream/events'),
+    lakeBucket: Bucket.fromBucketName(scope, 'Lake', 'lake'),
+    failedRecordsBucket: Bucket.fromBucketName(scope, 'Failed', 'failed'),
+    ...props,
+  });
+}
+
+describe('IngestFunction props', () => {
+  it('accepts the defaults', () => {
+    expect(() => ingestFunction({})).not.toThrow();
+  });
+
+  it.each([0, 10001, 2.5, -1])('rejects batchSize %s, quoting it', (batchSize) => {
+    expect(() => ingestFunction({ batchSize })).toThrow(
+      `IngestFunction Ingest: batchSize must be an integer from 1 to 10000, got ${batchSize}`,
+    );
+  });
+
+  it.each([-1, 10001, 1.5])('rejects retryAttempts %s (retries must be finite)', (retryAttempts) => {
+    expect(() => ingestFunction({ retryAttempts })).toThrow(
+      `retryAttempts must be an integer from 0 to 10000, got ${retryAttempts}`,
+    );
+  });
+
+  it('rejects a maxRecordAge below 60 s or above 7 days', () => {
+    expect(() => ingestFunction({ maxRecordAge: Duration.seconds(30) })).toThrow(
+      'maxRecordAge must be from 1 minute to 7 days, got 30 seconds',
+    );
+    expect(() => ingestFunction({ maxRecordAge: Duration.days(8) })).toThrow('got 8 days');
+  });
+
+  it('rejects maxBatchingWindow above 5 minutes, parallelizationFactor above 10, memory and timeout out of range', () => {
+    expect(() => ingestFunction({ maxBatchingWindow: Duration.minutes(6) })).toThrow('maxBatchingWindow');
+    expect(() => ingestFunction({ parallelizationFactor: 11 })).toThrow(
+      'parallelizationFactor must be an integer from 1 to 10, got 11',
+    );
+    expect(() => ingestFunction({ memorySize: 64 })).toThrow(
+      'memorySize must be an integer from 128 to 10240, got 64',
+    );
+    expect(() => ingestFunction({ timeout: Duration.minutes(16) })).toThrow(
+      'timeout must be from 1 second to 15 minutes, got 16 minutes',
+    );
+    expect(() => ingestFunction({ reservedConcurrentExecutions: 0 })).toThrow('reservedConcurrentExecutions');
+  });
+});
+
+describe('other constructs', () => {
+  it('EventStream rejects a retention below 24 h', () => {
+    expect(() => new EventStream(stack(), 'Events', { retentionPeriod: Duration.hours(12) })).toThrow(
+      'EventStream Events: retentionPeriod must be from 1 day to 365 days, got 12 hours',
+    );
+  });
+
+  it('QueryWorkgroup rejects a scan cutoff below Athena minimum of 10 MB', () => {
+    const scope = stack();
+    expect(
+      () =>
+        new QueryWorkgroup(scope, 'Queries', {
+          serverAccessLogsBucket: Bucket.fromBucketName(scope, 'Logs', 'logs'),
+          bytesScannedCutoffPerQuery: 1024,
+        }),
+    ).toThrow('bytesScannedCutoffPerQuery must be an integer from 10000000 to 9007199254740991, got 1024');
+  });
+
+  it('LakeDatabase rejects a name Athena cannot use', () => {
+    expect(() => new LakeDatabase(stack(), 'Db', { databaseName: 'Token-Ledger' })).toThrow(
+      "LakeDatabase Db: databaseName must be lower-case letters, digits and _, starting with a letter, at most 255 characters, got 'Token-Ledger'",
+    );
+  });
+
+  it('PrivateBucket rejects an expiration under a day', () => {
+    expect(() => new PrivateBucket(stack(), 'B', { expiration: Duration.hours(1) })).toThrow(
+      'PrivateBucket B: expiration must be from 1 day to 36500 days, got 1 hour',
+    );
+  });
+
+  it('IngestAlarms rejects a bad e-mail and a zero evaluation period count', () => {
+    const scope = stack();
+    const fn = ingestFunction({}).function;
+    expect(() => new IngestAlarms(scope, 'A', { function: fn, alarmEmail: 'ops' })).toThrow(
+      "alarmEmail must be an e-mail address, got 'ops'",
+    );
+    expect(() => new IngestAlarms(scope, 'B', { function: fn, iteratorAgeEvaluationPeriods: 0 })).toThrow(
+      'iteratorAgeEvaluationPeriods must be an integer from 1 to 1440, got 0',
+    );
+  });
+});
