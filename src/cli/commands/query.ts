@@ -8,7 +8,7 @@ import type { Io } from '../main.ts';
 const FORMATS = ['table', 'json', 'csv'] as const;
 
 /** `tokenledger query "SQL"`: one read-only statement over the local lake's tables and views. */
-export async function queryCommand(argv: string[], { out, err }: Io): Promise<number> {
+export async function queryCommand(argv: string[], { out }: Io): Promise<number> {
   const { values, positionals } = parseCommand('query', argv, {
     ...LAKE_OPTION,
     format: { type: 'string', default: 'table' },

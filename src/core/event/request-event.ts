@@ -26,3 +26,8 @@ export interface RequestEvent {
   ttft_ms: number | null;
   tags: Record<string, string> | null;
 }
+
+/** A valid event and when the pipeline received it (epoch ms): what the lake stores as a row. */
+export interface ReceivedEvent extends RequestEvent {
+  received_at: number;
+}

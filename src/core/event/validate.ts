@@ -1,10 +1,10 @@
 import type * as z from 'zod/mini';
 import { EVENT_LIMITS as L } from './limits.ts';
 import { quote, type Rejection, type RejectionCode } from './rejection.ts';
-import type { RequestEvent } from './request-event.ts';
+import type { ReceivedEvent } from './request-event.ts';
 import { type ParsedWireEvent, wireEventSchema } from './schema.ts';
 
-export type Validation = { ok: true; event: RequestEvent } | { ok: false; rejections: Rejection[] };
+export type Validation = { ok: true; event: ReceivedEvent } | { ok: false; rejections: Rejection[] };
 
 /**
  * Checks one decoded event against the contract (DESIGN §2) and normalises it.
@@ -22,7 +22,7 @@ export function validateEvent(input: unknown, receivedAt: number): Validation {
   const e = parsed.data;
   const rejections = checkRules(e, receivedAt);
   if (rejections.length > 0) return { ok: false, rejections };
-  return { ok: true, event: normalise(e) };
+  return { ok: true, event: normalise(e, receivedAt) };
 }
 
 function checkRules(e: ParsedWireEvent, receivedAt: number): Rejection[] {
@@ -79,7 +79,7 @@ function checkRules(e: ParsedWireEvent, receivedAt: number): Rejection[] {
   return out;
 }
 
-function normalise(e: ParsedWireEvent): RequestEvent {
+function normalise(e: ParsedWireEvent, receivedAt: number): ReceivedEvent {
   return {
     event_id: e.event_id,
     ts: Date.parse(e.ts),
@@ -103,6 +103,7 @@ function normalise(e: ParsedWireEvent): RequestEvent {
     latency_ms: e.latency_ms ?? null,
     ttft_ms: e.ttft_ms ?? null,
     tags: e.tags ?? null,
+    received_at: receivedAt,
   };
 }
 

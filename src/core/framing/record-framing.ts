@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { EVENT_LIMITS, RECORD_LIMITS } from '../event/limits.ts';
 
@@ -26,7 +27,6 @@ export class FramingError extends Error {
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 const OPEN_BRACE = 0x7b;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Splits a record into its events' texts. Throws only `FramingError`, for a record that cannot be read at
@@ -57,11 +57,8 @@ export function decodeRecord(data: Uint8Array): FramedLine[] {
 }
 
 function toText(bytes: Uint8Array): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new FramingError('bad_utf8', 'record is not valid UTF-8');
-  }
+  if (!isUtf8(bytes)) throw new FramingError('bad_utf8', 'record is not valid UTF-8');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 function splitLines(text: string): FramedLine[] {

@@ -66,7 +66,8 @@ export class EventBatch {
 
   private addLine(record: StreamRecord, index: number, text: string): void {
     this.counts.events++;
-    const bytes = Buffer.byteLength(text, 'utf8');
+    // A UTF-16 unit is at most 3 UTF-8 bytes, so only long lines need counting.
+    const bytes = text.length * 3 <= EVENT_LIMITS.eventBytesMax ? 0 : Buffer.byteLength(text, 'utf8');
     if (bytes > EVENT_LIMITS.eventBytesMax) {
       this.quarantine(record, index, text, 'utf8', [
         { code: 'too_large', message: `event is ${bytes} bytes, more than ${EVENT_LIMITS.eventBytesMax}` },
@@ -92,10 +93,7 @@ export class EventBatch {
       return;
     }
     this.seen.add(result.event.event_id);
-    this.accepted.push({
-      row: { ...result.event, received_at: record.arrivedAt },
-      sequenceNumber: record.sequenceNumber,
-    });
+    this.accepted.push({ row: result.event, sequenceNumber: record.sequenceNumber });
     this.counts.accepted++;
   }
 

@@ -1,4 +1,4 @@
-import type { RequestEvent } from '../event/request-event.ts';
+import type { ReceivedEvent } from '../event/request-event.ts';
 
 /**
  * The columns of the events table: ONE definition that the Parquet writer, the Glue table (CDK), the
@@ -62,9 +62,7 @@ export const PARTITION_COLUMN = {
 } as const;
 
 /** A stored row: the event plus when it was received. */
-export interface EventRow extends RequestEvent {
-  received_at: number;
-}
+export type EventRow = ReceivedEvent;
 
 /** The value a row stores in a column (tags as JSON text). */
 export function cellOf(row: EventRow, column: EventColumn): unknown {
