@@ -1,173 +1,268 @@
-import type * as z from 'zod/mini';
-import { EVENT_LIMITS as L } from './limits.ts';
+import { EVENT_LIMITS as L, SERVICE_TIERS, type ServiceTier, STATUSES, type Status } from './limits.ts';
 import { quote, type Rejection, type RejectionCode } from './rejection.ts';
 import type { ReceivedEvent } from './request-event.ts';
-import { type ParsedWireEvent, wireEventSchema } from './schema.ts';
+
+/** `feature` and `cohort`: trimmed and lower-cased, then this pattern (DESIGN §2). */
+export const LABEL_PATTERN = /^[a-z0-9][a-z0-9._:/-]{0,63}$/;
+export const EVENT_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
+/** ISO-8601 date-time with seconds and a zone: `Z` or `±HH:MM`. */
+const TS_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/;
 
 export type Validation = { ok: true; event: ReceivedEvent } | { ok: false; rejections: Rejection[] };
 
 /**
- * Checks one decoded event against the contract (DESIGN §2) and normalises it.
- * `receivedAt` (epoch ms) is when the pipeline received it; `ts` may not lie more than 24 h after it.
- * Pure: the same input and `receivedAt` always give the same answer, so a retried batch validates alike.
+ * Checks one decoded event against the contract (DESIGN §2) and normalises it. `receivedAt` (epoch ms) is
+ * when the pipeline received it; `ts` may not lie more than 24 h after it. Every broken rule is reported,
+ * each with a code, the field and the value. Pure: the same input and `receivedAt` give the same answer,
+ * so a retried batch validates alike. Unknown top-level fields are ignored.
+ *
+ * Written out by hand rather than with a schema library: it runs once per event in the consumer and in
+ * every app that emits events, where it must be fast and small (test/helpers/reference-schema.ts holds the
+ * same contract in zod, and a property test checks that both agree).
  */
 export function validateEvent(input: unknown, receivedAt: number): Validation {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return reject({ code: 'not_object', message: `event must be a JSON object, got ${quote(input)}` });
+    return {
+      ok: false,
+      rejections: [{ code: 'not_object', message: `event must be a JSON object, got ${quote(input)}` }],
+    };
   }
-  const parsed = wireEventSchema.safeParse(input);
-  if (!parsed.success) {
-    return { ok: false, rejections: parsed.error.issues.map((i) => fromIssue(i, input)) };
-  }
-  const e = parsed.data;
-  const rejections = checkRules(e, receivedAt);
-  if (rejections.length > 0) return { ok: false, rejections };
-  return { ok: true, event: normalise(e, receivedAt) };
-}
-
-function checkRules(e: ParsedWireEvent, receivedAt: number): Rejection[] {
+  const e = input as Record<string, unknown>;
   const out: Rejection[] = [];
-  const ts = Date.parse(e.ts);
-  if (Number.isNaN(ts)) {
-    out.push({ code: 'bad_format', field: 'ts', message: `ts: ${quote(e.ts)} is not a valid date-time` });
-  } else if (ts < L.earliestTs) {
-    out.push({ code: 'ts_too_old', field: 'ts', message: `ts: ${quote(e.ts)} is before 2000-01-01` });
-  } else if (ts > receivedAt + L.futureSkewMs) {
-    out.push({
-      code: 'ts_future',
-      field: 'ts',
-      message: `ts: ${quote(e.ts)} is more than 24 h after it was received (${new Date(receivedAt).toISOString()})`,
-    });
-  }
-  const cacheRead = e.cache_read_tokens ?? 0;
-  const cacheWrite = e.cache_write_tokens ?? 0;
-  if (cacheRead + cacheWrite > e.input_tokens) {
-    out.push({
-      code: 'invariant',
-      field: 'input_tokens',
-      message: `input_tokens: ${e.input_tokens} is less than cache_read_tokens + cache_write_tokens (${cacheRead} + ${cacheWrite})`,
-    });
-  }
-  if ((e.reasoning_tokens ?? 0) > e.output_tokens) {
-    out.push({
-      code: 'invariant',
-      field: 'reasoning_tokens',
-      message: `reasoning_tokens: ${e.reasoning_tokens} is more than output_tokens (${e.output_tokens})`,
-    });
-  }
-  if (e.delivered_output_tokens != null && e.delivered_output_tokens > e.output_tokens) {
-    out.push({
-      code: 'invariant',
-      field: 'delivered_output_tokens',
-      message: `delivered_output_tokens: ${e.delivered_output_tokens} is more than output_tokens (${e.output_tokens})`,
-    });
-  }
-  if (e.prompt_id != null && e.prompt_version == null) {
-    out.push({
-      code: 'missing',
-      field: 'prompt_version',
-      message: `prompt_version: required when prompt_id is set (prompt_id ${quote(e.prompt_id)})`,
-    });
-  }
-  if (e.tags != null && Object.keys(e.tags).length > L.tagEntriesMax) {
-    out.push({
-      code: 'too_many',
-      field: 'tags',
-      message: `tags: ${Object.keys(e.tags).length} entries, at most ${L.tagEntriesMax} allowed`,
-    });
-  }
-  return out;
-}
+  const c = new Checker(e, out);
 
-function normalise(e: ParsedWireEvent, receivedAt: number): ReceivedEvent {
+  if (e.v !== 1) c.reject('v', e.v === undefined ? 'missing' : 'not_allowed', 'must be 1');
+  const eventId = c.text('event_id', { min: L.eventIdMin, max: L.eventIdMax, pattern: EVENT_ID_PATTERN });
+  const ts = c.timestamp('ts', receivedAt);
+  const feature = c.label('feature');
+  const cohort = c.label('cohort');
+  const customerId = c.optionalText('customer_id', L.customerIdMax);
+  const userHash = c.optionalText('user_hash', L.userHashMax);
+  const provider = c.text('provider', { min: 1, max: L.providerMax });
+  const model = c.text('model', { min: 1, max: L.modelMax });
+  const operation = c.optionalText('operation', L.providerMax, 1);
+  const serviceTier = c.oneOf('service_tier', SERVICE_TIERS, false);
+  const promptId = c.optionalText('prompt_id', L.promptFieldMax);
+  const promptVersion = c.optionalText('prompt_version', L.promptFieldMax);
+  const input_ = c.count('input_tokens', true);
+  const cacheRead = c.count('cache_read_tokens', false);
+  const cacheWrite = c.count('cache_write_tokens', false);
+  const output = c.count('output_tokens', true);
+  const reasoning = c.count('reasoning_tokens', false);
+  const delivered = c.count('delivered_output_tokens', false);
+  const status = c.oneOf('status', STATUSES, true);
+  const latency = c.duration('latency_ms');
+  const ttft = c.duration('ttft_ms');
+  const tags = c.tags('tags');
+
+  if (input_ !== null && (cacheRead ?? 0) + (cacheWrite ?? 0) > input_) {
+    c.reject(
+      'input_tokens',
+      'invariant',
+      `${input_} is less than cache_read_tokens + cache_write_tokens (${cacheRead ?? 0} + ${cacheWrite ?? 0})`,
+      false,
+    );
+  }
+  if (output !== null && reasoning !== null && reasoning > output) {
+    c.reject('reasoning_tokens', 'invariant', `${reasoning} is more than output_tokens (${output})`, false);
+  }
+  if (output !== null && delivered !== null && delivered > output) {
+    c.reject(
+      'delivered_output_tokens',
+      'invariant',
+      `${delivered} is more than output_tokens (${output})`,
+      false,
+    );
+  }
+  if (promptId !== null && promptVersion === null && c.isAbsent('prompt_version')) {
+    c.reject(
+      'prompt_version',
+      'missing',
+      `required when prompt_id is set (prompt_id ${quote(promptId)})`,
+      false,
+    );
+  }
+  if (out.length > 0) return { ok: false, rejections: out };
+
   return {
-    event_id: e.event_id,
-    ts: Date.parse(e.ts),
-    feature: e.feature,
-    cohort: e.cohort,
-    customer_id: e.customer_id ?? null,
-    user_hash: e.user_hash ?? null,
-    provider: e.provider,
-    model: e.model,
-    operation: e.operation ?? 'chat',
-    service_tier: e.service_tier ?? 'standard',
-    prompt_id: e.prompt_id ?? null,
-    prompt_version: e.prompt_version ?? null,
-    input_tokens: e.input_tokens,
-    cache_read_tokens: e.cache_read_tokens ?? 0,
-    cache_write_tokens: e.cache_write_tokens ?? 0,
-    output_tokens: e.output_tokens,
-    reasoning_tokens: e.reasoning_tokens ?? 0,
-    delivered_output_tokens: e.delivered_output_tokens ?? null,
-    status: e.status,
-    latency_ms: e.latency_ms ?? null,
-    ttft_ms: e.ttft_ms ?? null,
-    tags: e.tags ?? null,
-    received_at: receivedAt,
+    ok: true,
+    event: {
+      event_id: eventId as string,
+      ts: ts as number,
+      feature: feature as string,
+      cohort: cohort as string,
+      customer_id: customerId,
+      user_hash: userHash,
+      provider: provider as string,
+      model: model as string,
+      operation: operation ?? 'chat',
+      service_tier: (serviceTier as ServiceTier | null) ?? 'standard',
+      prompt_id: promptId,
+      prompt_version: promptVersion,
+      input_tokens: input_ as number,
+      cache_read_tokens: cacheRead ?? 0,
+      cache_write_tokens: cacheWrite ?? 0,
+      output_tokens: output as number,
+      reasoning_tokens: reasoning ?? 0,
+      delivered_output_tokens: delivered,
+      status: status as Status,
+      latency_ms: latency,
+      ttft_ms: ttft,
+      tags,
+      received_at: receivedAt,
+    },
   };
 }
 
-function reject(r: Rejection): Validation {
-  return { ok: false, rejections: [r] };
-}
+/** Field checks that record a rejection and return null when the value breaks a rule (or is absent). */
+class Checker {
+  constructor(
+    private readonly e: Record<string, unknown>,
+    private readonly out: Rejection[],
+  ) {}
 
-/** Maps a zod issue onto our reason codes, naming the top-level field and the value it got. */
-function fromIssue(issue: z.core.$ZodIssue, input: object): Rejection {
-  const field = issue.path.length > 0 ? String(issue.path[0]) : undefined;
-  const value = field === undefined ? input : (input as Record<string, unknown>)[field];
-  const code = codeOf(issue, value);
-  const where = issue.path.map(String).join('.') || 'event';
-  return {
-    code,
-    ...(field ? { field } : {}),
-    message: `${where}: ${describe(code, issue)}, got ${quote(value)}`,
-  };
-}
+  isAbsent(field: string): boolean {
+    const v = this.e[field];
+    return v === undefined || v === null;
+  }
 
-function codeOf(issue: z.core.$ZodIssue, value: unknown): RejectionCode {
-  switch (issue.code) {
-    case 'invalid_type':
-      return value === undefined ? 'missing' : 'wrong_type';
-    case 'too_big':
-      return issue.origin === 'string' ? 'too_long' : 'out_of_range';
-    case 'too_small':
-      return issue.origin === 'string' ? 'too_short' : 'out_of_range';
-    case 'invalid_format':
-      return 'bad_format';
-    case 'invalid_value':
-      return 'not_allowed';
-    case 'invalid_key':
-      return 'too_long';
-    default:
-      return 'wrong_type';
+  reject(field: string, code: RejectionCode, rule: string, withValue = true): null {
+    const value = this.e[field];
+    const got = withValue && value !== undefined ? `, got ${quote(value)}` : '';
+    this.out.push({ code, field, message: `${field}: ${rule}${got}` });
+    return null;
+  }
+
+  text(field: string, o: { min: number; max: number; pattern?: RegExp }): string | null {
+    const v = this.e[field];
+    if (v === undefined || v === null) return this.reject(field, 'missing', 'required', false);
+    return this.checkText(field, v, o);
+  }
+
+  optionalText(field: string, max: number, min = 0): string | null {
+    const v = this.e[field];
+    if (v === undefined || v === null) return null;
+    return this.checkText(field, v, { min, max });
+  }
+
+  label(field: string): string | null {
+    const v = this.e[field];
+    if (v === undefined || v === null) return this.reject(field, 'missing', 'required', false);
+    if (typeof v !== 'string') return this.reject(field, 'wrong_type', 'must be a string');
+    const normalised = v.trim().toLowerCase();
+    if (!LABEL_PATTERN.test(normalised))
+      return this.reject(field, 'bad_format', `does not match ${LABEL_PATTERN}`);
+    return normalised;
+  }
+
+  count(field: string, required: boolean): number | null {
+    const v = this.e[field];
+    if (v === undefined || v === null)
+      return required ? this.reject(field, 'missing', 'required', false) : null;
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      return this.reject(field, 'wrong_type', 'must be a number');
+    if (!Number.isInteger(v)) return this.reject(field, 'wrong_type', 'must be a whole number');
+    if (v < 0) return this.reject(field, 'out_of_range', 'less than 0');
+    if (v > L.intMax) return this.reject(field, 'out_of_range', `more than ${L.intMax}`);
+    return v;
+  }
+
+  duration(field: string): number | null {
+    const v = this.e[field];
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      return this.reject(field, 'wrong_type', 'must be a number');
+    if (v < 0) return this.reject(field, 'out_of_range', 'less than 0');
+    return v;
+  }
+
+  oneOf<T extends string>(field: string, allowed: readonly T[], required: boolean): T | null {
+    const v = this.e[field];
+    if (v === undefined || v === null)
+      return required ? this.reject(field, 'missing', 'required', false) : null;
+    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+      return this.reject(field, 'not_allowed', `must be one of ${allowed.map((a) => quote(a)).join(', ')}`);
+    }
+    return v as T;
+  }
+
+  timestamp(field: string, receivedAt: number): number | null {
+    const v = this.e[field];
+    if (v === undefined || v === null) return this.reject(field, 'missing', 'required', false);
+    if (typeof v !== 'string') return this.reject(field, 'wrong_type', 'must be a string');
+    const ms = parseTimestamp(v);
+    if (ms === null)
+      return this.reject(field, 'bad_format', 'is not an ISO-8601 date-time with seconds and Z or ±HH:MM');
+    if (ms < L.earliestTs) return this.reject(field, 'ts_too_old', 'is before 2000-01-01');
+    if (ms > receivedAt + L.futureSkewMs) {
+      return this.reject(
+        field,
+        'ts_future',
+        `is more than 24 h after it was received (${new Date(receivedAt).toISOString()})`,
+      );
+    }
+    return ms;
+  }
+
+  tags(field: string): Record<string, string> | null {
+    const v = this.e[field];
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'object' || Array.isArray(v))
+      return this.reject(field, 'wrong_type', 'must be an object');
+    const entries = Object.entries(v as Record<string, unknown>);
+    if (entries.length > L.tagEntriesMax) {
+      return this.reject(
+        field,
+        'too_many',
+        `${entries.length} entries, at most ${L.tagEntriesMax} allowed`,
+        false,
+      );
+    }
+    for (const [key, value] of entries) {
+      if (key.length > L.tagKeyMax)
+        return this.reject(field, 'too_long', `has a key longer than ${L.tagKeyMax} characters`);
+      if (typeof value !== 'string')
+        return this.reject(field, 'wrong_type', `${quote(key)} must be a string`);
+      if (value.length > L.tagValueMax) {
+        return this.reject(field, 'too_long', `${quote(key)} is longer than ${L.tagValueMax} characters`);
+      }
+    }
+    return v as Record<string, string>;
+  }
+
+  private checkText(
+    field: string,
+    v: unknown,
+    o: { min: number; max: number; pattern?: RegExp },
+  ): string | null {
+    if (typeof v !== 'string') return this.reject(field, 'wrong_type', 'must be a string');
+    if (v.length < o.min) return this.reject(field, 'too_short', `shorter than ${o.min} characters`);
+    if (v.length > o.max) return this.reject(field, 'too_long', `longer than ${o.max} characters`);
+    if (o.pattern && !o.pattern.test(v))
+      return this.reject(field, 'bad_format', `does not match ${o.pattern}`);
+    return v;
   }
 }
 
-/** Our own wording from the issue's data: zod/mini carries no message catalogue. */
-function describe(code: RejectionCode, issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return code === 'missing' ? 'required' : `must be ${article(issue.expected)}`;
-    case 'too_big':
-      return issue.origin === 'string'
-        ? `longer than ${issue.maximum} characters`
-        : `more than ${issue.maximum}${issue.origin === 'record' ? ' entries' : ''}`;
-    case 'too_small':
-      return issue.origin === 'string'
-        ? `shorter than ${issue.minimum} characters`
-        : `less than ${issue.minimum}`;
-    case 'invalid_format':
-      return issue.format === 'regex' ? `does not match ${issue.pattern}` : `is not a valid ${issue.format}`;
-    case 'invalid_value':
-      return `must be one of ${issue.values.map((v) => quote(v)).join(', ')}`;
-    case 'invalid_key':
-      return `has a key longer than ${L.tagKeyMax} characters`;
-    default:
-      return 'is not valid';
-  }
-}
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-function article(expected: string): string {
-  if (expected === 'int') return 'a whole number';
-  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+/** Epoch ms of a strict ISO-8601 date-time with a zone, or null (impossible dates such as Feb 30 included). */
+export function parseTimestamp(text: string): number | null {
+  const m = TS_PATTERN.exec(text);
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  if (month < 1 || month > 12 || day < 1 || day > days || hour > 23 || minute > 59 || second > 59)
+    return null;
+  if (m[8] !== 'Z' && (Number(m[9]) > 23 || Number(m[10]) > 59)) return null;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : ms;
 }

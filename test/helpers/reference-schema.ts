@@ -1,19 +1,15 @@
 import * as z from 'zod/mini';
-import { EVENT_LIMITS as L, SERVICE_TIERS, STATUSES } from './limits.ts';
+import { EVENT_LIMITS as L, SERVICE_TIERS, STATUSES } from '../../src/core/event/limits.ts';
+import { EVENT_ID_PATTERN, LABEL_PATTERN } from '../../src/core/event/validate.ts';
 
-/** `feature` and `cohort`: trimmed and lower-cased, then this pattern (DESIGN §2). */
-export const LABEL_PATTERN = /^[a-z0-9][a-z0-9._:/-]{0,63}$/;
-export const EVENT_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
-
-// zod/mini: the same checks as zod's chained API, tree-shaken to a few kB in the Lambda bundle.
 const label = () => z.string().check(z.trim(), z.toLowerCase(), z.regex(LABEL_PATTERN));
 const count = () => z.int().check(z.minimum(0), z.maximum(L.intMax));
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 const optionalText = (max: number) => z.nullish(z.string().check(z.maxLength(max)));
 
 /**
- * The request event v1, as the wire carries it. Unknown top-level fields are stripped (ignored);
- * rules that relate two fields or need the time of receipt are checked in `validate.ts`.
+ * The request event v1 in zod: the reference the hand-written validator (src/core/event/validate.ts) is
+ * checked against by a property test. Rules that relate two fields or need the time of receipt are not here.
  */
 export const wireEventSchema = z.object({
   v: z.literal(1),
