@@ -1,8 +1,7 @@
-import { EVENT_LIMITS } from '../event/limits.ts';
-import { quote, rejectionKey } from '../event/rejection.ts';
-import { validateEvent } from '../event/validate.ts';
+import { rejectionKey } from '../event/rejection.ts';
 import { decodeRecord, FramingError } from '../framing/record-framing.ts';
 import type { EventRow } from '../lake/event-columns.ts';
+import { parseEventLine } from './parse-event-line.ts';
 import type { QuarantineEntry } from './quarantine-entry.ts';
 import type { StreamRecord } from './stream-record.ts';
 
@@ -66,24 +65,7 @@ export class EventBatch {
 
   private addLine(record: StreamRecord, index: number, text: string): void {
     this.counts.events++;
-    // A UTF-16 unit is at most 3 UTF-8 bytes, so only long lines need counting.
-    const bytes = text.length * 3 <= EVENT_LIMITS.eventBytesMax ? 0 : Buffer.byteLength(text, 'utf8');
-    if (bytes > EVENT_LIMITS.eventBytesMax) {
-      this.quarantine(record, index, text, 'utf8', [
-        { code: 'too_large', message: `event is ${bytes} bytes, more than ${EVENT_LIMITS.eventBytesMax}` },
-      ]);
-      return;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      this.quarantine(record, index, text, 'utf8', [
-        { code: 'not_json', message: `not JSON (${(err as Error).message}): ${quote(text)}` },
-      ]);
-      return;
-    }
-    const result = validateEvent(parsed, record.arrivedAt);
+    const result = parseEventLine(text, record.arrivedAt);
     if (!result.ok) {
       this.quarantine(record, index, text, 'utf8', result.rejections);
       return;

@@ -1,0 +1,63 @@
+import type { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+
+/** Anything with the `send` of an AWS SDK v3 `KinesisClient`. */
+export interface KinesisLike {
+  send(command: PutRecordsCommand, options?: { abortSignal?: AbortSignal }): Promise<PutRecordsCommandOutput>;
+}
+
+/** Why the client counted an event as not sent, or a send as failed. Reported through `onError`. */
+export interface EmitterError {
+  kind: 'invalid' | 'dropped' | 'send_failed';
+  message: string;
+  /** Events concerned. */
+  count: number;
+  cause?: unknown;
+}
+
+export interface EmitterOptions {
+  /** The Kinesis stream's name. */
+  streamName: string;
+  /** An AWS SDK v3 `KinesisClient` (or anything with its `send`). */
+  kinesisClient: KinesisLike;
+  /** Key for the HMAC of user ids. Without it `userId` is left out of every event (warned once). */
+  hmacKey?: string | Uint8Array;
+  /** Told about invalid events, drops and failed sends; never throws into the app. @default none */
+  onError?: (error: EmitterError) => void;
+  /** Send when this many events are queued. @default 500 */
+  maxBatchEvents?: number;
+  /** Send queued events at least this often (ms). @default 1000 */
+  flushIntervalMs?: number;
+  /** Events the queue holds before it drops the newest. @default 10000 */
+  maxQueueEvents?: number;
+  /** Approximate bytes the queue holds before it drops the newest. @default 8 MiB */
+  maxQueueBytes?: number;
+  /** Events per Kinesis record (a gzip NDJSON batch, at most 1 MiB compressed). @default 500 */
+  maxRecordEvents?: number;
+  /** Retries of the entries a PutRecords call did not take. @default 5 */
+  maxRetries?: number;
+  /** First retry delay (ms); doubles each retry, with full jitter. @default 100 */
+  retryBaseMs?: number;
+  /** Longest retry delay (ms). @default 5000 */
+  retryMaxMs?: number;
+  /** Time limit of one PutRecords call (ms). @default 5000 */
+  requestTimeoutMs?: number;
+  /** How long `shutdown()` waits for the last sends (ms). @default 5000 */
+  shutdownTimeoutMs?: number;
+}
+
+export interface EmitterStats {
+  /** Events waiting to be sent. */
+  queued: number;
+  /** Events Kinesis acknowledged. */
+  sent: number;
+  /** Events given up: queue full, retries exhausted, or still unsent at shutdown. */
+  dropped: number;
+  /** Events refused by the contract (never sent). */
+  invalid: number;
+  /** PutRecords calls that failed whole or in part. */
+  failedSends: number;
+  /** Entries sent again after a failure. */
+  retries: number;
+  /** PutRecords calls made. */
+  calls: number;
+}

@@ -1,0 +1,3 @@
+export { createEmitter, type Emitter } from './emitter.ts';
+export type { EmitterError, EmitterOptions, EmitterStats, KinesisLike } from './emitter-options.ts';
+export type { RecordInput } from './record-input.ts';
