@@ -91,9 +91,13 @@ export function createEmitter(options: EmitterOptions): Emitter {
   timer.unref();
 
   function enqueue(item: Item, bytes: number): void {
-    if (closed) return drop(1, 'event recorded after shutdown');
+    if (closed) {
+      drop(1, 'event recorded after shutdown');
+      return;
+    }
     if (queue.length >= o.maxQueueEvents || queueBytes + bytes > o.maxQueueBytes) {
-      return drop(1, `queue full (${queue.length} events, ~${queueBytes} bytes): newest event dropped`);
+      drop(1, `queue full (${queue.length} events, ~${queueBytes} bytes): newest event dropped`);
+      return;
     }
     queue.push(item);
     queueBytes += bytes;

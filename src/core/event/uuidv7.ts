@@ -6,10 +6,7 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
  * A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then random bits. Time-ordered, so event ids sort
  * and compress well. `random` supplies the 10 random bytes (tests and the demo pass a seeded source).
  */
-export function uuidv7(
-  ms: number = Date.now(),
-  random: (bytes: Uint8Array) => void = randomFillSync,
-): string {
+export function uuidv7(ms: number = Date.now(), random: (bytes: Uint8Array) => void = pooledRandom): string {
   const b = new Uint8Array(16);
   random(b.subarray(6));
   let t = ms;
