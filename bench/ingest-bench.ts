@@ -8,7 +8,7 @@ import { decodeRecord, encodeBatch } from '../src/core/framing/record-framing.ts
 import { EventBatch } from '../src/core/ingest/event-batch.ts';
 import type { EventRow } from '../src/core/lake/event-columns.ts';
 import { eventsToParquet } from '../src/core/lake/events-parquet.ts';
-import { generateTraffic } from '../src/demo/traffic.ts';
+import { generateTraffic, trafficLines } from '../src/demo/traffic.ts';
 import { createIngestHandler, toStreamRecord } from '../src/ingest/kinesis-ingest.ts';
 import { type BenchResult, medianMs, medianMsAsync, result } from './measure.ts';
 
@@ -70,7 +70,7 @@ function oneBatchOfTraffic(): string[] {
     duplicateShare: 0,
     malformedShare: 0,
   });
-  return traffic.lines.slice(0, BATCH_EVENTS);
+  return trafficLines(traffic).slice(0, BATCH_EVENTS);
 }
 
 export async function ingestBenchmarks(): Promise<{ results: BenchResult[]; notes: string[] }> {

@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import type { InputLine } from '../local/local-stream.ts';
 import { DataError } from './errors.ts';
+
+/** A non-blank line of an input file. */
+export interface InputLine {
+  /** 1-based line number. */
+  line: number;
+  text: string;
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -6,18 +6,18 @@ export function progressReporter(
   stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
 ) {
   const started = Date.now();
-  let lastQuarter = -1;
+  let lastQuarter = '';
   return {
-    update(done: number, total: number): void {
+    update(done: number, total: number, phase = ''): void {
       const share = total === 0 ? 1 : done / total;
-      const text = `${label} ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} (${Math.floor(share * 100)}%)`;
+      const text = `${label}${phase ? ` ${phase}` : ''} ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} (${Math.floor(share * 100)}%)`;
       if (stream.isTTY) {
         const width = 24;
         const filled = Math.round(share * width);
         stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}`);
         return;
       }
-      const quarter = Math.floor(share * 4);
+      const quarter = `${phase}${Math.floor(share * 4)}`;
       if (quarter !== lastQuarter) {
         lastQuarter = quarter;
         stream.write(`${text}\n`);

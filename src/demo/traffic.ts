@@ -1,4 +1,5 @@
-import { userHash } from '../core/event/user-hash.ts';
+import type { RecordInput } from '../client/record-input.ts';
+import { type Pending, toWireEvent, UserHasher } from '../client/wire-event.ts';
 import { uuidv7 } from '../core/event/uuidv7.ts';
 import { COHORTS, FEATURES, type FeatureProfile } from './catalogue.ts';
 import { Random } from './random.ts';
@@ -15,9 +16,12 @@ export interface TrafficOptions {
   malformedShare?: number;
 }
 
+/** What the demo app does, in order: a `record()` call, or a malformed line a buggy client sent. */
+export type TrafficItem = { kind: 'call'; input: RecordInput } | { kind: 'line'; line: string };
+
 export interface Traffic {
-  /** JSONL lines in send order: valid events, their retried duplicates and malformed lines. */
-  lines: string[];
+  /** In send order: the requests, their retried duplicates (the same input again) and malformed lines. */
+  items: TrafficItem[];
   requests: number;
   duplicates: number;
   malformed: number;
@@ -26,10 +30,11 @@ export interface Traffic {
 interface Customer {
   id: string;
   cohort: string;
-  userHashes: string[];
+  userIds: string[];
 }
 
-const DEMO_HMAC_KEY = 'tokenledger-demo-key';
+/** The demo app's HMAC key for user ids. */
+export const DEMO_HMAC_KEY = 'tokenledger-demo-key';
 
 /** A realistic month of LLM request events for the demo and the benchmarks, the same for the same seed. */
 export function generateTraffic(options: TrafficOptions): Traffic {
@@ -43,8 +48,8 @@ export function generateTraffic(options: TrafficOptions): Traffic {
   const times = spreadOverMonth(rnd, start, end, options.requests);
   const random = (b: Uint8Array) => rnd.fill(b);
 
-  const lines: string[] = [];
-  const retries: { at: number; line: string }[] = [];
+  const items: TrafficItem[] = [];
+  const retries: { at: number; item: TrafficItem }[] = [];
   let duplicates = 0;
   let malformed = 0;
   const dupShare = options.duplicateShare ?? 0.01;
@@ -54,23 +59,37 @@ export function generateTraffic(options: TrafficOptions): Traffic {
     const cohort = rnd.weighted(COHORTS.map((c) => [c.name, c.weight] as const));
     const customer = rnd.pick(byCohort.get(cohort) ?? customers);
     const feature = rnd.weighted(FEATURES.map((f) => [f, f.weight] as const));
-    const line = JSON.stringify(makeEvent(rnd, feature, customer, ts, uuidv7(ts, random)));
-    lines.push(line);
+    const item: TrafficItem = {
+      kind: 'call',
+      input: makeCall(rnd, feature, customer, ts, uuidv7(ts, random)),
+    };
+    items.push(item);
     if (rnd.chance(dupShare)) {
       duplicates++;
       // Most retries follow at once; some come much later, in another batch.
-      retries.push({ at: i + (rnd.chance(0.7) ? rnd.int(1, 20) : rnd.int(500, 20_000)), line });
+      retries.push({ at: i + (rnd.chance(0.7) ? rnd.int(1, 20) : rnd.int(500, 20_000)), item });
+      retries.sort((a, b) => a.at - b.at);
     }
     if (rnd.chance(badShare)) {
       malformed++;
-      lines.push(makeMalformed(rnd, ts, uuidv7(ts, random)));
+      items.push({ kind: 'line', line: makeMalformed(rnd, ts, uuidv7(ts, random)) });
     }
-    while (retries.length > 0 && (retries[0]?.at ?? Infinity) <= i)
-      lines.push((retries.shift() as { line: string }).line);
-    retries.sort((a, b) => a.at - b.at);
+    while (retries.length > 0 && (retries[0]?.at ?? Number.POSITIVE_INFINITY) <= i) {
+      items.push((retries.shift() as { item: TrafficItem }).item);
+    }
   }
-  for (const r of retries) lines.push(r.line);
-  return { lines, requests: times.length, duplicates, malformed };
+  for (const r of retries) items.push(r.item);
+  return { items, requests: times.length, duplicates, malformed };
+}
+
+/** The traffic as the JSONL lines the client would send (user ids hashed under the demo key). */
+export function trafficLines(traffic: Traffic): string[] {
+  const hasher = new UserHasher(DEMO_HMAC_KEY);
+  return traffic.items.map((item) =>
+    item.kind === 'line'
+      ? item.line
+      : JSON.stringify(toWireEvent({ input: item.input, at: 0 } satisfies Pending, hasher)),
+  );
 }
 
 function makeCustomers(rnd: Random): Customer[] {
@@ -79,8 +98,8 @@ function makeCustomers(rnd: Random): Customer[] {
     for (let i = 0; i < cohort.customers; i++) {
       const id = `cus_${cohort.name.slice(0, 3)}_${String(i).padStart(4, '0')}`;
       const users = rnd.int(cohort.usersPerCustomer[0], cohort.usersPerCustomer[1]);
-      const userHashes = Array.from({ length: users }, (_, u) => userHash(DEMO_HMAC_KEY, `${id}/user-${u}`));
-      out.push({ id, cohort: cohort.name, userHashes });
+      const userIds = Array.from({ length: users }, (_, u) => `${id}/user-${u}`);
+      out.push({ id, cohort: cohort.name, userIds });
     }
   }
   return out;
@@ -98,45 +117,38 @@ function spreadOverMonth(rnd: Random, start: number, end: number, n: number): nu
   return times.sort((a, b) => a - b);
 }
 
-function makeEvent(
-  rnd: Random,
-  f: FeatureProfile,
-  c: Customer,
-  ts: number,
-  eventId: string,
-): Record<string, unknown> {
+function makeCall(rnd: Random, f: FeatureProfile, c: Customer, ts: number, eventId: string): RecordInput {
   const [provider, model] = rnd.weighted(f.models.map(([p, m, w]) => [[p, m] as const, w] as const));
   const input = Math.max(20, Math.round(rnd.logNormal(f.inputMedian, 0.6)));
   const cacheRead = rnd.chance(f.cacheReadShare) ? Math.round(input * (0.5 + rnd.next() * 0.4)) : 0;
   const cacheWrite = cacheRead === 0 && rnd.chance(f.cacheWriteChance) ? Math.round(input * 0.6) : 0;
   const status = rnd.chance(f.cancelRate) ? 'cancelled' : rnd.chance(f.errorRate) ? 'error' : 'ok';
   const output = status === 'error' ? 0 : Math.max(1, Math.round(rnd.logNormal(f.outputMedian, 0.5)));
-  const reasoning = Math.round(output * f.reasoningShare * rnd.next());
-  const event: Record<string, unknown> = {
-    v: 1,
-    event_id: eventId,
-    ts: new Date(ts).toISOString(),
+  const call: RecordInput = {
+    eventId,
+    startedAt: ts,
     feature: f.name,
     cohort: c.cohort,
-    customer_id: c.id,
-    user_hash: rnd.pick(c.userHashes),
+    customerId: c.id,
+    userId: rnd.pick(c.userIds),
     provider,
     model,
-    prompt_id: f.promptId,
-    prompt_version: f.versions[Math.min(f.versions.length - 1, Math.floor(rnd.next() * f.versions.length))],
-    input_tokens: input,
-    cache_read_tokens: cacheRead,
-    cache_write_tokens: cacheWrite,
-    output_tokens: output,
-    reasoning_tokens: reasoning,
+    promptId: f.promptId,
+    promptVersion: f.versions[
+      Math.min(f.versions.length - 1, Math.floor(rnd.next() * f.versions.length))
+    ] as string,
+    inputTokens: input,
+    cacheReadTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+    outputTokens: output,
+    reasoningTokens: Math.round(output * f.reasoningShare * rnd.next()),
     status,
-    latency_ms: Math.round(rnd.logNormal(300 + output * 12, 0.3)),
-    ttft_ms: Math.round(rnd.logNormal(350, 0.4)),
+    latencyMs: Math.round(rnd.logNormal(300 + output * 12, 0.3)),
+    ttftMs: Math.round(rnd.logNormal(350, 0.4)),
   };
-  if (status === 'cancelled') {
-    event.delivered_output_tokens = Math.floor(output * f.deliveredAfterCancel * rnd.next());
-  }
-  return event;
+  if (status === 'cancelled')
+    call.deliveredOutputTokens = Math.floor(output * f.deliveredAfterCancel * rnd.next());
+  return call;
 }
 
 /** The mistakes real clients make: each line breaks one rule of the contract. */

@@ -74,11 +74,18 @@ export function createIngestHandler(deps: IngestDependencies) {
 
 export function toStreamRecord(record: KinesisStreamRecord): StreamRecord {
   return {
+    stream: streamOf(record.eventSourceARN),
     shardId: shardOf(record.eventID),
     sequenceNumber: record.kinesis.sequenceNumber,
     arrivedAt: Math.round(record.kinesis.approximateArrivalTimestamp * 1000),
     data: Buffer.from(record.kinesis.data, 'base64'),
   };
+}
+
+/** `arn:aws:kinesis:<region>:<account>:stream/<name>` → `<name>`. */
+function streamOf(arn: string): string {
+  const slash = arn.lastIndexOf('/');
+  return slash >= 0 ? arn.slice(slash + 1) : 'stream-unknown';
 }
 
 /** Kinesis event ids are `shardId-000000000000:<sequence number>`. */

@@ -25,6 +25,7 @@ export function wireEvent(overrides: Record<string, unknown> = {}): Record<strin
   };
 }
 
+export const STREAM = 'llm-events';
 export const SHARD = 'shardId-000000000000';
 export const ARRIVAL = Date.parse('2026-11-02T10:00:05.000Z');
 

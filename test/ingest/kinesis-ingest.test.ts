@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
 import { createIngestHandler, LakeWriteError } from '../../src/ingest/kinesis-ingest.ts';
-import { kinesisEvent, kinesisRecord, line, SHARD, seq, wireEvent } from '../helpers/factories.ts';
+import { kinesisEvent, kinesisRecord, line, SHARD, STREAM, seq, wireEvent } from '../helpers/factories.ts';
 import { FailingStore } from '../helpers/failing-store.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -50,7 +50,7 @@ describe('ingest handler', () => {
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     const keys = await store.list('');
-    const range = `${SHARD}/${seq(1000)}-${seq(1002)}`;
+    const range = `${STREAM}/${SHARD}/${seq(1000)}-${seq(1002)}`;
     expect(keys).toEqual([
       `events/dt=2026-11-01/${range}.parquet`,
       `events/dt=2026-11-02/${range}.parquet`,

@@ -2,15 +2,15 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LocalQueryEngine } from '../../adapters/duckdb/local-query-engine.ts';
-import { generateTraffic } from '../../demo/traffic.ts';
+import { DEMO_HMAC_KEY, generateTraffic } from '../../demo/traffic.ts';
 import { openLocalLake } from '../../local/local-lake.ts';
-import { streamLines } from '../../local/local-stream.ts';
+import { runLocalPipeline } from '../../local/local-pipeline.ts';
 import { LAKE_OPTION, parseCommand, positiveInt } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { formatCount, renderTable } from '../format/table.ts';
 import type { Io } from '../main.ts';
 import { progressReporter } from '../progress.ts';
-import { summarise } from './ingest-events.ts';
+import { checkClient, summarise } from './ingest-events.ts';
 
 /** Marks a lake the demo made, so that a second run may clear it and nothing else is ever cleared. */
 const DEMO_MARKER = '.tokenledger-demo';
@@ -37,14 +37,26 @@ export async function demoCommand(argv: string[], { out, err }: Io): Promise<num
   const generating = progressReporter('generate:', err);
   const traffic = generateTraffic({ month, requests, seed });
   generating.done(
-    `${formatCount(traffic.lines.length)} lines (${formatCount(traffic.duplicates)} retried duplicates, ${formatCount(traffic.malformed)} malformed)`,
+    `${formatCount(traffic.items.length)} calls (${formatCount(traffic.duplicates)} retried duplicates, ${formatCount(traffic.malformed)} malformed lines)`,
   );
 
-  const ingesting = progressReporter('ingest:', err);
-  const lines = traffic.lines.map((text, i) => ({ line: i + 1, text }));
-  const result = await streamLines(lines, openLocalLake(lakeDir), { onProgress: ingesting.update });
+  const ingesting = progressReporter('pipeline:', err);
+  const result = await runLocalPipeline(
+    openLocalLake(lakeDir),
+    (ledger) => {
+      for (const item of traffic.items) {
+        if (item.kind === 'call') ledger.record(item.input);
+        else ledger.recordLine(item.line);
+      }
+    },
+    {
+      hmacKey: DEMO_HMAC_KEY,
+      onProgress: (phase, done) => ingesting.update(done, traffic.items.length, phase),
+    },
+  );
   ingesting.done(`${formatCount(result.events)} events`);
-  out.write(`${summarise('demo traffic', result).join('\n')}\n\n`);
+  out.write(`${summarise('demo app', result).join('\n')}\n\n`);
+  checkClient(result);
 
   const engine = await LocalQueryEngine.open(lakeDir);
   try {

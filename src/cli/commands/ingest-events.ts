@@ -1,10 +1,10 @@
+import { parseEventLine } from '../../core/ingest/parse-event-line.ts';
 import { openLocalLake } from '../../local/local-lake.ts';
-import { type LocalIngestResult, streamLines } from '../../local/local-stream.ts';
-import type { LakeStore } from '../../ports/lake-store.ts';
+import { type PipelineResult, runLocalPipeline } from '../../local/local-pipeline.ts';
 import { LAKE_OPTION, parseCommand } from '../args.ts';
 import { DataError, UsageError } from '../errors.ts';
 import { formatCount } from '../format/table.ts';
-import { readJsonLines } from '../input.ts';
+import { type InputLine, readJsonLines } from '../input.ts';
 import type { Io } from '../main.ts';
 import { progressReporter } from '../progress.ts';
 
@@ -28,49 +28,65 @@ export async function ingestEventsCommand(argv: string[], { out, err }: Io): Pro
   }
   const file = positionals[0] as string;
   const lines = await readJsonLines(file);
-  const lake = openLocalLake(values.lake);
-  if (values.strict) {
-    const dryRun = await streamLines(lines, new DiscardingStore());
-    if (dryRun.quarantined > 0) throw new DataError(describeRefused(file, dryRun, 20).join('\n'));
+  const refused = refusedLines(file, lines);
+  if (values.strict && refused.length > 0) {
+    throw new DataError(
+      [
+        `${file}: ${refused.length} events break the contract; nothing was stored`,
+        ...refused.slice(0, 20),
+      ].join('\n'),
+    );
   }
   const progress = progressReporter(`ingest ${file}:`, err);
-  const result = await streamLines(lines, lake, { onProgress: progress.update });
+  const result = await runLocalPipeline(
+    openLocalLake(values.lake),
+    (ledger) => {
+      for (const l of lines) ledger.recordLine(l.text);
+    },
+    { onProgress: (phase, done) => progress.update(done, lines.length, phase) },
+  );
   progress.done(`${formatCount(result.events)} events`);
-  out.write(`${summarise(file, result).join('\n')}\n`);
-  return 0;
+  out.write(`${summarise(file, result, refused).join('\n')}\n`);
+  return checkClient(result);
 }
 
-export function summarise(file: string, r: LocalIngestResult): string[] {
+/** The lines the consumer will refuse, as `FILE:LINE: reasons`, checked here so that they can be named. */
+function refusedLines(file: string, lines: readonly InputLine[]): string[] {
+  const now = Date.now();
+  const out: string[] = [];
+  for (const l of lines) {
+    const result = parseEventLine(l.text, now);
+    if (!result.ok) out.push(`  ${file}:${l.line}: ${result.rejections.map((r) => r.message).join('; ')}`);
+  }
+  return out;
+}
+
+/** Exit code 1 when the client could not deliver everything into the local stream. */
+export function checkClient(result: PipelineResult): number {
+  const lost = result.client.dropped;
+  if (lost === 0) return 0;
+  throw new DataError(
+    `${lost} events could not be sent to the local stream: ${result.clientErrors
+      .map((e) => e.message)
+      .slice(0, 3)
+      .join('; ')}`,
+  );
+}
+
+export function summarise(source: string, r: PipelineResult, refused: readonly string[] = []): string[] {
   const out = [
-    `${file}: ${formatCount(r.events)} events in ${formatCount(r.records)} records, ${r.batches} consumer batches`,
+    `${source}: ${formatCount(r.events)} events through the client (${formatCount(r.client.calls)} PutRecords calls), ` +
+      `${formatCount(r.records)} stream records, ${r.batches} consumer batches`,
     `  accepted     ${formatCount(r.accepted).padStart(10)}`,
-    `  duplicates   ${formatCount(r.duplicates).padStart(10)}  (same event_id in a batch; the view counts across batches)`,
+    `  duplicates   ${formatCount(r.duplicates).padStart(10)}  (same event_id in a consumer batch; the view counts across batches)`,
     `  quarantined  ${formatCount(r.quarantined).padStart(10)}`,
   ];
   for (const [reason, n] of Object.entries(r.reasons).sort(([, a], [, b]) => b - a)) {
     out.push(`    ${reason.padEnd(32)} ${formatCount(n).padStart(8)}`);
   }
-  if (r.quarantined > 0) out.push(...describeRefused(file, r, 5));
+  if (refused.length > 0) {
+    out.push(`${formatCount(refused.length)} events refused:`, ...refused.slice(0, 5));
+    if (refused.length > 5) out.push(`  … and ${refused.length - 5} more`);
+  }
   return out;
-}
-
-function describeRefused(file: string, r: LocalIngestResult, limit: number): string[] {
-  const lines = r.refused
-    .slice(0, limit)
-    .map((q) => `  ${file}:${q.line ?? '?'}: ${q.reasons.map((x) => x.message).join('; ')}`);
-  if (r.refused.length > limit) lines.push(`  … and ${r.refused.length - limit} more`);
-  return [`${formatCount(r.quarantined)} events refused:`, ...lines];
-}
-
-/** A lake that keeps nothing: `--strict` runs the consumer over it first to find refused events. */
-class DiscardingStore implements LakeStore {
-  async putNew(): Promise<'written'> {
-    return 'written';
-  }
-  async list(): Promise<string[]> {
-    return [];
-  }
-  async get(key: string): Promise<Uint8Array> {
-    throw new Error(`${key}: the dry run keeps nothing`);
-  }
 }

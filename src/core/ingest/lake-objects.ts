@@ -15,7 +15,7 @@ export interface LakeObject {
 
 /**
  * The objects one batch writes: a Parquet file of valid events per UTC date of `ts`, and a JSONL file of
- * refused events per date of receipt. Keys name the shard and the batch's first and last sequence numbers,
+ * refused events per date of receipt. Keys name the stream, the shard and the batch's first and last sequence numbers,
  * so redelivering the same batch names the same objects, and a batch split on retry names new ones.
  */
 export function lakeObjects(batch: EventBatch): LakeObject[] {
@@ -23,7 +23,7 @@ export function lakeObjects(batch: EventBatch): LakeObject[] {
   const last = batch.records[batch.records.length - 1];
   if (!first || !last) return [];
   const position = new Map(batch.records.map((r, i) => [r.sequenceNumber, i]));
-  const range = `${first.shardId}/${first.sequenceNumber}-${last.sequenceNumber}`;
+  const range = `${first.stream}/${first.shardId}/${first.sequenceNumber}-${last.sequenceNumber}`;
   const objects: LakeObject[] = [];
 
   const byDate = groupBy(batch.accepted, (a) => utcDate(a.row.ts));
