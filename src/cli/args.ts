@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './errors.ts';
 
@@ -29,4 +30,14 @@ export function positiveInt(option: string, value: string): number {
     throw new UsageError(`--${option} ${JSON.stringify(value)} is not a positive whole number`);
   }
   return n;
+}
+
+/** Checks `--lake`: a folder, or (unless it must exist) a path where one can be made. */
+export function lakeDir(value: string, mustExist = false): string {
+  if (!existsSync(value)) {
+    if (mustExist) throw new UsageError(`--lake ${JSON.stringify(value)} does not exist`);
+    return value;
+  }
+  if (!statSync(value).isDirectory()) throw new UsageError(`--lake ${JSON.stringify(value)} is not a folder`);
+  return value;
 }

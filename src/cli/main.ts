@@ -21,7 +21,8 @@ const HELP = `tokenledger — what each AI feature really costs, per customer co
 
 usage: tokenledger <command> [options]        every command takes --lake DIR (default ./.tokenledger)
 
-  demo [--events N] [--month YYYY-MM]    a realistic month through the whole local pipeline
+  demo [--events N] [--month YYYY-MM] [--seed N]
+                                         a realistic month through the whole local pipeline
   ingest events FILE|- [--strict]        JSONL request events into the lake (quarantines bad ones;
                                          --strict refuses the file whole instead)
   query "SQL" [--format table|json|csv]  one read-only statement over the lake's tables and views

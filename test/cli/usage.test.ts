@@ -102,3 +102,41 @@ describe('usage errors', () => {
     expect(lines[0]).toContain(JSON.stringify(extra));
   });
 });
+
+describe('--lake paths', () => {
+  it('refuses a --lake that is a file, with one line and exit 2', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'tl-lakefile-'));
+    const file = join(dir, 'not-a-folder');
+    writeFileSync(file, 'x');
+    for (const argv of [
+      ['query', 'SELECT 1', '--lake', file],
+      ['demo', '--events', '10', '--lake', file],
+    ]) {
+      const run = await runCli(...argv);
+      expect(run.code).toBe(2);
+      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(run.stderr).toContain('is not a folder');
+    }
+  });
+
+  it('queries a lake whose path holds glob characters', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const lake = join(mkdtempSync(join(tmpdir(), 'tl-glob-')), 'lake[1]*?');
+    expect((await runCli('demo', '--events', '200', '--lake', lake)).code).toBe(0);
+    const run = await runCli(
+      'query',
+      'SELECT count(*) AS n FROM events_dedup',
+      '--format',
+      'json',
+      '--lake',
+      lake,
+    );
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([{ n: 200 }]);
+  });
+});

@@ -56,6 +56,12 @@ describe('record framing', () => {
     }
   });
 
+  it('refuses a small gzip record that would inflate past the limit (a decompression bomb)', () => {
+    const bomb = gzipSync(Buffer.alloc(65 * 1024 * 1024, 0x20), { level: 9 });
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    expect(() => decodeRecord(bomb)).toThrow(/inflates to more than/);
+  });
+
   it('refuses to serialise an event over 32 KiB', () => {
     expect(serialiseEvent(wireEvent({ tags: { big: 'x'.repeat(33 * 1024) } }))).toBeNull();
     expect(serialiseEvent(wireEvent())).not.toBeNull();

@@ -21,7 +21,7 @@ export const wireEventSchema = z.object({
   user_hash: optionalText(L.userHashMax),
   provider: text(1, L.providerMax),
   model: text(1, L.modelMax),
-  operation: z.nullish(text(1, L.providerMax)),
+  operation: z.nullish(z.string()),
   service_tier: z.nullish(z.enum(SERVICE_TIERS)),
   prompt_id: optionalText(L.promptFieldMax),
   prompt_version: optionalText(L.promptFieldMax),

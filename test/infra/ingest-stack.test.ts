@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cfnString, type SynthesizedApp, synthesizeApp } from './synth-app.ts';
@@ -200,5 +202,35 @@ describe('alarms', () => {
         ]),
       },
     });
+  });
+});
+
+describe('the ingest function bundle the deployment ships', () => {
+  it('is the minified ESM bundle of the handler, without the AWS SDK, DuckDB or the emulators', () => {
+    // Prepare: the code assets staged in the cloud assembly; the function's is the folder with a .mjs file.
+    const manifest = JSON.parse(
+      readFileSync(join(built.app.outdir, 'TokenledgerIngest.assets.json'), 'utf8'),
+    );
+    const folders = Object.values(manifest.files as Record<string, { source: { path: string } }>)
+      .map((f) => join(built.app.outdir, f.source.path))
+      .filter((p) => existsSync(p) && statSync(p).isDirectory());
+    const bundles = folders.flatMap((d) =>
+      readdirSync(d)
+        .filter((f) => f.endsWith('.mjs'))
+        .map((f) => join(d, f)),
+    );
+    expect(bundles).toHaveLength(1);
+
+    // Act
+    const code = readFileSync(bundles[0] as string, 'utf8');
+
+    // Assess: minified (few, long lines), ESM, and nothing that must stay out of a Lambda bundle.
+    const lines = code.split('\n').length;
+    expect(lines).toBeLessThan(50);
+    expect(code.length / lines).toBeGreaterThan(1000);
+    expect(code).toMatch(/export\s*\{[^}]*handler/);
+    for (const banned of ['@duckdb/node-api', 'kinesalite', 's3rver', 'aws-cdk-lib'])
+      expect(code).not.toContain(banned);
+    expect(code.length).toBeLessThan(250_000);
   });
 });

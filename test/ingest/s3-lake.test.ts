@@ -74,3 +74,41 @@ describe('ingest handler over the S3 API (s3rver)', () => {
     expect(Buffer.from(await store.get('events/dt=2026-01-01/x.parquet')).toString()).toBe('one');
   });
 });
+
+describe('S3LakeStore when another writer wins the race', () => {
+  it('answers "exists" when S3 refuses the conditional put (412), and fails loudly on other errors', async () => {
+    // Fault injection: s3rver ignores If-None-Match, so it cannot answer 412. A middleware on the real SDK
+    // client answers for it, after the HEAD found nothing (the object appeared in between).
+    const { S3ServiceException } = await import('@aws-sdk/client-s3');
+    const racing = s3.newClient();
+    let status = 412;
+    racing.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutObjectCommand') {
+          expect((args.input as { IfNoneMatch?: string }).IfNoneMatch).toBe('*');
+          throw new S3ServiceException({
+            name: status === 412 ? 'PreconditionFailed' : 'InternalError',
+            $fault: status === 412 ? 'client' : 'server',
+            $metadata: { httpStatusCode: status },
+            message: 'injected',
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const store = new S3LakeStore(racing, BUCKET);
+
+    try {
+      expect(await store.putNew('events/dt=2026-01-02/raced.parquet', Buffer.from('x'), 'text/plain')).toBe(
+        'exists',
+      );
+      status = 500;
+      await expect(
+        store.putNew('events/dt=2026-01-02/raced.parquet', Buffer.from('x'), 'text/plain'),
+      ).rejects.toThrow('injected');
+    } finally {
+      racing.destroy();
+    }
+  });
+});

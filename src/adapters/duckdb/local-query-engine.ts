@@ -34,6 +34,8 @@ export class LocalQueryEngine {
     const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
     const connection = await instance.connect();
     const engine = new LocalQueryEngine(instance, connection);
+    // Timestamps are UTC instants; without this, DuckDB would cast and truncate them in the machine's zone.
+    await connection.run("SET TimeZone = 'UTC'");
     for (const macro of TRINO_COMPAT_MACROS) await connection.run(macro);
     await connection.run(`CREATE OR REPLACE VIEW events AS ${eventsSource(lakeDir)}`);
     for (const view of views) {
@@ -119,15 +121,26 @@ function jsonRows(reader: DuckDBResultReader): Row[] {
 /** The events table's source: the lake's Parquet files, or, before any exist, an empty relation of the same columns. */
 function eventsSource(lakeDir: string): string {
   const dir = join(lakeDir, 'events');
-  if (hasParquet(dir)) {
-    const glob = `${dir}/**/*.parquet`.replaceAll("'", "''");
-    return `SELECT * FROM read_parquet('${glob}', hive_partitioning = true, hive_types = {'dt': VARCHAR}, union_by_name = true)`;
+  const files = parquetFiles(dir);
+  if (files.length > 0) {
+    // A glob when the path is plain; the file list when the lake's path itself holds glob characters.
+    const source = /[*?[\]{}]/.test(dir)
+      ? `[${files.map(sqlString).join(', ')}]`
+      : sqlString(`${dir}/**/*.parquet`);
+    return `SELECT * FROM read_parquet(${source}, hive_partitioning = true, hive_types = {'dt': VARCHAR}, union_by_name = true)`;
   }
   const columns = [...EVENT_COLUMNS, PARTITION_COLUMN].map((c) => `CAST(NULL AS ${c.duckdb}) AS ${c.name}`);
   return `SELECT ${columns.join(', ')} WHERE false`;
 }
 
-function hasParquet(dir: string): boolean {
-  if (!existsSync(dir)) return false;
-  return readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
+function parquetFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.parquet'))
+    .map((f) => join(dir, f));
+}
+
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }

@@ -5,7 +5,7 @@ import { LocalQueryEngine } from '../../adapters/duckdb/local-query-engine.ts';
 import { DEMO_HMAC_KEY, generateTraffic } from '../../demo/traffic.ts';
 import { openLocalLake } from '../../local/local-lake.ts';
 import { runLocalPipeline } from '../../local/local-pipeline.ts';
-import { LAKE_OPTION, parseCommand, positiveInt } from '../args.ts';
+import { LAKE_OPTION, lakeDir, parseCommand, positiveInt } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { formatCount, renderTable } from '../format/table.ts';
 import type { Io } from '../main.ts';
@@ -30,10 +30,10 @@ export async function demoCommand(argv: string[], { out, err }: Io): Promise<num
   const month = values.month ?? lastFullMonth(new Date());
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month))
     throw new UsageError(`--month ${JSON.stringify(month)} is not YYYY-MM`);
-  const lakeDir = resolve(values.lake);
-  await prepareDemoLake(lakeDir);
+  const lake = resolve(lakeDir(values.lake));
+  await prepareDemoLake(lake);
 
-  out.write(`tokenledger demo: ${formatCount(requests)} LLM requests of ${month}, lake ${lakeDir}\n`);
+  out.write(`tokenledger demo: ${formatCount(requests)} LLM requests of ${month}, lake ${lake}\n`);
   const generating = progressReporter('generate:', err);
   const traffic = generateTraffic({ month, requests, seed });
   generating.done(
@@ -42,7 +42,7 @@ export async function demoCommand(argv: string[], { out, err }: Io): Promise<num
 
   const ingesting = progressReporter('pipeline:', err);
   const result = await runLocalPipeline(
-    openLocalLake(lakeDir),
+    openLocalLake(lake),
     (ledger) => {
       for (const item of traffic.items) {
         if (item.kind === 'call') ledger.record(item.input);
@@ -58,7 +58,7 @@ export async function demoCommand(argv: string[], { out, err }: Io): Promise<num
   out.write(`${summarise('demo app', result).join('\n')}\n\n`);
   checkClient(result);
 
-  const engine = await LocalQueryEngine.open(lakeDir);
+  const engine = await LocalQueryEngine.open(lake);
   try {
     const rows = await engine.run(
       `SELECT feature, cohort, sum(requests) AS requests, sum(input_tokens) AS input_tokens,

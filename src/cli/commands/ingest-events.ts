@@ -1,7 +1,7 @@
 import { parseEventLine } from '../../core/ingest/parse-event-line.ts';
 import { openLocalLake } from '../../local/local-lake.ts';
 import { type PipelineResult, runLocalPipeline } from '../../local/local-pipeline.ts';
-import { LAKE_OPTION, parseCommand } from '../args.ts';
+import { LAKE_OPTION, lakeDir, parseCommand } from '../args.ts';
 import { DataError, UsageError } from '../errors.ts';
 import { formatCount } from '../format/table.ts';
 import { type InputLine, readJsonLines } from '../input.ts';
@@ -39,7 +39,7 @@ export async function ingestEventsCommand(argv: string[], { out, err }: Io): Pro
   }
   const progress = progressReporter(`ingest ${file}:`, err);
   const result = await runLocalPipeline(
-    openLocalLake(values.lake),
+    openLocalLake(lakeDir(values.lake)),
     (ledger) => {
       for (const l of lines) ledger.recordLine(l.text);
     },

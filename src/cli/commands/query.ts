@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
 import { LocalQueryEngine, ReadOnlyQueryError } from '../../adapters/duckdb/local-query-engine.ts';
-import { LAKE_OPTION, oneOf, parseCommand } from '../args.ts';
+import { LAKE_OPTION, lakeDir, oneOf, parseCommand } from '../args.ts';
 import { DataError, UsageError } from '../errors.ts';
 import { renderCsv, renderTable } from '../format/table.ts';
 import type { Io } from '../main.ts';
@@ -21,8 +20,7 @@ export async function queryCommand(argv: string[], { out }: Io): Promise<number>
       `query takes one SQL argument, got also ${JSON.stringify(positionals[1])}; ${usage}`,
     );
   }
-  if (!existsSync(values.lake)) throw new UsageError(`--lake ${JSON.stringify(values.lake)} does not exist`);
-  const engine = await LocalQueryEngine.open(values.lake);
+  const engine = await LocalQueryEngine.open(lakeDir(values.lake, true));
   try {
     const { columns, rows } = await engine.query(positionals[0] as string);
     if (format === 'json') out.write(`${JSON.stringify(rows, null, 2)}\n`);

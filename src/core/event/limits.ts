@@ -23,6 +23,11 @@ export const EVENT_LIMITS = {
 export const RECORD_LIMITS = {
   /** A gzip batch record, compressed. Kinesis' own limit for a record's data blob is 1 MiB too. */
   recordBytesMax: 1024 * 1024,
+  /**
+   * A gzip record's NDJSON once inflated. Event NDJSON compresses 7-10×, so 64 MiB is far above any real
+   * batch, and it stops a small record that inflates to gigabytes from exhausting the consumer's memory.
+   */
+  inflatedBytesMax: 64 * 1024 * 1024,
 } as const;
 
 export const STATUSES = ['ok', 'error', 'cancelled'] as const;

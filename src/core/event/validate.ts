@@ -40,7 +40,7 @@ export function validateEvent(input: unknown, receivedAt: number): Validation {
   const userHash = c.optionalText('user_hash', L.userHashMax);
   const provider = c.text('provider', { min: 1, max: L.providerMax });
   const model = c.text('model', { min: 1, max: L.modelMax });
-  const operation = c.optionalText('operation', L.providerMax, 1);
+  const operation = c.optionalText('operation', Number.POSITIVE_INFINITY);
   const serviceTier = c.oneOf('service_tier', SERVICE_TIERS, false);
   const promptId = c.optionalText('prompt_id', L.promptFieldMax);
   const promptVersion = c.optionalText('prompt_version', L.promptFieldMax);

@@ -44,8 +44,14 @@ export function decodeRecord(data: Uint8Array): FramedLine[] {
     }
     let plain: Buffer;
     try {
-      plain = gunzipSync(data);
+      plain = gunzipSync(data, { maxOutputLength: RECORD_LIMITS.inflatedBytesMax });
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new FramingError(
+          'too_large',
+          `gzip record inflates to more than ${RECORD_LIMITS.inflatedBytesMax} bytes`,
+        );
+      }
       throw new FramingError('bad_gzip', `gzip record cannot be decompressed: ${(err as Error).message}`);
     }
     return splitLines(toText(plain));

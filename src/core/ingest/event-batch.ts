@@ -13,7 +13,7 @@ export interface BatchCounts {
   /** Events whose event_id was already accepted earlier in the batch. */
   duplicates: number;
   quarantined: number;
-  /** Refused events by reason key (`field:code`). */
+  /** Broken rules by reason key (`field:code`); an event that breaks several rules counts under each. */
   reasons: Record<string, number>;
 }
 
@@ -96,7 +96,9 @@ export class EventBatch {
       raw_encoding: encoding,
     });
     this.counts.quarantined++;
-    const key = rejectionKey(reasons[0] ?? { code: 'not_json', message: '' });
-    this.counts.reasons[key] = (this.counts.reasons[key] ?? 0) + 1;
+    for (const reason of reasons) {
+      const key = rejectionKey(reason);
+      this.counts.reasons[key] = (this.counts.reasons[key] ?? 0) + 1;
+    }
   }
 }
