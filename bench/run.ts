@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { clientBenchmarks } from './client-bench.ts';
 import { ingestBenchmarks } from './ingest-bench.ts';
 import type { BenchResult } from './measure.ts';
 
@@ -9,7 +10,10 @@ import type { BenchResult } from './measure.ts';
 const json = process.argv.includes('--json');
 const results: BenchResult[] = [];
 const notes: string[] = [];
-for (const bench of [ingestBenchmarks]) {
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const benches = { ingest: ingestBenchmarks, client: clientBenchmarks };
+for (const [name, bench] of Object.entries(benches)) {
+  if (only && only !== name) continue;
   const out = await bench();
   results.push(...out.results);
   notes.push(...out.notes);

