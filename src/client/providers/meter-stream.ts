@@ -7,6 +7,8 @@ export interface MeterResult extends Partial<TokenFields> {
   status: Status;
   /** Output tokens yielded to the consumer; `undefined` when the stream ended normally (all delivered). */
   deliveredOutputTokens: number | undefined;
+  /** The provider's count when its usage arrived, else 0 (the request was not seen to its end). */
+  inputTokens: number;
   /** At least the delivered count; the provider's own count when its usage arrived. */
   outputTokens: number;
   /** From `meterStream` (or `startedAt`) to the first chunk; absent when none came. */
@@ -54,7 +56,10 @@ export function meterStream<C>(source: AsyncIterable<C>, options: MeterOptions<C
   const see = (chunk: C) => {
     ttftMs ??= performance.now() - start;
     try {
-      Object.assign(seen, usage?.(chunk));
+      // Only what the chunk states: a chunk without a model must not blank the one the app passed.
+      for (const [k, v] of Object.entries(usage?.(chunk) ?? {})) {
+        if (v !== undefined && v !== '') (seen as Record<string, unknown>)[k] = v;
+      }
     } catch {}
   };
   const finish = (status: Status, deliveredOutputTokens?: number, error?: unknown) => {
@@ -65,6 +70,7 @@ export function meterStream<C>(source: AsyncIterable<C>, options: MeterOptions<C
         ...seen,
         status,
         deliveredOutputTokens,
+        inputTokens: seen.inputTokens ?? 0,
         outputTokens: Math.max(seen.outputTokens ?? 0, delivered),
         ttftMs,
         latencyMs: performance.now() - start,

@@ -102,7 +102,7 @@ describe('openAIChatChunks', () => {
 
     // Assess
     expect(result).toMatchObject({ status: 'ok', outputTokens: 4 });
-    expect(result.inputTokens).toBeUndefined();
+    expect(result.inputTokens).toBe(0);
   });
 });
 
