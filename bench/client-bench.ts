@@ -171,6 +171,7 @@ export async function clientBenchmarks(): Promise<{ results: BenchResult[]; note
   const span = await measureSpan();
   const client = await measureClient();
   const clientBytes = await bundleBytes('src/client/index.ts', ['@aws-sdk/*']);
+  const emitterBytes = await bundleBytes('bench/emitter-entry.ts', ['@aws-sdk/*']);
   const otelBytes = await bundleBytes('bench/otel-entry.ts', []);
   return {
     results: [
@@ -186,6 +187,13 @@ export async function clientBenchmarks(): Promise<{ results: BenchResult[]; note
       result(
         'client.bundle_bytes',
         clientBytes,
+        'bytes min+gz',
+        'OpenTelemetry sdk-trace-base min+gz',
+        otelBytes,
+      ),
+      result(
+        'client.emitter_bundle_bytes',
+        emitterBytes,
         'bytes min+gz',
         'OpenTelemetry sdk-trace-base min+gz',
         otelBytes,

@@ -1,0 +1,2 @@
+// An app that emits events without a provider helper imports only this.
+export { createEmitter } from '../src/client/index.ts';
