@@ -1,0 +1,36 @@
+/**
+ * Provider invoices to normalised cost lines (DESIGN §5). Pure: takes the file's text and its name, and
+ * either returns every line of the file or throws ONE `InvoiceError` naming the file, the position and
+ * the field, with the bad value quoted — a file with one bad line is refused whole.
+ */
+import { type CostLine, INVOICE_FORMATS, type InvoiceFormat } from '../cost-line.ts';
+import { normaliseAnthropicCostReport } from './anthropic-cost-report.ts';
+import { normaliseFocus } from './focus.ts';
+import { normaliseOpenAiCosts } from './openai-costs.ts';
+import { fail, fileBody, quote } from './values.ts';
+
+export { normaliseAnthropicCostReport } from './anthropic-cost-report.ts';
+export { classifyTokenText, findModelId, normaliseFocus, tokenUnitScale } from './focus.ts';
+export { normaliseOpenAiCosts, parseOpenAiLineItem } from './openai-costs.ts';
+
+const NORMALISERS: Readonly<Record<InvoiceFormat, (text: string, sourceFile: string) => CostLine[]>> = {
+  'openai-costs': normaliseOpenAiCosts,
+  'anthropic-cost-report': normaliseAnthropicCostReport,
+  focus: normaliseFocus,
+};
+
+/**
+ * Every cost line of one invoice file, in file order. `format` is checked at run time too (it comes from
+ * a CLI flag or an S3 key); a UTF-8 byte order mark is ignored; an empty file is refused.
+ */
+export function normaliseInvoice(text: string, format: InvoiceFormat, sourceFile: string): CostLine[] {
+  const name: string = format;
+  if (!(INVOICE_FORMATS as readonly string[]).includes(name)) {
+    fail(
+      { file: sourceFile, position: 'whole file' },
+      'format',
+      `unknown invoice format ${quote(name)}; expected one of ${INVOICE_FORMATS.join(', ')}`,
+    );
+  }
+  return NORMALISERS[format](fileBody(text, sourceFile), sourceFile);
+}

@@ -1,0 +1,79 @@
+/**
+ * `openai-costs`: the JSON of OpenAI `GET /v1/organization/costs?group_by=line_item` (DESIGN §5) — one
+ * page `{"object":"page","data":[bucket…]}` or an array of pages. A bucket has `start_time`/`end_time`
+ * (Unix seconds, end exclusive) and `results[]` of `{amount: {value, currency}, line_item, project_id}`.
+ *
+ * - `line_item` is `"<model>, <kind>"`, split at the LAST ", ". Kinds `input`, `output`, `cached input`
+ *   (compared case-insensitively) are input, output, cache_read. Every other kind (`batch input`,
+ *   `audio input`, …) is `other` with the model kept; a line item without ", " (`web search tool calls`,
+ *   `Image models`) or a null one (an export not grouped by line item) is `other` with no model. The raw
+ *   text is kept as `sku`, so an unmapped line shows up as unallocated, never dropped.
+ * - `amount.value` is a JSON number or a numeric string; negative values are kept (credits, refunds).
+ * - No quantity is given: `consumed_quantity` is null. `billing_account_id` is `project_id` (null when
+ *   the export is not grouped by project). `invoice_id` is null.
+ */
+import type { CostLine, CostUsageType } from '../cost-line.ts';
+import { readJsonPages } from './json-pages.ts';
+import { amount, currency, fail, optionalString, periodEnd, quote, unixSeconds } from './values.ts';
+
+const KINDS: ReadonlyMap<string, CostUsageType> = new Map<string, CostUsageType>([
+  ['input', 'input'],
+  ['output', 'output'],
+  ['cached input', 'cache_read'],
+]);
+
+/** `"gpt-4o-2024-08-06, cached input"` → model and usage type. */
+export function parseOpenAiLineItem(lineItem: string | null): {
+  model: string | null;
+  usage_type: CostUsageType;
+} {
+  if (lineItem === null) return { model: null, usage_type: 'other' };
+  const cut = lineItem.lastIndexOf(', ');
+  if (cut < 0) return { model: null, usage_type: 'other' };
+  const model = lineItem.slice(0, cut).trim();
+  const kind = lineItem
+    .slice(cut + 2)
+    .trim()
+    .toLowerCase();
+  return { model: model === '' ? null : model, usage_type: KINDS.get(kind) ?? 'other' };
+}
+
+export function normaliseOpenAiCosts(text: string, sourceFile: string): CostLine[] {
+  return readJsonPages(text, sourceFile, {
+    objects: { page: 'page', bucket: 'bucket', result: 'organization.costs.result' },
+    bucket(bucket, where) {
+      const start = unixSeconds(bucket.start_time, where, 'start_time');
+      const end = unixSeconds(bucket.end_time, where, 'end_time');
+      return { start, end: periodEnd(start, end, bucket.end_time, where, 'end_time') };
+    },
+    result(result, where, period) {
+      const money = result.amount;
+      if (money === undefined || money === null) fail(where, 'amount', 'is missing');
+      if (typeof money !== 'object' || Array.isArray(money)) {
+        fail(where, 'amount', `expected an object {"value", "currency"}, got ${quote(money)}`);
+      }
+      const { value, currency: code } = money as Record<string, unknown>;
+      const billed = amount(value, where, 'amount.value');
+      const cur = currency(code, where, 'amount.currency');
+      const lineItem = optionalString(result.line_item, where, 'line_item');
+      const projectId = optionalString(result.project_id, where, 'project_id');
+      const { model, usage_type } = parseOpenAiLineItem(lineItem);
+      return {
+        provider: 'openai',
+        billing_account_id: projectId,
+        invoice_id: null,
+        charge_period_start: period.start,
+        charge_period_end: period.end,
+        model,
+        usage_type,
+        consumed_quantity: null,
+        billed_cost: billed,
+        list_cost: null,
+        currency: cur,
+        sku: lineItem ?? '',
+        source_format: 'openai-costs',
+        source_file: sourceFile,
+      };
+    },
+  });
+}
