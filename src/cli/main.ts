@@ -1,6 +1,8 @@
 import { demoCommand } from './commands/demo.ts';
 import { ingestEventsCommand } from './commands/ingest-events.ts';
+import { ingestInvoiceCommand, ingestPricesCommand, ingestRevenueCommand } from './commands/ingest-tables.ts';
 import { queryCommand } from './commands/query.ts';
+import { reportMarginCommand, reportReconciliationCommand } from './commands/report.ts';
 import { DataError, UsageError } from './errors.ts';
 
 /** Where a command writes: results to `out`, progress and errors to `err`. */
@@ -14,7 +16,12 @@ type Command = (argv: string[], io: Io) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
   'ingest events': ingestEventsCommand,
+  'ingest invoice': ingestInvoiceCommand,
+  'ingest prices': ingestPricesCommand,
+  'ingest revenue': ingestRevenueCommand,
   query: queryCommand,
+  'report margin': reportMarginCommand,
+  'report reconciliation': reportReconciliationCommand,
 };
 
 const HELP = `tokenledger — what each AI feature really costs, per customer cohort
@@ -25,7 +32,14 @@ usage: tokenledger <command> [options]        every command takes --lake DIR (de
                                          a realistic month through the whole local pipeline
   ingest events FILE|- [--strict]        JSONL request events into the lake (quarantines bad ones;
                                          --strict refuses the file whole instead)
+  ingest invoice FILE --format F         a provider export (openai-costs, anthropic-cost-report, focus)
+  ingest prices FILE                     price book rows (add to or override the default price book)
+  ingest revenue FILE                    revenue per month and customer (month,customer_id,cohort,amount,currency)
   query "SQL" [--format table|json|csv]  one read-only statement over the lake's tables and views
+  report margin --month YYYY-MM [--format table|json|csv]
+                                         margin per cohort and feature, reconciled to the invoices
+  report reconciliation --month YYYY-MM [--format table|json|csv]
+                                         the month's invoice buckets: billed, allocated, unallocated
 `;
 
 /** Runs the CLI; returns the exit code: 0 done, 1 bad data or unreadable file, 2 bad usage. */

@@ -8,6 +8,8 @@ export interface LakeStore {
    * key was taken (a retried batch), rejects when the store could not be written.
    */
   putNew(key: string, body: Uint8Array, contentType: string): Promise<'written' | 'exists'>;
+  /** Stores an object, replacing what is there (reports, which are regenerated); readers see old or new, whole. */
+  put(key: string, body: Uint8Array, contentType: string): Promise<void>;
   /** Keys under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
   get(key: string): Promise<Uint8Array>;

@@ -17,6 +17,10 @@ export class FailingStore implements LakeStore {
     }
     return this.inner.putNew(key, body, contentType);
   }
+  put(key: string, body: Uint8Array, contentType: string) {
+    if (this.fails(key)) throw new Error(`injected: cannot write ${key}`);
+    return this.inner.put(key, body, contentType);
+  }
   list(prefix: string) {
     return this.inner.list(prefix);
   }

@@ -50,7 +50,9 @@ describe('queries/', () => {
 
     it.each(files)('%s runs', async (file) => {
       const sql = readFileSync(join(QUERIES_DIR, file), 'utf8');
-      await expect(engine.run(sql)).resolves.toBeDefined();
+      // Report queries take positional parameters (dates and months): bind a date to each.
+      const params = Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => '2026-11-01');
+      await expect(engine.run(sql, params)).resolves.toBeDefined();
     });
 
     it('events_dedup has every column of the table, in order, and one row per event_id', async () => {

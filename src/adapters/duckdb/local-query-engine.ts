@@ -8,7 +8,12 @@ import {
   type DuckDBValue,
   StatementType,
 } from '@duckdb/node-api';
+import { COST_COLUMNS } from '../../core/costs/cost-columns.ts';
 import { EVENT_COLUMNS, PARTITION_COLUMN } from '../../core/lake/event-columns.ts';
+import { emptyRelation, type TableColumn } from '../../core/lake/table-column.ts';
+import { defaultPriceBook } from '../../core/prices/default-price-book.ts';
+import { PRICE_COLUMNS } from '../../core/prices/price-book.ts';
+import { REVENUE_COLUMNS } from '../../core/revenue/revenue.ts';
 import { type QueryFile, viewFiles } from '../../queries/query-files.ts';
 import { TRINO_COMPAT_MACROS } from './trino-compat.ts';
 
@@ -38,6 +43,13 @@ export class LocalQueryEngine {
     await connection.run("SET TimeZone = 'UTC'");
     for (const macro of TRINO_COMPAT_MACROS) await connection.run(macro);
     await connection.run(`CREATE OR REPLACE VIEW events AS ${eventsSource(lakeDir)}`);
+    await connection.run(`CREATE OR REPLACE VIEW costs AS ${tableSource(lakeDir, 'costs', COST_COLUMNS)}`);
+    await connection.run(
+      `CREATE OR REPLACE VIEW revenue AS ${tableSource(lakeDir, 'revenue', REVENUE_COLUMNS)}`,
+    );
+    await connection.run(
+      `CREATE OR REPLACE VIEW prices AS ${defaultPrices()} UNION ALL ${tableSource(lakeDir, 'prices', PRICE_COLUMNS)}`,
+    );
     for (const view of views) {
       try {
         await connection.run(view.sql);
@@ -118,6 +130,35 @@ function jsonRows(reader: DuckDBResultReader): Row[] {
   return rows;
 }
 
+/** A table's files under `<lake>/<folder>/`, or an empty relation of its columns. */
+function tableSource(lakeDir: string, folder: string, columns: readonly TableColumn[]): string {
+  const dir = join(lakeDir, folder);
+  const files = parquetFiles(dir);
+  if (files.length === 0) return emptyRelation(columns);
+  const source = /[*?[\]{}]/.test(dir)
+    ? `[${files.map(sqlString).join(', ')}]`
+    : sqlString(`${dir}/**/*.parquet`);
+  return `SELECT ${columns.map((c) => c.name).join(', ')} FROM read_parquet(${source}, union_by_name = true)`;
+}
+
+/** The default price book shipped with tokenledger, as rows of the prices table (source 'default'). */
+function defaultPrices(): string {
+  const rows = defaultPriceBook().map(
+    (p) =>
+      `(${[
+        sqlString(p.provider),
+        sqlString(p.model),
+        sqlString(p.usage_type),
+        `CAST(${p.usd_per_million_tokens} AS DOUBLE)`,
+        `epoch_ms(${p.effective_from})`,
+        p.effective_to === null ? 'CAST(NULL AS TIMESTAMP)' : `epoch_ms(${p.effective_to})`,
+        "'default'",
+        'epoch_ms(0)',
+      ].join(', ')})`,
+  );
+  return `SELECT * FROM (VALUES ${rows.join(', ')}) AS d (${PRICE_COLUMNS.map((c) => c.name).join(', ')})`;
+}
+
 /** The events table's source: the lake's Parquet files, or, before any exist, an empty relation of the same columns. */
 function eventsSource(lakeDir: string): string {
   const dir = join(lakeDir, 'events');
@@ -129,8 +170,7 @@ function eventsSource(lakeDir: string): string {
       : sqlString(`${dir}/**/*.parquet`);
     return `SELECT * FROM read_parquet(${source}, hive_partitioning = true, hive_types = {'dt': VARCHAR}, union_by_name = true)`;
   }
-  const columns = [...EVENT_COLUMNS, PARTITION_COLUMN].map((c) => `CAST(NULL AS ${c.duckdb}) AS ${c.name}`);
-  return `SELECT ${columns.join(', ')} WHERE false`;
+  return emptyRelation([...EVENT_COLUMNS, PARTITION_COLUMN]);
 }
 
 function parquetFiles(dir: string): string[] {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { LakeStore } from '../../ports/lake-store.ts';
 
@@ -24,6 +24,14 @@ export class FsLakeStore implements LakeStore {
     } finally {
       await rm(temp, { force: true });
     }
+  }
+
+  async put(key: string, body: Uint8Array, _contentType: string): Promise<void> {
+    const target = this.pathOf(key);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = join(dirname(target), `.tmp-${randomUUID()}`);
+    await writeFile(temp, body);
+    await rename(temp, target);
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -1,26 +1,11 @@
 import type { ReceivedEvent } from '../event/request-event.ts';
+import { DOUBLE, INT, STRING, type TableColumn, TIMESTAMP } from './table-column.ts';
 
 /**
- * The columns of the events table: ONE definition that the Parquet writer, the Glue table (CDK), the
- * Athena DDL in queries/ and the local DuckDB view all follow. Tests check each against it.
- * `dt` (the UTC date of `ts`) is the partition column; it lives in the object key, not in the file.
+ * The columns of the events table, in file order. `dt` (the UTC date of `ts`) is the partition column; it lives
+ * in the object key, not in the file.
  */
-export interface EventColumn {
-  name: string;
-  /** hyparquet-writer basic type. */
-  parquet: 'STRING' | 'TIMESTAMP' | 'INT32' | 'DOUBLE';
-  /** Glue / Athena (Hive) type. */
-  glue: 'string' | 'timestamp' | 'int' | 'double';
-  /** DuckDB type the local engine sees. */
-  duckdb: 'VARCHAR' | 'TIMESTAMP' | 'INTEGER' | 'DOUBLE';
-  nullable: boolean;
-  comment: string;
-}
-
-const STRING = { parquet: 'STRING', glue: 'string', duckdb: 'VARCHAR' } as const;
-const INT = { parquet: 'INT32', glue: 'int', duckdb: 'INTEGER' } as const;
-const DOUBLE = { parquet: 'DOUBLE', glue: 'double', duckdb: 'DOUBLE' } as const;
-const TIMESTAMP = { parquet: 'TIMESTAMP', glue: 'timestamp', duckdb: 'TIMESTAMP' } as const;
+export type EventColumn = TableColumn;
 
 export const EVENT_COLUMNS: readonly EventColumn[] = [
   { name: 'event_id', ...STRING, nullable: false, comment: 'idempotency key' },

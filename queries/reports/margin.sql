@@ -1,0 +1,78 @@
+-- margin: per cohort and feature for one month (DESIGN §7).
+-- Parameters: 1 first day of the month 'YYYY-MM-DD', 2 first day of the next month, 3 and 4 the same again,
+-- 5 the month 'YYYY-MM'. Filtering on dt lets Athena read only the month's partitions.
+WITH month_events AS (
+  SELECT * FROM events_dedup WHERE dt >= ? AND dt < ?
+),
+usage AS (
+  SELECT
+    cohort, feature,
+    count(*) AS requests,
+    count(DISTINCT user_hash) AS active_users,
+    sum(CAST(input_tokens AS BIGINT)) AS input_tokens,
+    sum(CAST(cache_read_tokens AS BIGINT)) AS cache_read_tokens,
+    sum(CAST(cache_write_tokens AS BIGINT)) AS cache_write_tokens,
+    sum(CAST(output_tokens AS BIGINT)) AS output_tokens
+  FROM month_events
+  GROUP BY cohort, feature
+),
+costs AS (
+  SELECT cohort, feature, sum(allocated_cost) AS allocated, sum(estimated_cost) AS estimated
+  FROM request_cost
+  WHERE dt >= ? AND dt < ?
+  GROUP BY cohort, feature
+),
+customer_features AS (
+  SELECT customer_id, feature, count(*) AS requests
+  FROM month_events
+  WHERE customer_id IS NOT NULL
+  GROUP BY customer_id, feature
+),
+customer_requests AS (
+  SELECT customer_id, sum(requests) AS requests FROM customer_features GROUP BY customer_id
+),
+revenue_split AS (
+  -- A customer's revenue goes to the features it used that month, by share of requests, under the cohort of
+  -- the revenue row; revenue without requests goes to '(no usage)'.
+  SELECT
+    r.cohort,
+    coalesce(f.feature, '(no usage)') AS feature,
+    sum(CASE WHEN f.feature IS NULL THEN r.amount ELSE r.amount * f.requests / t.requests END) AS revenue
+  FROM revenue_effective r
+  LEFT JOIN customer_features f ON f.customer_id = r.customer_id
+  LEFT JOIN customer_requests t ON t.customer_id = r.customer_id
+  WHERE r.month = ?
+  GROUP BY r.cohort, coalesce(f.feature, '(no usage)')
+),
+row_keys AS (
+  SELECT cohort, feature FROM usage
+  UNION
+  SELECT cohort, feature FROM revenue_split
+),
+joined AS (
+  SELECT
+    k.cohort,
+    k.feature,
+    coalesce(u.requests, 0) AS requests,
+    coalesce(u.active_users, 0) AS active_users,
+    coalesce(u.input_tokens, 0) AS input_tokens,
+    coalesce(u.cache_read_tokens, 0) AS cache_read_tokens,
+    coalesce(u.cache_write_tokens, 0) AS cache_write_tokens,
+    coalesce(u.output_tokens, 0) AS output_tokens,
+    coalesce(c.allocated, 0) + coalesce(c.estimated, 0) AS cost,
+    coalesce(rs.revenue, 0) AS revenue
+  FROM row_keys k
+  LEFT JOIN usage u ON u.cohort = k.cohort AND u.feature = k.feature
+  LEFT JOIN costs c ON c.cohort = k.cohort AND c.feature = k.feature
+  LEFT JOIN revenue_split rs ON rs.cohort = k.cohort AND rs.feature = k.feature
+)
+SELECT
+  cohort, feature, requests, active_users, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens,
+  cost,
+  revenue,
+  revenue - cost AS margin,
+  (revenue - cost) / nullif(revenue, 0) AS margin_pct,
+  cost / nullif(requests, 0) AS cost_per_request,
+  cost / nullif(active_users, 0) AS cost_per_user
+FROM joined
+ORDER BY cohort, feature

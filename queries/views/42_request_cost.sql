@@ -1,0 +1,19 @@
+-- request_cost: what each request's tokens of each usage type cost. Where an invoice bucket covers them, the
+-- bucket's unit cost (allocated); where none does, the list price at the request's time (estimated), or 0 and
+-- `unpriced` when the price book has no price either.
+CREATE OR REPLACE VIEW request_cost AS
+SELECT
+  u.event_id, u.ts, u.dt, u.provider, u.model, u.feature, u.cohort, u.customer_id, u.user_hash, u.status,
+  u.usage_type, u.tokens,
+  r.unit_cost,
+  CASE WHEN r.provider IS NOT NULL THEN u.tokens * coalesce(r.unit_cost, 0) ELSE 0 END AS allocated_cost,
+  CASE WHEN r.provider IS NULL THEN u.tokens * coalesce(p.usd_per_million_tokens, 0) / 1000000.0 ELSE 0 END
+    AS estimated_cost,
+  (r.provider IS NULL AND p.usd_per_million_tokens IS NULL AND u.tokens > 0) AS unpriced
+FROM request_usage u
+LEFT JOIN bucket_reconciliation r
+  ON r.provider = u.provider AND r.model = u.model AND r.usage_type = u.usage_type
+  AND u.ts >= r.charge_period_start AND u.ts < r.charge_period_end
+LEFT JOIN price_book p
+  ON p.provider = u.provider AND p.model = u.model AND p.usage_type = u.usage_type
+  AND p.valid_from <= u.ts AND (p.valid_to IS NULL OR u.ts < p.valid_to)

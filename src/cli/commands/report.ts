@@ -1,0 +1,118 @@
+import { LocalQueryEngine } from '../../adapters/duckdb/local-query-engine.ts';
+import { LocalQueryRunner } from '../../adapters/duckdb/local-query-runner.ts';
+import { openLocalLake } from '../../local/local-lake.ts';
+import { marginJson, marginReport } from '../../reports/margin-report.ts';
+import { formatMoney, formatWhole } from '../../reports/money.ts';
+import { parseMonth } from '../../reports/month.ts';
+import { marginCsv, marginHtml, marginTable } from '../../reports/render-margin.ts';
+import { LAKE_OPTION, lakeDir, oneOf, parseCommand } from '../args.ts';
+import { UsageError } from '../errors.ts';
+import { renderCsv, renderTable } from '../format/table.ts';
+import type { Io } from '../main.ts';
+
+const FORMATS = ['table', 'json', 'csv'] as const;
+const OPTIONS = {
+  ...LAKE_OPTION,
+  month: { type: 'string' },
+  format: { type: 'string', default: 'table' },
+} as const;
+
+function monthOption(command: string, value: string | undefined) {
+  if (value === undefined) throw new UsageError(`${command} needs --month YYYY-MM`);
+  const month = parseMonth(value);
+  if (!month) throw new UsageError(`--month ${JSON.stringify(value)} is not YYYY-MM`);
+  return month;
+}
+
+/**
+ * `report margin --month YYYY-MM`: per (cohort, feature) margin with the month's totals. Prints the chosen
+ * format and writes JSON, CSV and HTML under reports/margin/<month>/ in the lake.
+ */
+export async function reportMarginCommand(argv: string[], { out, err }: Io): Promise<number> {
+  const { values, positionals } = parseCommand('report margin', argv, OPTIONS);
+  if (positionals.length > 0)
+    throw new UsageError(`report margin takes no arguments, got ${JSON.stringify(positionals[0])}`);
+  const format = oneOf('format', values.format, FORMATS);
+  const month = monthOption('report margin', values.month);
+  const dir = lakeDir(values.lake, true);
+  const engine = await LocalQueryEngine.open(dir);
+  try {
+    const report = await marginReport(new LocalQueryRunner(engine), month);
+    const json = marginJson(report);
+    const lake = openLocalLake(dir);
+    const base = `reports/margin/${month.month}/margin`;
+    await lake.put(`${base}.json`, Buffer.from(`${JSON.stringify(json, null, 2)}\n`), 'application/json');
+    await lake.put(`${base}.csv`, Buffer.from(marginCsv(json)), 'text/csv');
+    await lake.put(`${base}.html`, Buffer.from(marginHtml(json)), 'text/html');
+    if (format === 'json') out.write(`${JSON.stringify(json, null, 2)}\n`);
+    else if (format === 'csv') out.write(marginCsv(json));
+    else out.write(marginTable(json));
+    if (report.unpricedRequests > 0) {
+      err.write(
+        `note: ${report.unpricedRequests} requests used models with no invoice line and no price: costed at 0\n`,
+      );
+    }
+    err.write(`reports written: ${dir}/${base}.{json,csv,html}\n`);
+    return 0;
+  } finally {
+    engine.close();
+  }
+}
+
+/** `report reconciliation --month YYYY-MM`: the invoice buckets of the month and how they were allocated. */
+export async function reportReconciliationCommand(argv: string[], { out }: Io): Promise<number> {
+  const { values, positionals } = parseCommand('report reconciliation', argv, OPTIONS);
+  if (positionals.length > 0) {
+    throw new UsageError(`report reconciliation takes no arguments, got ${JSON.stringify(positionals[0])}`);
+  }
+  const format = oneOf('format', values.format, FORMATS);
+  const month = monthOption('report reconciliation', values.month);
+  const engine = await LocalQueryEngine.open(lakeDir(values.lake, true));
+  try {
+    const rows = await new LocalQueryRunner(engine).run('reports/reconciliation.sql', [
+      month.from,
+      month.to,
+      month.from,
+      month.to,
+    ]);
+    if (format === 'json') {
+      out.write(`${JSON.stringify({ month: month.month, currency: 'USD', buckets: rows }, null, 2)}\n`);
+      return 0;
+    }
+    const columns = Object.keys(rows[0] ?? {});
+    if (format === 'csv') {
+      out.write(
+        renderCsv(
+          columns,
+          rows.map((r) => columns.map((c) => r[c])),
+        ),
+      );
+      return 0;
+    }
+    const n = (v: unknown) => (typeof v === 'number' ? v : null);
+    out.write(
+      `Invoice buckets of ${month.month} (USD): billed = allocated + unallocated\n\n${renderTable(
+        [
+          { label: 'provider', value: (r) => String(r.provider) },
+          { label: 'model', value: (r) => String(r.model) },
+          { label: 'usage', value: (r) => String(r.usage_type) },
+          { label: 'period start', value: (r) => String(r.charge_period_start).slice(0, 10) },
+          { label: 'billed', value: (r) => formatMoney(n(r.billed)), align: 'right' },
+          { label: 'invoice qty', value: (r) => formatWhole(n(r.invoice_quantity)), align: 'right' },
+          { label: 'telemetry qty', value: (r) => formatWhole(n(r.telemetry_quantity)), align: 'right' },
+          {
+            label: '$/Mtok',
+            value: (r) => formatMoney(n(r.unit_cost) === null ? null : (n(r.unit_cost) as number) * 1e6, 4),
+            align: 'right',
+          },
+          { label: 'allocated', value: (r) => formatMoney(n(r.allocated)), align: 'right' },
+          { label: 'unallocated', value: (r) => formatMoney(n(r.unallocated)), align: 'right' },
+        ],
+        rows,
+      )}\n(${rows.length} buckets)\n`,
+    );
+    return 0;
+  } finally {
+    engine.close();
+  }
+}

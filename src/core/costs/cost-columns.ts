@@ -1,0 +1,30 @@
+import { DOUBLE, STRING, type TableColumn, TIMESTAMP } from '../lake/table-column.ts';
+
+/** The `costs` table: normalised invoice lines (DESIGN §5), plus when they were imported. */
+export const COST_COLUMNS: readonly TableColumn[] = [
+  { name: 'provider', ...STRING, nullable: false, comment: 'openai, anthropic, aws.bedrock, …' },
+  { name: 'billing_account_id', ...STRING, nullable: true, comment: 'project / workspace / account' },
+  { name: 'invoice_id', ...STRING, nullable: true, comment: 'the provider invoice, when stated' },
+  { name: 'charge_period_start', ...TIMESTAMP, nullable: false, comment: 'inclusive, UTC' },
+  { name: 'charge_period_end', ...TIMESTAMP, nullable: false, comment: 'exclusive, UTC' },
+  { name: 'model', ...STRING, nullable: true, comment: 'model the line bills' },
+  {
+    name: 'usage_type',
+    ...STRING,
+    nullable: false,
+    comment: 'input, cache_read, cache_write, output or other',
+  },
+  { name: 'consumed_quantity', ...DOUBLE, nullable: true, comment: 'tokens, when stated' },
+  { name: 'billed_cost', ...DOUBLE, nullable: false, comment: 'in currency' },
+  { name: 'list_cost', ...DOUBLE, nullable: true, comment: 'in currency, when stated' },
+  { name: 'currency', ...STRING, nullable: false, comment: 'ISO 4217' },
+  { name: 'sku', ...STRING, nullable: false, comment: "the provider's raw line item text" },
+  {
+    name: 'source_format',
+    ...STRING,
+    nullable: false,
+    comment: 'openai-costs, anthropic-cost-report or focus',
+  },
+  { name: 'source_file', ...STRING, nullable: false, comment: 'the imported file' },
+  { name: 'ingested_at', ...TIMESTAMP, nullable: false, comment: 'when the file was imported' },
+];

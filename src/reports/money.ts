@@ -1,0 +1,21 @@
+const money2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const money4 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 4, maximumFractionDigits: 4 });
+const whole = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** Money as a finance reader expects it: 2 decimals, thousands separated, negatives in parentheses. */
+export function formatMoney(value: number | null, digits: 2 | 4 = 2): string {
+  if (value === null || !Number.isFinite(value)) return '—';
+  const text = (digits === 4 ? money4 : money2).format(Math.abs(value));
+  const zero = Number(text.replaceAll(',', '')) === 0;
+  return value < 0 && !zero ? `(${text})` : text;
+}
+
+export function formatPercent(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return '—';
+  const text = `${(Math.abs(value) * 100).toFixed(1)}%`;
+  return value < 0 ? `(${text})` : text;
+}
+
+export function formatWhole(value: number | null): string {
+  return value === null ? '—' : whole.format(value);
+}

@@ -1,0 +1,271 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
+import { LocalQueryRunner } from '../../src/adapters/duckdb/local-query-runner.ts';
+import { marginReport } from '../../src/reports/margin-report.ts';
+import { parseMonth } from '../../src/reports/month.ts';
+import { wireEvent } from '../helpers/factories.ts';
+import { LakeFixture } from '../helpers/lake-fixture.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+let tmp: { dir: string; remove: () => Promise<void> };
+let lake: LakeFixture;
+beforeEach(async () => {
+  tmp = await tempDir();
+  lake = new LakeFixture(tmp.dir);
+});
+afterEach(async () => {
+  await tmp.remove();
+});
+
+/** Requests of model-a on 2026-11-02 with these input tokens (no cache, no output). */
+const inputRequests = (...tokens: number[]) =>
+  tokens.map((t) =>
+    wireEvent({
+      model: 'model-a',
+      input_tokens: t,
+      cache_read_tokens: 0,
+      cache_write_tokens: 0,
+      output_tokens: 0,
+    }),
+  );
+
+async function bucket(model = 'model-a', usage = 'input') {
+  const engine = await LocalQueryEngine.open(tmp.dir);
+  try {
+    const rows = await engine.run('SELECT * FROM bucket_reconciliation WHERE model = ? AND usage_type = ?', [
+      model,
+      usage,
+    ]);
+    expect(rows).toHaveLength(1);
+    return rows[0] as Record<string, number>;
+  } finally {
+    engine.close();
+  }
+}
+
+async function requestCosts(sql: string) {
+  const engine = await LocalQueryEngine.open(tmp.dir);
+  try {
+    return await engine.run(sql);
+  } finally {
+    engine.close();
+  }
+}
+
+describe('allocation (DESIGN §6), hand-computed', () => {
+  it('invoice above telemetry: unit cost from the invoice quantity, the rest unallocated', async () => {
+    await lake.events(inputRequests(600_000, 400_000));
+    await lake.costs([{ billed_cost: 10, consumed_quantity: 2_000_000 }]);
+
+    const b = await bucket();
+
+    expect(b.telemetry_quantity).toBe(1_000_000);
+    expect(b.unit_cost).toBeCloseTo(5e-6, 15);
+    expect(b.allocated).toBeCloseTo(5, 9);
+    expect(b.unallocated).toBeCloseTo(5, 9);
+    const perRequest = await requestCosts(
+      "SELECT tokens, allocated_cost FROM request_cost WHERE usage_type = 'input' ORDER BY tokens",
+    );
+    expect(perRequest.map((r) => r.allocated_cost)).toEqual([expect.closeTo(2, 9), expect.closeTo(3, 9)]);
+  });
+
+  it('invoice below telemetry: the billed cost is spread over all the tokens, nothing unallocated', async () => {
+    await lake.events(inputRequests(600_000, 400_000));
+    await lake.costs([{ billed_cost: 10, consumed_quantity: 500_000 }]);
+
+    const b = await bucket();
+
+    expect(b.unit_cost).toBeCloseTo(1e-5, 15);
+    expect(b.allocated).toBeCloseTo(10, 9);
+    expect(b.unallocated).toBeCloseTo(0, 9);
+  });
+
+  it('no quantity on the invoice: the quantity is billed ÷ list price at the period start', async () => {
+    await lake.events(inputRequests(1_000_000));
+    await lake.prices([{ usd_per_million_tokens: 2.5 }]);
+    await lake.costs([{ billed_cost: 10, consumed_quantity: null }]);
+
+    const b = await bucket();
+
+    expect(b.quantity).toBeCloseTo(4_000_000, 3);
+    expect(b.unit_cost).toBeCloseTo(2.5e-6, 15);
+    expect(b.allocated).toBeCloseTo(2.5, 9);
+    expect(b.unallocated).toBeCloseTo(7.5, 9);
+  });
+
+  it('no quantity and no price: the billed cost is spread over the telemetry', async () => {
+    await lake.events(inputRequests(250_000, 750_000));
+    await lake.costs([{ billed_cost: 10, consumed_quantity: null, model: 'model-unpriced' }]);
+    await lake.events(inputRequests(250_000, 750_000).map((e) => ({ ...e, model: 'model-unpriced' })));
+
+    const b = await bucket('model-unpriced');
+
+    expect(b.quantity).toBeNull();
+    expect(b.telemetry_quantity).toBe(1_000_000);
+    expect(b.allocated).toBeCloseTo(10, 9);
+    expect(b.unallocated).toBeCloseTo(0, 9);
+  });
+
+  it('lines of the same bucket (e.g. per project) are summed first', async () => {
+    await lake.events(inputRequests(1_000_000));
+    await lake.costs([
+      { billed_cost: 4, consumed_quantity: 400_000, billing_account_id: 'proj_1' },
+      { billed_cost: 6, consumed_quantity: 600_000, billing_account_id: 'proj_2' },
+    ]);
+
+    const b = await bucket();
+
+    expect(b).toMatchObject({ invoice_lines: 2, billed: 10, invoice_quantity: 1_000_000 });
+    expect(b.allocated).toBeCloseTo(10, 9);
+  });
+
+  it('tokens without an invoice line are estimated at the price book, or counted as unpriced', async () => {
+    await lake.prices([{ model: 'model-b', usage_type: 'output', usd_per_million_tokens: 0.6 }]);
+    await lake.events([
+      wireEvent({ model: 'model-b', input_tokens: 0, output_tokens: 2_000_000, cache_read_tokens: 0 }),
+      wireEvent({ model: 'model-nowhere', input_tokens: 500, output_tokens: 10, cache_read_tokens: 0 }),
+    ]);
+
+    const rows = await requestCosts(
+      'SELECT model, sum(allocated_cost) AS allocated, sum(estimated_cost) AS estimated, bool_or(unpriced) AS unpriced FROM request_cost GROUP BY model ORDER BY model',
+    );
+
+    expect(rows).toEqual([
+      { model: 'model-b', allocated: 0, estimated: expect.closeTo(1.2, 9), unpriced: false },
+      { model: 'model-nowhere', allocated: 0, estimated: 0, unpriced: true },
+    ]);
+  });
+
+  it('a later export of the same line replaces it; the same file twice counts once', async () => {
+    await lake.events(inputRequests(1_000_000));
+    await lake.costs([{ billed_cost: 3 }], Date.parse('2026-11-03T00:00:00Z'));
+    await lake.costs([{ billed_cost: 10 }], Date.parse('2026-11-04T00:00:00Z'));
+    await lake.costs([{ billed_cost: 10 }], Date.parse('2026-11-04T00:00:00Z'));
+
+    expect((await bucket()).billed).toBe(10);
+  });
+});
+
+describe('the margin report (DESIGN §7)', () => {
+  it('splits revenue by request share, keeps revenue without requests, and totals reconcile', async () => {
+    // cus_a: 3 requests of draft-email and 1 of summarize; cus_b: revenue, no requests.
+    const ev = (feature: string, customer: string) =>
+      wireEvent({
+        feature,
+        customer_id: customer,
+        model: 'model-a',
+        input_tokens: 1000,
+        cache_read_tokens: 0,
+        output_tokens: 0,
+      });
+    await lake.events([
+      ev('draft-email', 'cus_a'),
+      ev('draft-email', 'cus_a'),
+      ev('draft-email', 'cus_a'),
+      ev('summarize', 'cus_a'),
+    ]);
+    await lake.revenue([
+      { customer_id: 'cus_a', cohort: 'pro', amount: 100 },
+      { customer_id: 'cus_b', cohort: 'enterprise', amount: 50 },
+    ]);
+    await lake.costs([
+      { billed_cost: 8, consumed_quantity: 4000 },
+      { usage_type: 'other', model: null, billed_cost: 2, sku: 'web search' },
+    ]);
+    const engine = await LocalQueryEngine.open(tmp.dir);
+
+    const report = await marginReport(new LocalQueryRunner(engine), parseMonth('2026-11') as never);
+    engine.close();
+
+    const byKey = Object.fromEntries(report.rows.map((r) => [`${r.cohort}/${r.feature}`, r]));
+    expect(Object.keys(byKey).sort()).toEqual(['enterprise/(no usage)', 'pro/draft-email', 'pro/summarize']);
+    expect(byKey['pro/draft-email']).toMatchObject({ requests: 3, revenue: 75, cost: 6, margin: 69 });
+    expect(byKey['pro/summarize']).toMatchObject({ requests: 1, revenue: 25, cost: 2 });
+    expect(byKey['enterprise/(no usage)']).toMatchObject({
+      requests: 0,
+      revenue: 50,
+      cost: 0,
+      cost_per_request: null,
+    });
+    expect(byKey['pro/draft-email']?.margin_pct).toBeCloseTo(0.92, 9);
+    expect(report.totals).toEqual({
+      billed: 10,
+      allocated: 8,
+      unallocated: 2,
+      estimated: 0,
+      coverage: 0.8,
+      revenue: 150,
+      cost: 8,
+      margin: 142,
+    });
+  });
+});
+
+describe('reconciliation on generated data', () => {
+  it('every bucket has allocated + unallocated = billed, and its requests carry exactly its allocated cost', async () => {
+    // Prepare: a few hundred requests over 3 days and 3 models, and invoice lines per day, model and usage
+    // type: some with quantities above telemetry, some below, some without (priced or not).
+    const { Random } = await import('../../src/demo/random.ts');
+    const rnd = new Random(7);
+    const models = ['model-a', 'model-b', 'model-c'];
+    const days = ['2026-11-02', '2026-11-03', '2026-11-04'];
+    const events = Array.from({ length: 300 }, () => {
+      const input = rnd.int(100, 50_000);
+      const cacheRead = rnd.chance(0.4) ? rnd.int(0, input) : 0;
+      return wireEvent({
+        model: rnd.pick(models),
+        ts: `${rnd.pick(days)}T${String(rnd.int(0, 23)).padStart(2, '0')}:${String(rnd.int(10, 59))}:00Z`,
+        input_tokens: input,
+        cache_read_tokens: cacheRead,
+        cache_write_tokens: 0,
+        output_tokens: rnd.int(0, 5000),
+      });
+    });
+    for (let i = 0; i < events.length; i += 100) await lake.events(events.slice(i, i + 100));
+    await lake.prices([{ model: 'model-a', usage_type: 'output', usd_per_million_tokens: 8 }]);
+    const lines = [];
+    for (const day of days) {
+      for (const model of models) {
+        for (const usage of ['input', 'cache_read', 'output'] as const) {
+          const start = Date.parse(`${day}T00:00:00Z`);
+          lines.push({
+            model,
+            usage_type: usage,
+            charge_period_start: start,
+            charge_period_end: start + 86_400_000,
+            billed_cost: Math.round(rnd.next() * 100_000) / 100,
+            consumed_quantity: rnd.chance(0.6) ? rnd.int(1, 2_000_000) : null,
+            sku: `${model}, ${usage}`,
+          });
+        }
+      }
+    }
+    await lake.costs(lines);
+
+    // Act
+    const engine = await LocalQueryEngine.open(tmp.dir);
+    const buckets = await engine.run('SELECT * FROM bucket_reconciliation');
+    const perBucket = await engine.run(`
+      SELECT r.model, r.usage_type, r.charge_period_start, sum(c.allocated_cost) AS allocated
+      FROM request_cost c JOIN bucket_reconciliation r
+        ON r.model = c.model AND r.usage_type = c.usage_type AND c.ts >= r.charge_period_start AND c.ts < r.charge_period_end
+      GROUP BY 1, 2, 3`);
+    engine.close();
+
+    // Assess
+    expect(buckets).toHaveLength(lines.length);
+    for (const b of buckets as { allocated: number; unallocated: number; billed: number }[]) {
+      expect(Math.abs(b.allocated + b.unallocated - b.billed)).toBeLessThanOrEqual(
+        1e-9 * Math.max(1, b.billed),
+      );
+      expect(b.unallocated).toBeGreaterThanOrEqual(-1e-9);
+    }
+    const allocatedOf = new Map(
+      buckets.map((b) => [`${b.model}/${b.usage_type}/${b.charge_period_start}`, b.allocated as number]),
+    );
+    for (const p of perBucket) {
+      const expected = allocatedOf.get(`${p.model}/${p.usage_type}/${p.charge_period_start}`) as number;
+      expect(Math.abs((p.allocated as number) - expected)).toBeLessThanOrEqual(1e-9 * Math.max(1, expected));
+    }
+  });
+});
