@@ -1,16 +1,25 @@
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
+import { Writable } from 'node:stream';
 import { LocalQueryEngine } from '../../adapters/duckdb/local-query-engine.ts';
-import { DEMO_HMAC_KEY, generateTraffic } from '../../demo/traffic.ts';
+import { LocalQueryRunner } from '../../adapters/duckdb/local-query-runner.ts';
+import { demoInvoices, UNINVOICED_MODEL } from '../../demo/invoices.ts';
+import { demoRevenue } from '../../demo/revenue.ts';
+import { DEMO_HMAC_KEY, generateTraffic, type Traffic } from '../../demo/traffic.ts';
 import { openLocalLake } from '../../local/local-lake.ts';
 import { runLocalPipeline } from '../../local/local-pipeline.ts';
+import { marginJson, marginReport } from '../../reports/margin-report.ts';
+import { formatMoney } from '../../reports/money.ts';
+import { parseMonth } from '../../reports/month.ts';
+import { marginCsv, marginHtml, marginTable } from '../../reports/render-margin.ts';
 import { LAKE_OPTION, lakeDir, parseCommand, positiveInt } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { formatCount, renderTable } from '../format/table.ts';
 import type { Io } from '../main.ts';
 import { progressReporter } from '../progress.ts';
 import { checkClient, summarise } from './ingest-events.ts';
+import { ingestInvoiceCommand, ingestRevenueCommand } from './ingest-tables.ts';
 
 /** Marks a lake the demo made, so that a second run may clear it and nothing else is ever cleared. */
 const DEMO_MARKER = '.tokenledger-demo';
@@ -89,6 +98,13 @@ export async function demoCommand(argv: string[], { out, err }: Io): Promise<num
   } finally {
     engine.close();
   }
+
+  const invoicing = progressReporter('invoices:', err);
+  await ingestDemoInputs(lake, month, seed, traffic, out);
+  invoicing.done('invoices and revenue written and ingested');
+  const reporting = progressReporter('margin:', err);
+  await printMargin(lake, month, values.lake, out);
+  reporting.done('margin report');
   return 0;
 }
 
@@ -109,4 +125,140 @@ async function prepareDemoLake(dir: string): Promise<void> {
 function lastFullMonth(now: Date): string {
   const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
   return d.toISOString().slice(0, 7);
+}
+
+/**
+ * The month's provider invoices (in their real export formats) and revenue, written under `<lake>/inputs/`
+ * for the reader to open, then ingested exactly as `tokenledger ingest invoice FILE --format F` and
+ * `tokenledger ingest revenue FILE` do: the same command functions, their output relayed.
+ */
+async function ingestDemoInputs(
+  lake: string,
+  month: string,
+  seed: number,
+  traffic: Traffic,
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  const inputs = join(lake, 'inputs');
+  await mkdir(inputs, { recursive: true });
+  const invoices = demoInvoices(traffic, { month, seed });
+  const revenue = demoRevenue(traffic, { month, seed });
+  out.write(`\nThe providers' invoices of ${month} in their export formats, and revenue, in ${inputs}:\n`);
+  const shown = (text: string) => text.replaceAll(`${lake}${sep}`, '').trimEnd();
+  for (const invoice of invoices) {
+    const file = join(inputs, invoice.fileName);
+    writeFileSync(file, invoice.text);
+    const io = capturedIo();
+    await ingestInvoiceCommand([file, '--format', invoice.format, '--lake', lake], io);
+    out.write(`Invoices: ${shown(io.text())}\n          (${invoice.provider}: ${invoice.note})\n`);
+  }
+  const file = join(inputs, revenue.fileName);
+  writeFileSync(file, revenue.text);
+  const io = capturedIo();
+  await ingestRevenueCommand([file, '--lake', lake], io);
+  out.write(
+    `Revenue:  ${shown(io.text())}\n          (free customers pay 0, a few a small add-on; ${revenue.withoutUsage.join(', ')} pay and sent no request)\n`,
+  );
+}
+
+/** The margin table of the month, the reconciliation per provider, and the reports written under reports/. */
+async function printMargin(
+  lake: string,
+  month: string,
+  lakeOption: string,
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  const m = parseMonth(month);
+  if (!m) throw new UsageError(`--month ${JSON.stringify(month)} is not YYYY-MM`);
+  const engine = await LocalQueryEngine.open(lake);
+  try {
+    const runner = new LocalQueryRunner(engine);
+    const report = await marginReport(runner, m);
+    const json = marginJson(report);
+    const store = openLocalLake(lake);
+    const base = `reports/margin/${month}/margin`;
+    await store.put(`${base}.json`, Buffer.from(`${JSON.stringify(json, null, 2)}\n`), 'application/json');
+    await store.put(`${base}.csv`, Buffer.from(marginCsv(json)), 'text/csv');
+    await store.put(`${base}.html`, Buffer.from(marginHtml(json)), 'text/html');
+    out.write(`\n${marginTable(json)}`);
+    if (report.unpricedRequests > 0) {
+      out.write(
+        `  note: ${formatCount(report.unpricedRequests)} requests used models with no invoice line and no price: costed at 0\n`,
+      );
+    }
+
+    const buckets = await runner.run('reports/reconciliation.sql', [m.from, m.to, m.from, m.to]);
+    const byProvider = new Map<string, ProviderTotals>();
+    for (const b of buckets) {
+      const provider = String(b.provider);
+      let t = byProvider.get(provider);
+      if (!t) {
+        t = { provider, billed: 0, allocated: 0, unallocated: 0, notTokens: 0 };
+        byProvider.set(provider, t);
+      }
+      t.billed += Number(b.billed ?? 0);
+      t.allocated += Number(b.allocated ?? 0);
+      t.unallocated += Number(b.unallocated ?? 0);
+      if (b.usage_type === 'other') t.notTokens += Number(b.billed ?? 0);
+    }
+    const rows = [...byProvider.values()].sort((a, b) => (a.provider < b.provider ? -1 : 1));
+    const sum = (k: MoneyKey) => rows.reduce((s, r) => s + r[k], 0);
+    const total: ProviderTotals = {
+      provider: 'total',
+      billed: sum('billed'),
+      allocated: sum('allocated'),
+      unallocated: sum('unallocated'),
+      notTokens: sum('notTokens'),
+    };
+    const money = (k: MoneyKey) => (r: ProviderTotals) => formatMoney(r[k]);
+    out.write(
+      `\nReconciliation of ${month} by provider (USD): billed = allocated + unallocated\n\n${renderTable(
+        [
+          { label: 'provider', value: (r) => r.provider },
+          { label: 'billed', value: money('billed'), align: 'right' },
+          { label: 'allocated', value: money('allocated'), align: 'right' },
+          { label: 'unallocated', value: money('unallocated'), align: 'right' },
+          { label: 'of which not tokens', value: money('notTokens'), align: 'right' },
+        ],
+        [...rows, total],
+      )}\n`,
+    );
+    out.write(
+      [
+        '',
+        'unallocated = invoice spend no request accounts for: tokens billed above the telemetry (calls made',
+        '  without the client) and lines that are not tokens (web search, tax).',
+        `estimated = $${formatMoney(json.totals.estimated)} of tokens no invoice line covers, priced at the price book (the demo`,
+        `  left ${UNINVOICED_MODEL} off the OpenAI invoice).`,
+        '',
+      ].join('\n'),
+    );
+    out.write(`\nReports: ${join(lake, `${base}.html`)} (and .json, .csv beside it). Try:\n`);
+    out.write(`  npx tokenledger report reconciliation --month ${month} --lake ${lakeOption}\n`);
+    out.write(`  npx tokenledger report margin --month ${month} --format json --lake ${lakeOption}\n`);
+  } finally {
+    engine.close();
+  }
+}
+
+interface ProviderTotals {
+  provider: string;
+  billed: number;
+  allocated: number;
+  unallocated: number;
+  notTokens: number;
+}
+type MoneyKey = Exclude<keyof ProviderTotals, 'provider'>;
+
+/** An `Io` whose output is kept as text: the ingest commands' report lines, relayed by the demo. */
+function capturedIo(): Io & { text: () => string } {
+  let text = '';
+  const sink = () =>
+    new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    });
+  return { out: sink(), err: sink(), text: () => text };
 }

@@ -6,6 +6,7 @@ import { PRICE_COLUMNS, parsePriceBook } from '../../core/prices/price-book.ts';
 import { parseRevenue, REVENUE_COLUMNS } from '../../core/revenue/revenue.ts';
 import { type ImportResult, importRows } from '../../imports/import-table.ts';
 import { openLocalLake } from '../../local/local-lake.ts';
+import { formatMoney } from '../../reports/money.ts';
 import { LAKE_OPTION, lakeDir, oneOf, parseCommand } from '../args.ts';
 import { DataError, UsageError } from '../errors.ts';
 import { readText } from '../input.ts';
@@ -44,7 +45,7 @@ export async function ingestInvoiceCommand(argv: string[], io: Io): Promise<numb
     io,
     file,
     result,
-    `${lines.length} lines, billed $${billed.toFixed(2)}${other ? `, ${other} not tokens (usage_type other)` : ''}`,
+    `${lines.length} lines, billed $${formatMoney(billed)}${other ? `, ${other} not tokens (usage_type other)` : ''}`,
   );
   return 0;
 }
@@ -74,7 +75,7 @@ export async function ingestRevenueCommand(argv: string[], io: Io): Promise<numb
     rows,
   );
   const total = rows.reduce((s, r) => s + r.amount, 0);
-  report(io, file, result, `${rows.length} rows, $${total.toFixed(2)}`);
+  report(io, file, result, `${rows.length} rows, $${formatMoney(total)}`);
   return 0;
 }
 
