@@ -45,9 +45,14 @@ export interface EmitterOptions {
   shutdownTimeoutMs?: number;
 }
 
+/** Every recorded event is in exactly one place: recorded = sent + dropped + invalid + queued + inFlight. */
 export interface EmitterStats {
-  /** Events waiting to be sent. */
+  /** Calls of record() and recordLine(). */
+  recorded: number;
+  /** Events waiting for the next batch. */
   queued: number;
+  /** Events handed to a send and not yet acknowledged, dropped or refused. */
+  inFlight: number;
   /** Events Kinesis acknowledged. */
   sent: number;
   /** Events given up: queue full, retries exhausted, or still unsent at shutdown. */

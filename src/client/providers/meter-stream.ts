@@ -30,10 +30,13 @@ export interface MeterOptions<C> {
   /** Called exactly once, when the source has ended or was closed; what it throws is swallowed. */
   onDone: (result: MeterResult) => void;
   /**
-   * After the consumer stops, keep reading the rest of the source without yielding it, to learn the tokens the
-   * provider billed anyway (it keeps generating after the user pressed stop); `onDone` then waits for the end
-   * of the source. `false` when the app aborts the upstream request: the source is closed at once and the
-   * usage seen so far is reported. @default true
+   * What happens when the consumer stops reading. `false` (the default): the source is closed at once, as it
+   * would be without the meter (provider SDKs abort the HTTP request when their stream is closed, which is
+   * what stops the generation), and the usage seen so far is reported; the output is at least what was
+   * delivered. `true`: the meter keeps reading the rest of the source without yielding it, to learn the final
+   * billed usage — but that keeps the request open, so the provider keeps generating and bills it. Use it only
+   * where the app keeps upstream streams running after a stop anyway (then reading on costs nothing more).
+   * @default false
    */
   drainOnCancel?: boolean;
   /** `performance.now()` when the request was sent. @default when `meterStream` is called */
@@ -46,7 +49,7 @@ export interface MeterOptions<C> {
  * the iterator without finishing or breaking out of its loop, `onDone` is never called.
  */
 export function meterStream<C>(source: AsyncIterable<C>, options: MeterOptions<C>): AsyncIterable<C> {
-  const { deliveredTokens = () => 1, usage, onDone, drainOnCancel = true } = options;
+  const { deliveredTokens = () => 1, usage, onDone, drainOnCancel = false } = options;
   const start = options.startedAt ?? performance.now();
   const seen: Partial<TokenFields> = {};
   let delivered = 0;

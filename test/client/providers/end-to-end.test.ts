@@ -58,7 +58,11 @@ describe('provider helpers into the emitter', () => {
 
     // Act: the user presses stop after three text deltas; the helper drains the rest for the billed usage
     let seen = 0;
-    for await (const e of meterStream(events(), { ...anthropicEvents, onDone: resolveDone }))
+    for await (const e of meterStream(events(), {
+      ...anthropicEvents,
+      onDone: resolveDone,
+      drainOnCancel: true,
+    }))
       if (e.type === 'content_block_delta' && ++seen === 3) break;
     const result = await done;
     ledger.record({

@@ -93,7 +93,42 @@ describe('meterStream', () => {
     });
   });
 
-  it('on a consumer that breaks, drains the rest in the background and reports the final usage', async () => {
+  it('by default closes the source when the consumer breaks, as the provider SDK would be closed without it', async () => {
+    // Prepare: a source that records whether it was closed (provider SDKs abort the HTTP request there).
+    let closed = false;
+    let pulled = 0;
+    const source: AsyncIterable<Chunk> = {
+      [Symbol.asyncIterator]() {
+        return {
+          next: async () => {
+            pulled++;
+            return { done: false, value: pulled === 1 ? opening : text('x') };
+          },
+          return: async () => {
+            closed = true;
+            return { done: true, value: undefined };
+          },
+        };
+      },
+    };
+    const { options, results } = metered();
+
+    // Act
+    await readAndBreak(meterStream(source, options), 5);
+
+    // Assess: nothing read past the stop, the source closed, the result reported at once.
+    expect(closed).toBe(true);
+    expect(pulled).toBe(5);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({
+      status: 'cancelled',
+      deliveredOutputTokens: 4,
+      inputTokens: 100,
+      outputTokens: 4,
+    });
+  });
+
+  it('with drainOnCancel, drains the rest in the background after a break and reports the final usage', async () => {
     // Prepare: the provider sends its final usage only after the consumer has stopped
     const { stream, release } = providerStream(
       [opening, text('a'), text('b'), text('c')],
@@ -102,7 +137,7 @@ describe('meterStream', () => {
     const { options, results, done } = metered();
 
     // Act
-    const got = await readAndBreak(meterStream(stream, options), 3);
+    const got = await readAndBreak(meterStream(stream, { ...options, drainOnCancel: true }), 3);
     await tick();
     const beforeSourceEnded = results.length;
     release();
@@ -140,7 +175,7 @@ describe('meterStream', () => {
     const { stream } = providerStream([opening, text('a'), text('b'), closing]);
     const { options, done } = metered();
     const consumer = async () => {
-      for await (const c of meterStream(stream, options))
+      for await (const c of meterStream(stream, { ...options, drainOnCancel: true }))
         if (c.text === 'b') throw new Error('render failed');
     };
 

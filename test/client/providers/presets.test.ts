@@ -23,6 +23,7 @@ async function meter<C>(
     deliveredTokens: preset.deliveredTokens,
     usage: (c) => preset.usage(c) as never,
     onDone: resolveDone,
+    drainOnCancel: true, // these tests read the chunk shapes to the end; closing is tested in meter-stream
   });
   let n = 0;
   for await (const _ of stream) if (++n === stopAfter) break;
