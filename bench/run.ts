@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { clientBenchmarks } from './client-bench.ts';
 import { ingestBenchmarks } from './ingest-bench.ts';
+import { marginBenchmarks } from './margin-bench.ts';
 import type { BenchResult } from './measure.ts';
 
 /**
@@ -11,7 +12,14 @@ const json = process.argv.includes('--json');
 const results: BenchResult[] = [];
 const notes: string[] = [];
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-const benches = { ingest: ingestBenchmarks, client: clientBenchmarks };
+const marginEvents = Number(
+  process.argv.find((a) => a.startsWith('--margin-events='))?.split('=')[1] ?? 10_000_000,
+);
+const benches = {
+  ingest: ingestBenchmarks,
+  client: clientBenchmarks,
+  margin: () => marginBenchmarks(marginEvents),
+};
 for (const [name, bench] of Object.entries(benches)) {
   if (only && only !== name) continue;
   const out = await bench();
