@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createEmitter, type Emitter } from '../client/emitter.ts';
 import type { EmitterError, EmitterStats } from '../client/emitter-options.ts';
-import type { BatchCounts } from '../core/ingest/event-batch.ts';
+import { addCounts, type BatchCounts, emptyCounts } from '../core/ingest/event-batch.ts';
 import { createIngestHandler } from '../ingest/kinesis-ingest.ts';
 import type { LakeStore } from '../ports/lake-store.ts';
 import { startLocalKinesis } from './kinesalite-stream.ts';
@@ -56,23 +56,14 @@ export async function runLocalPipeline(
     options.onProgress?.('send', ledger.stats().sent);
 
     const result: PipelineResult = {
-      records: 0,
-      events: 0,
-      accepted: 0,
-      duplicates: 0,
-      quarantined: 0,
-      reasons: {},
+      ...emptyCounts(),
       batches: 0,
       client: ledger.stats(),
       clientErrors,
     };
     const handler = createIngestHandler({
       store,
-      onBatch: ({ counts }) => {
-        for (const k of ['records', 'events', 'accepted', 'duplicates', 'quarantined'] as const)
-          result[k] += counts[k];
-        for (const [k, n] of Object.entries(counts.reasons)) result.reasons[k] = (result.reasons[k] ?? 0) + n;
-      },
+      onBatch: ({ counts }) => addCounts(result, counts),
     });
     const drained = await drainStream(kinesis.client, kinesis.streamName, handler, {
       onBatch: () => options.onProgress?.('consume', result.events),

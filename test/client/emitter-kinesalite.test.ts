@@ -3,7 +3,7 @@ import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.t
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
 import { createEmitter } from '../../src/client/emitter.ts';
 import type { EmitterError } from '../../src/client/emitter-options.ts';
-import type { BatchCounts } from '../../src/core/ingest/event-batch.ts';
+import { addCounts, type BatchCounts, emptyCounts } from '../../src/core/ingest/event-batch.ts';
 import { createIngestHandler } from '../../src/ingest/kinesis-ingest.ts';
 import { type LocalKinesis, startLocalKinesis } from '../../src/local/kinesalite-stream.ts';
 import { drainStream } from '../../src/local/kinesis-poller.ts';
@@ -23,21 +23,10 @@ afterEach(async () => {
 
 /** Reads the stream to its end through the real consumer into the folder lake; returns its counts. */
 async function consume(): Promise<BatchCounts> {
-  const totals: BatchCounts = {
-    records: 0,
-    events: 0,
-    accepted: 0,
-    duplicates: 0,
-    quarantined: 0,
-    reasons: {},
-  };
+  const totals: BatchCounts = emptyCounts();
   const handler = createIngestHandler({
     store: new FsLakeStore(lake.dir),
-    onBatch: ({ counts }) => {
-      for (const k of ['records', 'events', 'accepted', 'duplicates', 'quarantined'] as const)
-        totals[k] += counts[k];
-      for (const [k, v] of Object.entries(counts.reasons)) totals.reasons[k] = (totals.reasons[k] ?? 0) + v;
-    },
+    onBatch: ({ counts }) => addCounts(totals, counts),
   });
   await drainStream(kinesis.client, kinesis.streamName, handler);
   return totals;

@@ -17,6 +17,20 @@ export interface BatchCounts {
   reasons: Record<string, number>;
 }
 
+export function emptyCounts(): BatchCounts {
+  return { records: 0, events: 0, accepted: 0, duplicates: 0, quarantined: 0, reasons: {} };
+}
+
+/** Adds one batch's counts to a running total (several batches, several consumer runs). */
+export function addCounts(into: BatchCounts, from: BatchCounts): void {
+  into.records += from.records;
+  into.events += from.events;
+  into.accepted += from.accepted;
+  into.duplicates += from.duplicates;
+  into.quarantined += from.quarantined;
+  for (const [k, n] of Object.entries(from.reasons)) into.reasons[k] = (into.reasons[k] ?? 0) + n;
+}
+
 /** An accepted event and the record it came from. */
 export interface AcceptedEvent {
   row: EventRow;
@@ -33,14 +47,7 @@ export class EventBatch {
   readonly quarantined: QuarantineEntry[] = [];
   readonly records: StreamRecord[] = [];
   private readonly seen = new Set<string>();
-  private readonly counts: BatchCounts = {
-    records: 0,
-    events: 0,
-    accepted: 0,
-    duplicates: 0,
-    quarantined: 0,
-    reasons: {},
-  };
+  private readonly counts: BatchCounts = emptyCounts();
 
   add(record: StreamRecord): void {
     this.records.push(record);
