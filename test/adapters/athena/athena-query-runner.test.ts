@@ -1,0 +1,299 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  AthenaQueryError,
+  AthenaQueryRunner,
+  type AthenaQueryRunnerOptions,
+  sqlLiteral,
+} from '../../../src/adapters/athena/athena-query-runner.ts';
+import { LocalQueryEngine } from '../../../src/adapters/duckdb/local-query-engine.ts';
+import { LocalQueryRunner } from '../../../src/adapters/duckdb/local-query-runner.ts';
+import { QUERIES_DIR } from '../../../src/queries/query-files.ts';
+import { marginReport } from '../../../src/reports/margin-report.ts';
+import { parseMonth } from '../../../src/reports/month.ts';
+import { type LocalAthena, startLocalAthena } from '../../helpers/athena-endpoint.ts';
+import { wireEvent } from '../../helpers/factories.ts';
+import { LakeFixture } from '../../helpers/lake-fixture.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+
+let tmp: { dir: string; remove: () => Promise<void> };
+let athena: LocalAthena | undefined;
+beforeEach(async () => {
+  tmp = await tempDir();
+});
+afterEach(async () => {
+  await athena?.stop();
+  athena = undefined;
+  await tmp.remove();
+});
+
+/** A runner over the local endpoint whose query files are these SQL texts (fast polling for tests). */
+function runnerFor(
+  local: LocalAthena,
+  files: Record<string, string>,
+  options: Partial<AthenaQueryRunnerOptions> = {},
+): AthenaQueryRunner {
+  return new AthenaQueryRunner({
+    athena: local.client,
+    workGroup: 'tokenledger',
+    database: 'tokenledger',
+    pollIntervalMs: 5,
+    readQuery: (file) => {
+      const sql = files[file];
+      if (sql === undefined) throw new Error(`no test query ${file}`);
+      return sql;
+    },
+    ...options,
+  });
+}
+
+const LABELS_SQL = `SELECT label, n
+FROM (VALUES ('plain', 1), ('it''s', 2), ('x'' OR 1=1 --', 3)) AS t (label, n)
+WHERE label = ? AND n >= CAST(? AS INTEGER)
+ORDER BY n`;
+
+describe('sqlLiteral', () => {
+  it('quotes a string for Athena execution parameters, doubling the quotes inside', () => {
+    expect(sqlLiteral('pro')).toBe("'pro'");
+    expect(sqlLiteral("it's")).toBe("'it''s'");
+    expect(sqlLiteral("' OR 1=1 --")).toBe("''' OR 1=1 --'");
+    expect(sqlLiteral('')).toBe("''");
+    expect(sqlLiteral('back\\slash')).toBe("'back\\slash'");
+  });
+});
+
+describe('AthenaQueryRunner over the SDK client against a local Athena endpoint', () => {
+  it('sends the SQL text unchanged with the parameters as execution parameters, and a quote stays data', async () => {
+    // Prepare
+    athena = await startLocalAthena({ lakeDir: tmp.dir });
+    const runner = runnerFor(athena, { 'test/labels.sql': LABELS_SQL });
+
+    // Act
+    const injected = await runner.run('test/labels.sql', ["x' OR 1=1 --", '0']);
+    const quoted = await runner.run('test/labels.sql', ["it's", '0']);
+    const bare = await runner.run('test/labels.sql', ["' OR 1=1 --", '0']);
+
+    // Assess: the quote-carrying value matched exactly its own row, and widened nothing.
+    expect(injected).toEqual([{ label: "x' OR 1=1 --", n: 3 }]);
+    expect(quoted).toEqual([{ label: "it's", n: 2 }]);
+    expect(bare).toEqual([]);
+    const [start] = athena.requestsOf('StartQueryExecution');
+    expect(start?.body).toMatchObject({
+      QueryString: LABELS_SQL,
+      ExecutionParameters: ["'x'' OR 1=1 --'", "'0'"],
+      QueryExecutionContext: { Database: 'tokenledger', Catalog: 'AwsDataCatalog' },
+      WorkGroup: 'tokenledger',
+    });
+  });
+
+  it('leaves ExecutionParameters out for a query without parameters', async () => {
+    // Prepare
+    athena = await startLocalAthena({ lakeDir: tmp.dir });
+    const runner = runnerFor(athena, { 'test/one.sql': 'SELECT 1 AS one' });
+
+    // Act
+    const rows = await runner.run('test/one.sql', []);
+
+    // Assess
+    expect(rows).toEqual([{ one: 1 }]);
+    expect(athena.requestsOf('StartQueryExecution')[0]?.body).not.toHaveProperty('ExecutionParameters');
+  });
+
+  it('polls through QUEUED and RUNNING, pages through 2,500 rows with NextToken, and types every value', async () => {
+    // Prepare
+    athena = await startLocalAthena({ lakeDir: tmp.dir });
+    const sql = `SELECT
+  i AS n,
+  CAST(i AS INTEGER) AS small,
+  CAST(i AS DOUBLE) / 4 AS ratio,
+  CAST(i AS DECIMAL(18, 6)) / 8 AS amount,
+  'row ' || CAST(i AS VARCHAR) AS label,
+  i % 2 = 0 AS even,
+  CASE WHEN i % 10 = 0 THEN NULL ELSE 'v' END AS maybe,
+  TIMESTAMP '2026-11-02 00:00:00' + to_seconds(i) AS at,
+  DATE '2026-11-01' AS day
+FROM range(3000) AS r (i)
+WHERE i < CAST(? AS BIGINT)
+ORDER BY i`;
+    const runner = runnerFor(athena, { 'test/many.sql': sql });
+
+    // Act
+    const rows = await runner.run('test/many.sql', ['2500']);
+
+    // Assess
+    expect(rows).toHaveLength(2500);
+    expect(rows.map((r) => r.n)).toEqual(Array.from({ length: 2500 }, (_, i) => i));
+    expect(rows[0]).toEqual({
+      n: 0,
+      small: 0,
+      ratio: 0,
+      amount: 0,
+      label: 'row 0',
+      even: true,
+      maybe: null,
+      at: '2026-11-02 00:00:00.000',
+      day: '2026-11-01',
+    });
+    expect(rows[2499]).toEqual({
+      n: 2499,
+      small: 2499,
+      ratio: 624.75,
+      amount: 312.375,
+      label: 'row 2499',
+      even: false,
+      maybe: 'v',
+      at: '2026-11-02 00:41:39.000',
+      day: '2026-11-01',
+    });
+    const pages = athena.requestsOf('GetQueryResults');
+    expect(pages).toHaveLength(3);
+    expect(pages[0]?.body).not.toHaveProperty('NextToken');
+    expect(pages[1]?.body.NextToken).toEqual(expect.any(String));
+    expect(pages[2]?.body.NextToken).toEqual(expect.any(String));
+    const states = athena
+      .requestsOf('GetQueryExecution')
+      .map(
+        (r) => (r.response as { QueryExecution: { Status: { State: string } } }).QueryExecution.Status.State,
+      );
+    expect(states.slice(0, 2)).toEqual(['QUEUED', 'RUNNING']);
+    expect(states.at(-1)).toBe('SUCCEEDED');
+  });
+
+  it('a FAILED query throws an error naming the query file and carrying Athena’s reason', async () => {
+    // Prepare
+    athena = await startLocalAthena({ lakeDir: tmp.dir });
+    const runner = runnerFor(athena, {
+      'reports/broken.sql': 'SELECT no_such_column FROM costs WHERE provider = ?',
+    });
+
+    // Act
+    const error = await runner.run('reports/broken.sql', ['openai']).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(AthenaQueryError);
+    const failed = error as AthenaQueryError;
+    expect(failed.message).toContain('queries/reports/broken.sql');
+    expect(failed.message).toContain('FAILED');
+    expect(failed.message).toContain('no_such_column');
+    expect(failed.state).toBe('FAILED');
+    expect(failed.queryFile).toBe('reports/broken.sql');
+    expect(failed.reason).toContain('no_such_column');
+    expect(athena.requestsOf('GetQueryResults')).toHaveLength(0);
+  });
+
+  it('a query still running at the timeout is stopped, and the run fails', async () => {
+    // Prepare
+    athena = await startLocalAthena({ lakeDir: tmp.dir, stall: (sql) => sql.includes('slow') });
+    const runner = runnerFor(athena, { 'reports/slow.sql': 'SELECT 1 AS slow' }, { timeoutMs: 80 });
+
+    // Act
+    const error = await runner.run('reports/slow.sql', []).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(AthenaQueryError);
+    expect((error as AthenaQueryError).message).toMatch(/queries\/reports\/slow\.sql.*after 80 ms.*stopped/);
+    expect((error as AthenaQueryError).state).toBe('TIMEOUT');
+    const id = (error as AthenaQueryError).queryExecutionId;
+    expect(athena.requestsOf('StopQueryExecution').map((r) => r.body.QueryExecutionId)).toEqual([id]);
+    const after = await athena.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+    expect(after.QueryExecution?.Status?.State).toBe('CANCELLED');
+  });
+
+  it('reads query files from queries/ by default', async () => {
+    // Prepare
+    athena = await startLocalAthena({ lakeDir: tmp.dir });
+    const runner = new AthenaQueryRunner({
+      athena: athena.client,
+      workGroup: 'tokenledger',
+      database: 'tokenledger',
+      pollIntervalMs: 5,
+    });
+    const month = parseMonth('2026-11');
+    if (!month) throw new Error('bad month');
+
+    // Act
+    await runner.run('reports/margin_totals.sql', [month.from, month.to, month.from, month.to, month.month]);
+
+    // Assess
+    expect(athena.requestsOf('StartQueryExecution')[0]?.body.QueryString).toBe(
+      readFileSync(join(QUERIES_DIR, 'reports/margin_totals.sql'), 'utf8'),
+    );
+  });
+});
+
+describe('the same query files through Athena and through DuckDB', () => {
+  it('reports/margin_totals.sql (and the margin report) give the same numbers on the same lake', async () => {
+    // Prepare: requests of two features (one model invoiced, one only priced), revenue, and an 'other' line.
+    const lake = new LakeFixture(tmp.dir);
+    const ev = (feature: string, customer: string, model = 'model-a') =>
+      wireEvent({
+        feature,
+        customer_id: customer,
+        model,
+        input_tokens: model === 'model-a' ? 1000 : 0,
+        cache_read_tokens: 0,
+        output_tokens: model === 'model-a' ? 0 : 2_000_000,
+      });
+    await lake.events([
+      ev('draft-email', 'cus_a'),
+      ev('draft-email', 'cus_a'),
+      ev('draft-email', 'cus_a'),
+      ev('summarize', 'cus_a'),
+      ev('summarize', 'cus_a', 'model-b'),
+    ]);
+    await lake.prices([{ model: 'model-b', usage_type: 'output', usd_per_million_tokens: 0.6 }]);
+    await lake.revenue([
+      { customer_id: 'cus_a', cohort: 'pro', amount: 100 },
+      { customer_id: 'cus_b', cohort: 'enterprise', amount: 50 },
+    ]);
+    await lake.costs([
+      { billed_cost: 8, consumed_quantity: 4000 },
+      { usage_type: 'other', model: null, billed_cost: 2, sku: 'web search' },
+    ]);
+    const month = parseMonth('2026-11');
+    if (!month) throw new Error('bad month');
+    const params = [month.from, month.to, month.from, month.to, month.month];
+    athena = await startLocalAthena({ lakeDir: tmp.dir });
+    const viaAthena = new AthenaQueryRunner({
+      athena: athena.client,
+      workGroup: 'tokenledger',
+      database: 'tokenledger',
+      pollIntervalMs: 5,
+    });
+    const engine = await LocalQueryEngine.open(tmp.dir);
+    const viaDuckDb = new LocalQueryRunner(engine);
+
+    try {
+      // Act
+      const athenaTotals = await viaAthena.run('reports/margin_totals.sql', params);
+      const localTotals = await viaDuckDb.run('reports/margin_totals.sql', params);
+      const athenaReport = await marginReport(viaAthena, month);
+      const localReport = await marginReport(viaDuckDb, month);
+
+      // Assess
+      expect(localTotals).toEqual([
+        {
+          billed: 10,
+          allocated: 8,
+          unallocated: 2,
+          estimated: expect.closeTo(1.2, 9),
+          coverage: 0.8,
+          revenue: 150,
+          cost: expect.closeTo(9.2, 9),
+          margin: expect.closeTo(140.8, 9),
+          unpriced_requests: 0,
+          invoice_lines: 2,
+        },
+      ]);
+      expect(athenaTotals).toEqual(localTotals);
+      expect(athenaReport).toEqual(localReport);
+      expect(athena.requestsOf('StartQueryExecution')[0]?.body.ExecutionParameters).toEqual(
+        params.map(sqlLiteral),
+      );
+    } finally {
+      engine.close();
+    }
+  });
+});
