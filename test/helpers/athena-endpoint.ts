@@ -6,6 +6,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
+import type { QueryFile } from '../../src/queries/query-files.ts';
 
 /** One request the endpoint received: the operation (from `X-Amz-Target`), its JSON body and the reply. */
 export interface AthenaRequest {
@@ -31,7 +32,12 @@ export interface LocalAthenaOptions {
   lakeDir: string;
   /** Queries for which this returns true never finish on their own: they stay RUNNING until stopped. */
   stall?: (sql: string) => boolean;
+  /** Views created at start. @default every view of queries/views (pass [] to start without views) */
+  views?: QueryFile[];
 }
+
+/** `CREATE [OR REPLACE] VIEW` or `DROP VIEW`, after any leading comments: run as DDL, without results. */
+const VIEW_DDL = /^(?:\s*--[^\n]*\n)*\s*(?:CREATE\s+(?:OR\s+REPLACE\s+)?VIEW|DROP\s+VIEW)\b/i;
 
 const TARGET_PREFIX = 'AmazonAthena.';
 const JSON_1_1 = 'application/x-amz-json-1.1';
@@ -46,6 +52,7 @@ interface Execution {
   polls: number;
   stalled: boolean;
   cancelled: boolean;
+  ddl?: boolean;
   outcome?: { columns: ColumnInfo[]; rows: Row[] } | { error: string };
 }
 
@@ -66,7 +73,7 @@ class AthenaError extends Error {
  * (pages of MaxResults rows with NextToken, header row first) and StopQueryExecution.
  */
 export async function startLocalAthena(options: LocalAthenaOptions): Promise<LocalAthena> {
-  const engine = await LocalQueryEngine.open(options.lakeDir);
+  const engine = await LocalQueryEngine.open(options.lakeDir, options.views);
   const executions = new Map<string, Execution>();
   const requests: AthenaRequest[] = [];
   // One DuckDB connection: run the queries one after another, as a queue.
@@ -76,6 +83,13 @@ export async function startLocalAthena(options: LocalAthenaOptions): Promise<Loc
     queue = queue.then(async () => {
       if (execution.cancelled) return;
       try {
+        if (VIEW_DDL.test(execution.sql)) {
+          await engine.run(execution.sql, params);
+          execution.ddl = true;
+          execution.outcome = { columns: [], rows: [] };
+          execution.completedAt = Date.now();
+          return;
+        }
         const { columns, rows } = await engine.query(execution.sql, params);
         const described = await engine.run(`DESCRIBE ${execution.sql}`, params);
         const types = described.map((d) => String(d.column_type));
@@ -136,7 +150,7 @@ export async function startLocalAthena(options: LocalAthenaOptions): Promise<Loc
         QueryExecution: {
           QueryExecutionId: execution.id,
           Query: execution.sql,
-          StatementType: 'DML',
+          StatementType: execution.ddl ? 'DDL' : 'DML',
           QueryExecutionContext: execution.body.QueryExecutionContext,
           WorkGroup: execution.body.WorkGroup ?? 'primary',
           ExecutionParameters: execution.body.ExecutionParameters,
