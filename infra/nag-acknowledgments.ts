@@ -5,6 +5,7 @@ import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js'
 import type { IConstruct } from 'constructs';
 import type { DataStack } from './stacks/data-stack.ts';
 import type { IngestStack } from './stacks/ingest-stack.ts';
+import type { InvoiceStack } from './stacks/invoice-stack.ts';
 
 /** One acknowledged cdk-nag finding: the rule id (with its finding) and why it is accepted. */
 export interface NagAcknowledgment {
@@ -16,7 +17,11 @@ export interface NagAcknowledgment {
  * Every cdk-nag (AwsSolutions) finding this app accepts, each with its reason. Nothing else is
  * acknowledged: a new finding fails `cdk synth` and test/infra/nag.test.ts.
  */
-export function acknowledgeNagFindings(stacks: { data: DataStack; ingest: IngestStack }): void {
+export function acknowledgeNagFindings(stacks: {
+  data: DataStack;
+  ingest: IngestStack;
+  invoices: InvoiceStack;
+}): void {
   const ingest = stacks.ingest.ingestFunction;
 
   acknowledgeWildcardResources(ingest.role, [
@@ -35,6 +40,43 @@ export function acknowledgeNagFindings(stacks: { data: DataStack; ingest: Ingest
         'under keys Lambda chooses; s3:PutObject only (no read, no delete), on that bucket only.',
     })),
   ]);
+
+  const invoice = stacks.invoices.invoiceFunction;
+  acknowledgeWildcardResources(invoice.role, [
+    ...invoice.inboxObjectArns.map((arn) => ({
+      arn,
+      reason:
+        'The invoice function reads, then deletes when it refuses it, the file S3 notified it of; files are ' +
+        'dropped by people and exports under names not known in advance, so the grant is the format folder ' +
+        'its notification filter watches (s3:GetObject and s3:DeleteObject only).',
+    })),
+    ...invoice.outputObjectArns.map((arn) => ({
+      arn,
+      reason:
+        'The invoice function writes cost lines under costs/ named by the content hash of the file (and HEADs ' +
+        'them first, so a file imported twice is stored once), and refused files with their error reports ' +
+        'under invoices/rejected/ named after the file; the keys are not known in advance, so the grant is the ' +
+        'prefix. It cannot write anywhere else in the lake, and nothing it writes matches its notification filters.',
+    })),
+  ]);
+
+  const priceBook = stacks.data.priceBook;
+  acknowledgeWildcardResources(priceBook.helper.role, [
+    ...priceBook.lakeObjectArns.map((arn) => ({
+      arn,
+      reason:
+        'The default price book upload (CDK BucketDeployment, run on deploy) syncs prices/default/: it puts the ' +
+        'new file and deletes stale ones there (s3:PutObject, s3:DeleteObject), and may list only that prefix. ' +
+        'CDK would grant it read-write on the whole lake bucket; this is what is left.',
+    })),
+  ]);
+  Validations.of(priceBook.handlerFunction).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason:
+      "The runtime of CDK's BucketDeployment handler (Python, with its AWS CLI layer) is set by aws-cdk-lib, " +
+      'which builds and tests the handler for it; it cannot be chosen without patching CDK. It runs only during ' +
+      'deployments, invoked by CloudFormation, and takes no other input.',
+  });
 
   if (ingest.tracing !== Tracing.DISABLED) {
     Validations.of(ingest.role).acknowledge({

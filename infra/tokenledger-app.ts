@@ -2,6 +2,7 @@ import { App, type AppProps } from 'aws-cdk-lib';
 import { acknowledgeNagFindings } from './nag-acknowledgments.ts';
 import { DataStack, type DataStackProps } from './stacks/data-stack.ts';
 import { IngestStack, type IngestStackProps } from './stacks/ingest-stack.ts';
+import { InvoiceStack, type InvoiceStackProps } from './stacks/invoice-stack.ts';
 
 /**
  * Feature flags this app relies on; cdk.json or `--context` may override them.
@@ -22,17 +23,20 @@ export interface TokenledgerAppOptions {
   readonly data?: DataStackProps;
   /** @default {} */
   readonly ingest?: Omit<IngestStackProps, 'stream' | 'lakeBucket' | 'failedRecordsBucket'>;
+  /** @default {} */
+  readonly invoices?: Omit<InvoiceStackProps, 'lakeBucket'>;
 }
 
 export interface TokenledgerApp {
   readonly app: App;
   readonly data: DataStack;
   readonly ingest: IngestStack;
+  readonly invoices: InvoiceStack;
 }
 
 /**
- * The deployable app: `TokenledgerData` (stateful) and `TokenledgerIngest` (stateless), env-agnostic, with
- * the cdk-nag acknowledgments applied. infra/app.ts and the tests both build it here. Context
+ * The deployable app: `TokenledgerData` (stateful), `TokenledgerIngest` and `TokenledgerInvoices` (stateless),
+ * env-agnostic, with the cdk-nag acknowledgments applied. infra/app.ts and the tests both build it here. Context
  * `alarmEmail` (e.g. `-c alarmEmail=ops@example.com`) subscribes an address to the alarm topic.
  */
 export function createTokenledgerApp(options: TokenledgerAppOptions = {}): TokenledgerApp {
@@ -53,6 +57,11 @@ export function createTokenledgerApp(options: TokenledgerAppOptions = {}): Token
     lakeBucket: data.lakeBucket,
     failedRecordsBucket: data.failedRecordsBucket,
   });
-  acknowledgeNagFindings({ data, ingest });
-  return { app, data, ingest };
+  const invoices = new InvoiceStack(app, 'TokenledgerInvoices', {
+    description: 'tokenledger: invoice Lambda and the S3 notifications of invoices/<format>/ (stateless)',
+    ...options.invoices,
+    lakeBucket: data.lakeBucket,
+  });
+  acknowledgeNagFindings({ data, ingest, invoices });
+  return { app, data, ingest, invoices };
 }

@@ -3,32 +3,34 @@ import { CfnTable } from 'aws-cdk-lib/aws-glue';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EVENT_COLUMNS, PARTITION_COLUMN } from '../../src/core/lake/event-columns.ts';
+import {
+  type GlueColumn,
+  glueColumns,
+  lakeLocation,
+  PARQUET_PARAMETERS,
+  parquetStorage,
+} from './glue-columns.ts';
 import type { LakeDatabase } from './lake-database.ts';
 import { checkPattern } from './prop-checks.ts';
 
-/** A Glue column as CloudFormation takes it. */
-export interface GlueColumn {
-  readonly name: string;
-  readonly type: string;
-  readonly comment: string;
-}
+export type { GlueColumn } from './glue-columns.ts';
 
 /** Key prefix of valid events in the lake bucket (DESIGN §4). */
 export const EVENTS_PREFIX = 'events/';
 
 /** The events table's data columns, in Parquet file order, derived from EVENT_COLUMNS (never by hand). */
 export function eventsTableColumns(): GlueColumn[] {
-  return EVENT_COLUMNS.map((column) => ({ name: column.name, type: column.glue, comment: column.comment }));
+  return glueColumns(EVENT_COLUMNS);
 }
 
 /** The events table's partition keys: `dt`, the UTC date of `ts`, from the object key. */
 export function eventsTablePartitionKeys(): GlueColumn[] {
-  return [{ name: PARTITION_COLUMN.name, type: PARTITION_COLUMN.glue, comment: PARTITION_COLUMN.comment }];
+  return glueColumns([PARTITION_COLUMN]);
 }
 
 /** `s3://<bucket>/events/` for a bucket name (a token is fine). */
 export function eventsTableLocation(bucketName: string): string {
-  return `s3://${bucketName}/${EVENTS_PREFIX}`;
+  return lakeLocation(bucketName, EVENTS_PREFIX);
 }
 
 /**
@@ -39,8 +41,7 @@ export function eventsTableLocation(bucketName: string): string {
 export function eventsTableParameters(bucketName: string): Record<string, string> {
   const dt = PARTITION_COLUMN.name;
   return {
-    classification: 'parquet',
-    'parquet.compression': 'GZIP',
+    ...PARQUET_PARAMETERS,
     'projection.enabled': 'true',
     [`projection.${dt}.type`]: 'date',
     [`projection.${dt}.format`]: 'yyyy-MM-dd',
@@ -97,16 +98,7 @@ export class EventsTable extends Construct {
         tableType: 'EXTERNAL_TABLE',
         parameters: eventsTableParameters(bucketName),
         partitionKeys: eventsTablePartitionKeys(),
-        storageDescriptor: {
-          columns: eventsTableColumns(),
-          location: eventsTableLocation(bucketName),
-          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-          serdeInfo: {
-            serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
-            parameters: { 'serialization.format': '1' },
-          },
-        },
+        storageDescriptor: parquetStorage(eventsTableColumns(), eventsTableLocation(bucketName)),
       },
     });
     this.table.addResourceDependency(props.database.database);

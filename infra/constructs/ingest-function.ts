@@ -1,22 +1,19 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { Architecture, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EVENTS_PREFIX } from './events-table.ts';
 import { FailedRecordsDestination } from './failed-records-destination.ts';
+import { ESM_BUNDLING, REPO_ROOT } from './node-bundling.ts';
 import { checkDuration, checkInteger } from './prop-checks.ts';
 
 /** Key prefix of rejected events in the lake bucket (DESIGN §4). */
 export const QUARANTINE_PREFIX = 'quarantine/';
-
-/** Repository root (infra/constructs/../../), where package-lock.json and lambdas/ live. */
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface IngestFunctionProps {
   /** The stream the function consumes. */
@@ -168,16 +165,7 @@ export class IngestFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        externalModules: ['@aws-sdk/*'],
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-        forceDockerBundling: false,
-      },
+      bundling: ESM_BUNDLING,
     });
 
     // Write, and read back for the existence check, only the two prefixes the handler owns. HeadObject

@@ -1,8 +1,14 @@
 import { type Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { COST_COLUMNS } from '../../src/core/costs/cost-columns.ts';
+import { PRICE_COLUMNS } from '../../src/core/prices/price-book.ts';
+import { REVENUE_COLUMNS } from '../../src/core/revenue/revenue.ts';
 import { EventStream } from '../constructs/event-stream.ts';
 import { EventsTable } from '../constructs/events-table.ts';
+import { FinanceQueries } from '../constructs/finance-queries.ts';
 import { LakeDatabase } from '../constructs/lake-database.ts';
+import { LakeTable } from '../constructs/lake-table.ts';
+import { PriceBookDeployment } from '../constructs/price-book-deployment.ts';
 import { PrivateBucket } from '../constructs/private-bucket.ts';
 import { QueryWorkgroup } from '../constructs/query-workgroup.ts';
 
@@ -52,8 +58,10 @@ export interface DataStackProps extends StackProps {
 }
 
 /**
- * The stateful half of the ingest path: everything that holds data, deployed apart from code so a code
- * deploy never touches it. Every bucket is RETAINed, private, TLS-only, encrypted and access-logged.
+ * The stateful half: everything that holds data, deployed apart from code so a code deploy never touches it —
+ * the stream, the buckets, the Glue database and tables (events, costs, prices, revenue), the default price book
+ * in the lake, the Athena workgroup and its named queries. Every bucket is RETAINed, private, TLS-only,
+ * encrypted and access-logged.
  */
 export class DataStack extends Stack {
   /** Kinesis stream of request events. */
@@ -68,8 +76,18 @@ export class DataStack extends Stack {
   public readonly lakeDatabase: LakeDatabase;
   /** Glue table over events/. */
   public readonly eventsTable: EventsTable;
+  /** Glue table over costs/ (normalised invoice lines, one sub-folder per invoice format). */
+  public readonly costsTable: LakeTable;
+  /** Glue table over prices/ (the default price book under prices/default/, and imported ones). */
+  public readonly pricesTable: LakeTable;
+  /** Glue table over revenue/. */
+  public readonly revenueTable: LakeTable;
+  /** Uploads the default price book to prices/default/ on deploy. */
+  public readonly priceBook: PriceBookDeployment;
   /** Athena workgroup and its results bucket. */
   public readonly queryWorkgroup: QueryWorkgroup;
+  /** Named queries for finance in the workgroup. */
+  public readonly financeQueries: FinanceQueries;
 
   constructor(scope: Construct, id: string, props: DataStackProps = {}) {
     super(scope, id, props);
@@ -95,11 +113,41 @@ export class DataStack extends Stack {
       lakeBucket: this.lakeBucket,
     });
 
+    const lakeTable = { database: this.lakeDatabase, lakeBucket: this.lakeBucket };
+    this.costsTable = new LakeTable(this, 'CostsTable', {
+      ...lakeTable,
+      tableName: 'costs',
+      prefix: 'costs/',
+      columns: COST_COLUMNS,
+      description:
+        'Provider invoice lines normalised to FOCUS-aligned cost lines (DESIGN §5), under costs/<format>/',
+    });
+    this.pricesTable = new LakeTable(this, 'PricesTable', {
+      ...lakeTable,
+      tableName: 'prices',
+      prefix: 'prices/',
+      columns: PRICE_COLUMNS,
+      description:
+        'List prices, USD per million tokens, effective-dated: the default price book and imported ones',
+    });
+    this.revenueTable = new LakeTable(this, 'RevenueTable', {
+      ...lakeTable,
+      tableName: 'revenue',
+      prefix: 'revenue/',
+      columns: REVENUE_COLUMNS,
+      description: 'Revenue per month and customer, with its cohort; a later import restates its months',
+    });
+    this.priceBook = new PriceBookDeployment(this, 'DefaultPriceBook', { lakeBucket: this.lakeBucket });
+
     this.queryWorkgroup = new QueryWorkgroup(this, 'QueryWorkgroup', {
       serverAccessLogsBucket: this.accessLogsBucket,
       workGroupName: props.workGroupName,
       bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery,
       resultsExpiration: props.queryResultsExpiration,
+    });
+    this.financeQueries = new FinanceQueries(this, 'FinanceQueries', {
+      database: this.lakeDatabase,
+      workgroup: this.queryWorkgroup,
     });
   }
 }

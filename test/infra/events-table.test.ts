@@ -22,7 +22,9 @@ let built: SynthesizedApp;
 let tableInput: { StorageDescriptor: { Columns: CfnColumn[] }; PartitionKeys: CfnColumn[] };
 beforeAll(() => {
   built = synthesizeApp({ skipBundling: true });
-  const tables = Object.values(built.dataTemplate.findResources('AWS::Glue::Table'));
+  const tables = Object.values(
+    built.dataTemplate.findResources('AWS::Glue::Table', { Properties: { TableInput: { Name: 'events' } } }),
+  );
   expect(tables).toHaveLength(1);
   tableInput = tables[0]?.Properties.TableInput;
 });

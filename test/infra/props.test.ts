@@ -8,9 +8,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EventStream } from '../../infra/constructs/event-stream.ts';
 import { IngestAlarms } from '../../infra/constructs/ingest-alarms.ts';
 import { IngestFunction, type IngestFunctionProps } from '../../infra/constructs/ingest-function.ts';
+import { InvoiceFunction } from '../../infra/constructs/invoice-function.ts';
 import { LakeDatabase } from '../../infra/constructs/lake-database.ts';
+import { LakeTable } from '../../infra/constructs/lake-table.ts';
 import { PrivateBucket } from '../../infra/constructs/private-bucket.ts';
 import { QueryWorkgroup } from '../../infra/constructs/query-workgroup.ts';
+import { COST_COLUMNS } from '../../src/core/costs/cost-columns.ts';
 
 // Props are checked in the constructors, and the message names the prop and echoes the bad value.
 
@@ -111,5 +114,57 @@ describe('other constructs', () => {
     expect(() => new IngestAlarms(scope, 'B', { function: fn, iteratorAgeEvaluationPeriods: 0 })).toThrow(
       'iteratorAgeEvaluationPeriods must be an integer from 1 to 1440, got 0',
     );
+  });
+});
+
+describe('InvoiceFunction props', () => {
+  function invoiceFunction(props: { memorySize?: number; timeout?: Duration; retryAttempts?: number }) {
+    const scope = stack();
+    return new InvoiceFunction(scope, 'Invoices', {
+      lakeBucket: Bucket.fromBucketName(scope, 'Lake', 'lake'),
+      ...props,
+    });
+  }
+
+  it('accepts the defaults', () => {
+    expect(() => invoiceFunction({})).not.toThrow();
+  });
+
+  it('rejects retryAttempts above Lambda maximum of 2, memory and timeout out of range', () => {
+    expect(() => invoiceFunction({ retryAttempts: 3 })).toThrow(
+      'InvoiceFunction Invoices: retryAttempts must be an integer from 0 to 2, got 3',
+    );
+    expect(() => invoiceFunction({ memorySize: 64 })).toThrow(
+      'memorySize must be an integer from 128 to 10240, got 64',
+    );
+    expect(() => invoiceFunction({ timeout: Duration.minutes(16) })).toThrow(
+      'timeout must be from 1 second to 15 minutes, got 16 minutes',
+    );
+  });
+});
+
+describe('LakeTable props', () => {
+  function lakeTable(props: { tableName?: string; prefix?: string }) {
+    const scope = stack();
+    return new LakeTable(scope, 'Costs', {
+      database: new LakeDatabase(scope, 'Db'),
+      lakeBucket: Bucket.fromBucketName(scope, 'Lake', 'lake'),
+      tableName: 'costs',
+      prefix: 'costs/',
+      columns: COST_COLUMNS,
+      description: 'cost lines',
+      ...props,
+    });
+  }
+
+  it('rejects a table name Athena cannot use and a prefix that is not a folder', () => {
+    expect(() => lakeTable({ tableName: 'Costs' })).toThrow(
+      'LakeTable Costs: tableName must be lower-case letters',
+    );
+    expect(() => lakeTable({ prefix: 'costs' })).toThrow(
+      "LakeTable Costs: prefix must be a key prefix ending in /, got 'costs'",
+    );
+    expect(() => lakeTable({ prefix: '/costs/' })).toThrow('prefix must be a key prefix ending in /');
+    expect(lakeTable({}).location).toBe('s3://lake/costs/');
   });
 });

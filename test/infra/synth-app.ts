@@ -9,6 +9,7 @@ import {
 export interface SynthesizedApp extends TokenledgerApp {
   readonly dataTemplate: Template;
   readonly ingestTemplate: Template;
+  readonly invoicesTemplate: Template;
   /** Removes the temporary cloud assembly directory. */
   cleanup(): void;
 }
@@ -36,6 +37,7 @@ export function synthesizeApp(
     ...built,
     dataTemplate: Template.fromStack(built.data),
     ingestTemplate: Template.fromStack(built.ingest),
+    invoicesTemplate: Template.fromStack(built.invoices),
     cleanup: () => rmSync(built.app.outdir, { recursive: true, force: true }),
   };
 }

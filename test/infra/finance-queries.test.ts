@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { Match } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { financeQueries } from '../../infra/constructs/finance-queries.ts';
+import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
+import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
+import { normaliseInvoice } from '../../src/core/costs/normalise/index.ts';
+import { processInvoiceObject } from '../../src/imports/invoice-object.ts';
+import { QUERIES_DIR } from '../../src/queries/query-files.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { type SynthesizedApp, synthesizeApp } from './synth-app.ts';
+
+let built: SynthesizedApp;
+beforeAll(() => {
+  built = synthesizeApp({ skipBundling: true });
+});
+afterAll(() => built.cleanup());
+
+/** Execution parameters of each query for October 2026, in the order its `?` take them. */
+const OCTOBER: Record<string, string[]> = {
+  MarginByFeatureAndCohort: ['2026-10-01', '2026-11-01', '2026-10-01', '2026-11-01', '2026-10'],
+  TopCostFeatures: ['2026-10-01', '2026-11-01'],
+  UnallocatedSpendByProvider: ['2026-10-01', '2026-11-01', '2026-10-01', '2026-11-01'],
+};
+
+describe('Athena named queries', () => {
+  it('are the three finance questions, saved in the tokenledger workgroup and database', () => {
+    const queries = built.dataTemplate.findResources('AWS::Athena::NamedQuery');
+    expect(
+      Object.values(queries)
+        .map((q) => q.Properties.Name)
+        .sort(),
+    ).toEqual([
+      'tokenledger: margin by feature and cohort for a month',
+      'tokenledger: top cost features for a month',
+      'tokenledger: unallocated spend by provider for a month',
+    ]);
+    for (const query of Object.values(queries)) {
+      expect(query.Properties).toMatchObject({ Database: 'tokenledger', WorkGroup: 'tokenledger' });
+      expect(query.DependsOn).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^QueryWorkgroupWorkGroup/),
+          expect.stringMatching(/^LakeDatabase/),
+        ]),
+      );
+    }
+  });
+
+  it('the margin query is queries/reports/margin.sql, the text the CLI runs', () => {
+    built.dataTemplate.hasResourceProperties('AWS::Athena::NamedQuery', {
+      Name: Match.stringLikeRegexp('margin by feature and cohort'),
+      QueryString: readFileSync(`${QUERIES_DIR}reports/margin.sql`, 'utf8'),
+    });
+  });
+
+  it.each(financeQueries().map((q) => [q.id, q] as const))(
+    '%s reads the views, takes the month as execution parameters and has no date in its text',
+    (id, query) => {
+      expect(query.sql.match(/\?/g)?.length).toBe(OCTOBER[id]?.length);
+      expect(query.sql).not.toMatch(/'\d{4}-\d{2}/);
+      expect(query.sql).not.toMatch(/\bFROM (events|costs|prices|revenue)\b/);
+      expect(query.name.length).toBeLessThanOrEqual(128);
+      expect(query.description.length).toBeLessThanOrEqual(1024);
+    },
+  );
+
+  it('read request_cost, bucket_reconciliation and cost_lines', () => {
+    const text = financeQueries()
+      .map((q) => q.sql)
+      .join('\n');
+    for (const view of ['request_cost', 'bucket_reconciliation', 'cost_lines'])
+      expect(text).toContain(`FROM ${view}`);
+  });
+});
+
+describe('the named queries on the local engine (same views, DuckDB)', () => {
+  let lake: Awaited<ReturnType<typeof tempDir>>;
+  let engine: LocalQueryEngine;
+  const invoice = readFileSync(new URL('../fixtures/invoices/openai-costs-2026-10.json', import.meta.url));
+  beforeAll(async () => {
+    // An October OpenAI invoice in the lake, imported the way the invoice Lambda does, and no requests.
+    lake = await tempDir();
+    const store = new FsLakeStore(lake.dir);
+    const key = 'invoices/openai-costs/openai-costs-2026-10.json';
+    await processInvoiceObject(key, {
+      store,
+      objects: { get: async () => invoice, put: async () => {}, delete: async () => {} },
+    });
+    engine = await LocalQueryEngine.open(lake.dir);
+  });
+  afterAll(async () => {
+    engine.close();
+    await lake.remove();
+  });
+
+  it.each(financeQueries().map((q) => [q.id, q] as const))(
+    '%s runs with its parameters',
+    async (id, query) => {
+      await expect(engine.query(query.sql, OCTOBER[id] ?? [])).resolves.toBeDefined();
+    },
+  );
+
+  it('unallocated spend by provider: without requests, all of the OpenAI bill is unallocated', async () => {
+    const query = financeQueries().find((q) => q.id === 'UnallocatedSpendByProvider');
+    const { rows } = await engine.query(query?.sql ?? '', OCTOBER.UnallocatedSpendByProvider ?? []);
+    const billed = normaliseInvoice(invoice.toString('utf8'), 'openai-costs', 'x').reduce(
+      (s, l) => s + l.billed_cost,
+      0,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ provider: 'openai', unallocated_share: 1 });
+    expect(rows[0]?.billed).toBeCloseTo(billed, 9);
+    expect(rows[0]?.unallocated).toBeCloseTo(billed, 9);
+    expect((rows[0]?.not_tokens as number) + (rows[0]?.beyond_telemetry as number)).toBeCloseTo(billed, 9);
+    expect(rows[0]?.not_tokens).toBeGreaterThan(0);
+  });
+});
