@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { COST_COLUMNS } from '../../src/core/costs/cost-columns.ts';
 import { PRICE_COLUMNS } from '../../src/core/prices/price-book.ts';
 import { REVENUE_COLUMNS } from '../../src/core/revenue/revenue.ts';
+import { AthenaViews } from '../constructs/athena-views.ts';
 import { EventStream } from '../constructs/event-stream.ts';
 import { EventsTable } from '../constructs/events-table.ts';
 import { FinanceQueries } from '../constructs/finance-queries.ts';
@@ -60,7 +61,8 @@ export interface DataStackProps extends StackProps {
 /**
  * The stateful half: everything that holds data, deployed apart from code so a code deploy never touches it —
  * the stream, the buckets, the Glue database and tables (events, costs, prices, revenue), the default price book
- * in the lake, the Athena workgroup and its named queries. Every bucket is RETAINed, private, TLS-only,
+ * in the lake, the Athena workgroup, its named queries and the views
+ * (created through Athena on deploy). Every bucket is RETAINed, private, TLS-only,
  * encrypted and access-logged.
  */
 export class DataStack extends Stack {
@@ -88,6 +90,8 @@ export class DataStack extends Stack {
   public readonly queryWorkgroup: QueryWorkgroup;
   /** Named queries for finance in the workgroup. */
   public readonly financeQueries: FinanceQueries;
+  /** The views of queries/views, created in the database through the workgroup on deploy. */
+  public readonly athenaViews: AthenaViews;
 
   constructor(scope: Construct, id: string, props: DataStackProps = {}) {
     super(scope, id, props);
@@ -148,6 +152,16 @@ export class DataStack extends Stack {
     this.financeQueries = new FinanceQueries(this, 'FinanceQueries', {
       database: this.lakeDatabase,
       workgroup: this.queryWorkgroup,
+    });
+    this.athenaViews = new AthenaViews(this, 'AthenaViews', {
+      database: this.lakeDatabase,
+      workgroup: this.queryWorkgroup,
+      tables: [
+        this.eventsTable.table,
+        this.costsTable.table,
+        this.pricesTable.table,
+        this.revenueTable.table,
+      ],
     });
   }
 }
