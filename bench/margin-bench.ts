@@ -29,13 +29,14 @@ const FILE_ROWS = 50_000; // about what one Lambda batch writes
 async function buildLake(dir: string, events: number): Promise<{ files: number }> {
   const days = 31;
   const perDay = Math.ceil(events / days);
+  // One day's worth of requests (the generator spreads them over the month; only their time of day is kept).
   const traffic = generateTraffic({
     month: '2026-10',
-    requests: perDay * days,
+    requests: perDay,
     duplicateShare: 0,
     malformedShare: 0,
   });
-  const dayOne = traffic.items.filter((i) => i.kind === 'call').slice(0, perDay);
+  const dayOne = traffic.items.filter((i) => i.kind === 'call');
   const store = new FsLakeStore(dir);
   const hasher = new UserHasher(DEMO_HMAC_KEY);
   const prices = new Map(
