@@ -3,7 +3,8 @@
 --   billed B = the bucket's lines summed; telemetry T = the bucket's tokens in the deduplicated events;
 --   quantity Q = the invoice's consumed quantity, else B ÷ the list price at the period start, else unknown;
 --   unit cost c = B ÷ max(Q, T) when Q is known, else B ÷ T; allocated = c·T; unallocated = B − c·T.
--- Lines of usage type 'other' are not buckets: they are unallocated by definition (see margin totals).
+-- Lines of usage type 'other' are not buckets: they are unallocated by definition (see margin totals). A bucket
+-- whose billed amount is zero or negative (a credit) allocates nothing.
 CREATE OR REPLACE VIEW bucket_reconciliation AS
 WITH buckets AS (
   SELECT
@@ -41,6 +42,8 @@ costed AS (
   SELECT
     q.*,
     CASE
+      -- A bucket that bills nothing or credits money allocates nothing: its amount stays unallocated.
+      WHEN q.billed <= 0 THEN NULL
       WHEN q.quantity IS NOT NULL THEN q.billed / nullif(greatest(q.quantity, q.telemetry_quantity), 0)
       ELSE q.billed / nullif(q.telemetry_quantity, 0)
     END AS unit_cost

@@ -269,3 +269,89 @@ describe('reconciliation on generated data', () => {
     }
   });
 });
+
+describe('price book and edge rules', () => {
+  async function priceAt(model: string, usage: string, at: string) {
+    const engine = await LocalQueryEngine.open(tmp.dir);
+    try {
+      const rows = await engine.run(
+        'SELECT usd_per_million_tokens AS price FROM price_book WHERE provider = ? AND model = ? AND usage_type = ? AND valid_from <= CAST(? AS TIMESTAMP) AND (valid_to IS NULL OR CAST(? AS TIMESTAMP) < valid_to)',
+        ['openai', model, usage, at, at],
+      );
+      return rows.map((r) => r.price);
+    } finally {
+      engine.close();
+    }
+  }
+
+  it('uses the shipped price book where nothing was imported', async () => {
+    expect(await priceAt('gpt-4o-2024-08-06', 'input', '2026-11-02')).toEqual([2.5]);
+  });
+
+  it('lets an imported price replace the shipped one for its key, even when dated before it', async () => {
+    await lake.prices([
+      {
+        model: 'gpt-4o-2024-08-06',
+        usage_type: 'cache_read',
+        usd_per_million_tokens: 2,
+        effective_from: Date.parse('2024-01-01T00:00:00Z'),
+      },
+    ]);
+    expect(await priceAt('gpt-4o-2024-08-06', 'cache_read', '2026-11-02')).toEqual([2]);
+    // Other keys keep the shipped prices.
+    expect(await priceAt('gpt-4o-2024-08-06', 'input', '2026-11-02')).toEqual([2.5]);
+  });
+
+  it('ends a price where the next one of its key begins, and at its own effective_to', async () => {
+    await lake.prices([
+      {
+        model: 'model-p',
+        usd_per_million_tokens: 1,
+        effective_from: Date.parse('2026-01-01T00:00:00Z'),
+        effective_to: Date.parse('2026-06-01T00:00:00Z'),
+      },
+      { model: 'model-p', usd_per_million_tokens: 2, effective_from: Date.parse('2026-07-01T00:00:00Z') },
+      { model: 'model-p', usd_per_million_tokens: 3, effective_from: Date.parse('2026-09-01T00:00:00Z') },
+    ]);
+    expect(await priceAt('model-p', 'input', '2026-05-31T23:59:59')).toEqual([1]);
+    expect(await priceAt('model-p', 'input', '2026-06-15')).toEqual([]);
+    expect(await priceAt('model-p', 'input', '2026-08-31T23:59:59')).toEqual([2]);
+    expect(await priceAt('model-p', 'input', '2026-09-01')).toEqual([3]);
+  });
+
+  it('a credit bucket (negative billed) allocates nothing: its amount stays unallocated', async () => {
+    await lake.events(inputRequests(1500));
+    await lake.costs([{ billed_cost: -0.01, consumed_quantity: 5000 }]);
+
+    const b = await bucket();
+
+    expect(b.unit_cost).toBeNull();
+    expect(b.allocated).toBe(0);
+    expect(b.unallocated).toBeCloseTo(-0.01, 12);
+  });
+
+  it("puts a customer's revenue under the revenue row's cohort, whatever cohort its requests carried", async () => {
+    const ev = (feature: string, cohort: string) =>
+      wireEvent({
+        feature,
+        cohort,
+        customer_id: 'cus_a',
+        model: 'model-a',
+        input_tokens: 10,
+        cache_read_tokens: 0,
+        output_tokens: 0,
+      });
+    await lake.events([ev('search', 'free'), ev('search', 'free'), ev('chat', 'pro')]);
+    await lake.revenue([{ customer_id: 'cus_a', cohort: 'enterprise', amount: 90 }]);
+    const engine = await LocalQueryEngine.open(tmp.dir);
+
+    const report = await marginReport(new LocalQueryRunner(engine), parseMonth('2026-11') as never);
+    engine.close();
+
+    const byKey = Object.fromEntries(report.rows.map((r) => [`${r.cohort}/${r.feature}`, r]));
+    expect(byKey['enterprise/search']).toMatchObject({ requests: 0, revenue: 60 });
+    expect(byKey['enterprise/chat']).toMatchObject({ requests: 0, revenue: 30 });
+    expect(byKey['free/search']).toMatchObject({ requests: 2, revenue: 0, margin_pct: null });
+    expect(byKey['pro/chat']).toMatchObject({ requests: 1, revenue: 0 });
+  });
+});
