@@ -4,7 +4,7 @@
 CREATE OR REPLACE VIEW request_usage AS
 SELECT
   e.event_id, e.ts, e.dt, e.provider, e.model, e.feature, e.cohort, e.customer_id, e.user_hash, e.status,
-  u.usage_type,
+  e.delivered_output_tokens, u.usage_type,
   CASE u.usage_type
     WHEN 'input' THEN e.input_tokens - e.cache_read_tokens - e.cache_write_tokens
     WHEN 'cache_read' THEN e.cache_read_tokens

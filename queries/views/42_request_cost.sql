@@ -4,7 +4,7 @@
 CREATE OR REPLACE VIEW request_cost AS
 SELECT
   u.event_id, u.ts, u.dt, u.provider, u.model, u.feature, u.cohort, u.customer_id, u.user_hash, u.status,
-  u.usage_type, u.tokens,
+  u.delivered_output_tokens, u.usage_type, u.tokens,
   r.unit_cost,
   CASE WHEN r.provider IS NOT NULL THEN u.tokens * coalesce(r.unit_cost, 0) ELSE 0 END AS allocated_cost,
   CASE WHEN r.provider IS NULL THEN u.tokens * coalesce(p.usd_per_million_tokens, 0) / 1000000.0 ELSE 0 END

@@ -1,8 +1,9 @@
 import { demoCommand } from './commands/demo.ts';
 import { ingestEventsCommand } from './commands/ingest-events.ts';
 import { ingestInvoiceCommand, ingestPricesCommand, ingestRevenueCommand } from './commands/ingest-tables.ts';
+import { promptsRegisterCommand, promptsRetireCommand } from './commands/prompts.ts';
 import { queryCommand } from './commands/query.ts';
-import { reportMarginCommand, reportReconciliationCommand } from './commands/report.ts';
+import { reportMarginCommand, reportReconciliationCommand, reportWasteCommand } from './commands/report.ts';
 import { DataError, UsageError } from './errors.ts';
 
 /** Where a command writes: results to `out`, progress and errors to `err`. */
@@ -19,9 +20,12 @@ const COMMANDS: Record<string, Command> = {
   'ingest invoice': ingestInvoiceCommand,
   'ingest prices': ingestPricesCommand,
   'ingest revenue': ingestRevenueCommand,
+  'prompts register': promptsRegisterCommand,
+  'prompts retire': promptsRetireCommand,
   query: queryCommand,
   'report margin': reportMarginCommand,
   'report reconciliation': reportReconciliationCommand,
+  'report waste': reportWasteCommand,
 };
 
 const HELP = `tokenledger — what each AI feature really costs, per customer cohort
@@ -35,11 +39,17 @@ usage: tokenledger <command> [options]        every command takes --lake DIR (de
   ingest invoice FILE --format F         a provider export (openai-costs, anthropic-cost-report, focus)
   ingest prices FILE                     price book rows (add to or override the default price book)
   ingest revenue FILE                    revenue per month and customer (month,customer_id,cohort,amount,currency)
+  prompts register FILE                  prompt deploy records (JSON object, array or JSONL) into the
+                                         registry; append-only, exits 1 if any record was refused
+  prompts retire PROMPT_ID VERSION [--at TS]
+                                         sets the version's retired_at once (default now)
   query "SQL" [--format table|json|csv]  one read-only statement over the lake's tables and views
   report margin --month YYYY-MM [--format table|json|csv]
                                          margin per cohort and feature, reconciled to the invoices
   report reconciliation --month YYYY-MM [--format table|json|csv]
                                          the month's invoice buckets: billed, allocated, unallocated
+  report waste --from YYYY-MM-DD --to YYYY-MM-DD [--format table|json|csv]
+                                         tokens billed after the user pressed stop (to exclusive)
 `;
 
 /** Runs the CLI; returns the exit code: 0 done, 1 bad data or unreadable file, 2 bad usage. */

@@ -5,6 +5,8 @@ import { marginJson, marginReport } from '../../reports/margin-report.ts';
 import { formatMoney, formatWhole } from '../../reports/money.ts';
 import { parseMonth } from '../../reports/month.ts';
 import { marginCsv, marginHtml, marginTable } from '../../reports/render-margin.ts';
+import { wasteCsv, wasteHtml, wasteTable } from '../../reports/render-waste.ts';
+import { wasteReport } from '../../reports/waste-report.ts';
 import { LAKE_OPTION, lakeDir, oneOf, parseCommand } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { renderCsv, renderTable } from '../format/table.ts';
@@ -111,6 +113,57 @@ export async function reportReconciliationCommand(argv: string[], { out }: Io): 
         rows,
       )}\n(${rows.length} buckets)\n`,
     );
+    return 0;
+  } finally {
+    engine.close();
+  }
+}
+
+function dayOption(name: string, value: string | undefined): string {
+  if (value === undefined) throw new UsageError(`report waste needs --${name} YYYY-MM-DD`);
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(value) ||
+    Number.isNaN(ms) ||
+    new Date(ms).toISOString().slice(0, 10) !== value
+  ) {
+    throw new UsageError(`--${name} ${JSON.stringify(value)} is not a date YYYY-MM-DD`);
+  }
+  return value;
+}
+
+/**
+ * `report waste --from D --to D` (to exclusive): the cancellation tax per feature, provider and model, and
+ * the features whose stop button does not reach the provider. Writes JSON, CSV and HTML under
+ * reports/waste/<from>_<to>/.
+ */
+export async function reportWasteCommand(argv: string[], { out, err }: Io): Promise<number> {
+  const { values, positionals } = parseCommand('report waste', argv, {
+    ...LAKE_OPTION,
+    from: { type: 'string' },
+    to: { type: 'string' },
+    format: { type: 'string', default: 'table' },
+  });
+  if (positionals.length > 0)
+    throw new UsageError(`report waste takes no arguments, got ${JSON.stringify(positionals[0])}`);
+  const format = oneOf('format', values.format, FORMATS);
+  const from = dayOption('from', values.from);
+  const to = dayOption('to', values.to);
+  if (to <= from)
+    throw new UsageError(`--to ${JSON.stringify(to)} is not after --from ${JSON.stringify(from)}`);
+  const dir = lakeDir(values.lake, true);
+  const engine = await LocalQueryEngine.open(dir);
+  try {
+    const report = await wasteReport(new LocalQueryRunner(engine), from, to);
+    const lake = openLocalLake(dir);
+    const base = `reports/waste/${from}_${to}/waste`;
+    await lake.put(`${base}.json`, Buffer.from(`${JSON.stringify(report, null, 2)}\n`), 'application/json');
+    await lake.put(`${base}.csv`, Buffer.from(wasteCsv(report)), 'text/csv');
+    await lake.put(`${base}.html`, Buffer.from(wasteHtml(report)), 'text/html');
+    if (format === 'json') out.write(`${JSON.stringify(report, null, 2)}\n`);
+    else if (format === 'csv') out.write(wasteCsv(report));
+    else out.write(wasteTable(report));
+    err.write(`reports written: ${dir}/${base}.{json,csv,html}\n`);
     return 0;
   } finally {
     engine.close();
