@@ -1,8 +1,7 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cfnString, type SynthesizedApp, synthesizeApp } from './synth-app.ts';
+import { cfnString, type SynthesizedApp, stagedBundles, synthesizeApp } from './synth-app.ts';
 
 let built: SynthesizedApp;
 beforeAll(() => {
@@ -208,17 +207,7 @@ describe('alarms', () => {
 describe('the ingest function bundle the deployment ships', () => {
   it('is the minified ESM bundle of the handler, without the AWS SDK, DuckDB or the emulators', () => {
     // Prepare: the code assets staged in the cloud assembly; the function's is the folder with a .mjs file.
-    const manifest = JSON.parse(
-      readFileSync(join(built.app.outdir, 'TokenledgerIngest.assets.json'), 'utf8'),
-    );
-    const folders = Object.values(manifest.files as Record<string, { source: { path: string } }>)
-      .map((f) => join(built.app.outdir, f.source.path))
-      .filter((p) => existsSync(p) && statSync(p).isDirectory());
-    const bundles = folders.flatMap((d) =>
-      readdirSync(d)
-        .filter((f) => f.endsWith('.mjs'))
-        .map((f) => join(d, f)),
-    );
+    const bundles = stagedBundles(built.app.outdir, 'TokenledgerIngest');
     expect(bundles).toHaveLength(1);
 
     // Act

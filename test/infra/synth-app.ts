@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import {
   createTokenledgerApp,
@@ -59,4 +60,20 @@ export function cfnString(value: unknown): string {
     if (Array.isArray(v['Fn::GetAtt'])) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * The Lambda bundles (`.mjs` files) staged in the cloud assembly for a stack: one per function that CDK bundled
+ * with esbuild (the folders of the stack's file assets).
+ */
+export function stagedBundles(outdir: string, stackName: string): string[] {
+  const manifest = JSON.parse(readFileSync(join(outdir, `${stackName}.assets.json`), 'utf8'));
+  const folders = Object.values(manifest.files as Record<string, { source: { path: string } }>)
+    .map((f) => join(outdir, f.source.path))
+    .filter((p) => existsSync(p) && statSync(p).isDirectory());
+  return folders.flatMap((d) =>
+    readdirSync(d)
+      .filter((f) => f.endsWith('.mjs'))
+      .map((f) => join(d, f)),
+  );
 }
