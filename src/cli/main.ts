@@ -3,7 +3,12 @@ import { ingestEventsCommand } from './commands/ingest-events.ts';
 import { ingestInvoiceCommand, ingestPricesCommand, ingestRevenueCommand } from './commands/ingest-tables.ts';
 import { promptsRegisterCommand, promptsRetireCommand } from './commands/prompts.ts';
 import { queryCommand } from './commands/query.ts';
-import { reportMarginCommand, reportReconciliationCommand, reportWasteCommand } from './commands/report.ts';
+import {
+  reportGovernanceCommand,
+  reportMarginCommand,
+  reportReconciliationCommand,
+  reportWasteCommand,
+} from './commands/report.ts';
 import { DataError, UsageError } from './errors.ts';
 
 /** Where a command writes: results to `out`, progress and errors to `err`. */
@@ -26,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   'report margin': reportMarginCommand,
   'report reconciliation': reportReconciliationCommand,
   'report waste': reportWasteCommand,
+  'report governance': reportGovernanceCommand,
 };
 
 const HELP = `tokenledger — what each AI feature really costs, per customer cohort
@@ -50,6 +56,8 @@ usage: tokenledger <command> [options]        every command takes --lake DIR (de
                                          the month's invoice buckets: billed, allocated, unallocated
   report waste --from YYYY-MM-DD --to YYYY-MM-DD [--format table|json|csv]
                                          tokens billed after the user pressed stop (to exclusive)
+  report governance --from YYYY-MM-DD --to YYYY-MM-DD [--format table|json|csv]
+                                         served prompt versions checked against the prompt registry
 `;
 
 /** Runs the CLI; returns the exit code: 0 done, 1 bad data or unreadable file, 2 bad usage. */

@@ -1,6 +1,8 @@
 import { LocalQueryEngine } from '../../adapters/duckdb/local-query-engine.ts';
 import { LocalQueryRunner } from '../../adapters/duckdb/local-query-runner.ts';
+import { FsPromptRegistry } from '../../adapters/local/fs-prompt-registry.ts';
 import { openLocalLake } from '../../local/local-lake.ts';
+import { governanceReport } from '../../reports/governance-report.ts';
 import { marginJson, marginReport } from '../../reports/margin-report.ts';
 import { formatMoney, formatWhole } from '../../reports/money.ts';
 import { parseMonth } from '../../reports/month.ts';
@@ -119,8 +121,8 @@ export async function reportReconciliationCommand(argv: string[], { out }: Io): 
   }
 }
 
-function dayOption(name: string, value: string | undefined): string {
-  if (value === undefined) throw new UsageError(`report waste needs --${name} YYYY-MM-DD`);
+function dayOption(name: string, value: string | undefined, command = 'report waste'): string {
+  if (value === undefined) throw new UsageError(`${command} needs --${name} YYYY-MM-DD`);
   const ms = Date.parse(`${value}T00:00:00Z`);
   if (
     !/^\d{4}-\d{2}-\d{2}$/.test(value) ||
@@ -163,6 +165,76 @@ export async function reportWasteCommand(argv: string[], { out, err }: Io): Prom
     if (format === 'json') out.write(`${JSON.stringify(report, null, 2)}\n`);
     else if (format === 'csv') out.write(wasteCsv(report));
     else out.write(wasteTable(report));
+    err.write(`reports written: ${dir}/${base}.{json,csv,html}\n`);
+    return 0;
+  } finally {
+    engine.close();
+  }
+}
+
+/**
+ * `report governance --from D --to D` (to exclusive): every prompt version that served traffic, checked against
+ * the prompt registry (DESIGN §7). Writes JSON, CSV and HTML under reports/governance/<from>_<to>/.
+ */
+export async function reportGovernanceCommand(argv: string[], { out, err }: Io): Promise<number> {
+  const { values, positionals } = parseCommand('report governance', argv, {
+    ...LAKE_OPTION,
+    from: { type: 'string' },
+    to: { type: 'string' },
+    format: { type: 'string', default: 'table' },
+  });
+  if (positionals.length > 0) {
+    throw new UsageError(`report governance takes no arguments, got ${JSON.stringify(positionals[0])}`);
+  }
+  const format = oneOf('format', values.format, FORMATS);
+  const from = dayOption('from', values.from, 'report governance');
+  const to = dayOption('to', values.to, 'report governance');
+  if (to <= from)
+    throw new UsageError(`--to ${JSON.stringify(to)} is not after --from ${JSON.stringify(from)}`);
+  const dir = lakeDir(values.lake, true);
+  const engine = await LocalQueryEngine.open(dir);
+  try {
+    const report = await governanceReport(new LocalQueryRunner(engine), new FsPromptRegistry(dir), from, to);
+    const header = [
+      'rule',
+      'severity',
+      'prompt_id',
+      'prompt_version',
+      'requests',
+      'first_seen',
+      'last_seen',
+    ] as const;
+    const csv = renderCsv(
+      header,
+      report.findings.map((f) => header.map((k) => f[k])),
+    );
+    const lake = openLocalLake(dir);
+    const base = `reports/governance/${from}_${to}/governance`;
+    await lake.put(`${base}.json`, Buffer.from(`${JSON.stringify(report, null, 2)}\n`), 'application/json');
+    await lake.put(`${base}.csv`, Buffer.from(csv), 'text/csv');
+    const table = renderTable(
+      [
+        { label: 'severity', value: (f: (typeof report.findings)[number]) => f.severity },
+        { label: 'rule', value: (f) => f.rule },
+        { label: 'prompt', value: (f) => `${f.prompt_id}@${f.prompt_version}` },
+        { label: 'requests', value: (f) => formatWhole(f.requests), align: 'right' },
+        { label: 'first seen', value: (f) => f.first_seen.slice(0, 16).replace('T', ' ') },
+        { label: 'last seen', value: (f) => f.last_seen.slice(0, 16).replace('T', ' ') },
+      ],
+      report.findings,
+    );
+    const s = report.summary;
+    const text = `Prompt-deploy governance, ${from} to ${to} (exclusive)\n\n${table}\n\n  versions seen ${s.versions_seen}, with findings ${s.versions_with_findings}; requests ${formatWhole(s.requests)}, with findings ${formatWhole(s.requests_with_findings)}\n`;
+    await lake.put(
+      `${base}.html`,
+      Buffer.from(
+        `<!doctype html><html><head><meta charset="utf-8"><title>governance</title></head><body style="font-family:Arial,sans-serif"><pre>${text.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`)}</pre></body></html>\n`,
+      ),
+      'text/html',
+    );
+    if (format === 'json') out.write(`${JSON.stringify(report, null, 2)}\n`);
+    else if (format === 'csv') out.write(csv);
+    else out.write(text);
     err.write(`reports written: ${dir}/${base}.{json,csv,html}\n`);
     return 0;
   } finally {
