@@ -1,16 +1,15 @@
 import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import { type QueryFile, viewFiles } from '../../src/queries/query-files.ts';
 import { HelperRole } from './helper-role.ts';
 import type { LakeDatabase } from './lake-database.ts';
-import { ESM_BUNDLING, REPO_ROOT } from './node-bundling.ts';
 import { checkDuration } from './prop-checks.ts';
 import type { QueryWorkgroup } from './query-workgroup.ts';
+import { tokenledgerFunction } from './tokenledger-function.ts';
 
 /** Where the workgroup writes query results (its enforced output location), DDL results included. */
 export const RESULTS_PREFIX = 'results/';
@@ -84,17 +83,24 @@ export class AthenaViews extends Construct {
     const workGroupName = props.workgroup.workGroupName;
     const resultsBucket = props.workgroup.resultsBucket;
 
-    this.logGroup = new LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      // Deploy-time diagnostics only; they go with the stack.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    const built = tokenledgerFunction(this, {
+      lambda: 'athena-views',
       description:
+        'tokenledger views: creates, replaces and drops the views of queries/views in Athena on deploy',
+      roleDescription:
         'tokenledger views: creates the views of queries/views in the lake database through Athena',
+      memorySize: 256,
+      timeout,
+      logRetention: props.logRetention,
+      // Deploy-time diagnostics only; they go with the stack.
+      logRemovalPolicy: RemovalPolicy.DESTROY,
+      // CloudFormation invokes it through the framework, which reports a failure; a retry would run the DDL twice.
+      retryAttempts: 0,
+      environment: { ATHENA_WORKGROUP: workGroupName, GLUE_DATABASE: databaseName },
     });
-    this.logGroup.grantWrite(this.role);
+    this.logGroup = built.logGroup;
+    this.role = built.role;
+    this.function = built.function;
 
     this.workGroupArn = stack.formatArn({
       service: 'athena',
@@ -152,29 +158,6 @@ export class AthenaViews extends Construct {
         resources: [this.resultObjectsArn],
       }),
     );
-
-    this.function = new NodejsFunction(this, 'Function', {
-      description:
-        'tokenledger views: creates, replaces and drops the views of queries/views in Athena on deploy',
-      entry: `${REPO_ROOT}lambdas/athena-views/handler.ts`,
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 256,
-      timeout,
-      role: this.role,
-      logGroup: this.logGroup,
-      // CloudFormation invokes it through the framework, which reports a failure; a retry would run the DDL twice.
-      retryAttempts: 0,
-      environment: {
-        ATHENA_WORKGROUP: workGroupName,
-        GLUE_DATABASE: databaseName,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: ESM_BUNDLING,
-    });
 
     // The framework function gets a role that ignores CDK's grants (lambda:InvokeFunction on `<arn>:*`) and
     // may invoke and get only the views function itself (it invokes it unqualified), and write its log group.

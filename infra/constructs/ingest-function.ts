@@ -1,16 +1,16 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Duration } from 'aws-cdk-lib';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
-import { Architecture, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EVENTS_PREFIX } from './events-table.ts';
 import { FailedRecordsDestination } from './failed-records-destination.ts';
-import { ESM_BUNDLING, REPO_ROOT } from './node-bundling.ts';
 import { checkDuration, checkInteger } from './prop-checks.ts';
+import { tokenledgerFunction } from './tokenledger-function.ts';
 
 /** Key prefix of rejected events in the lake bucket (DESIGN §4). */
 export const QUARANTINE_PREFIX = 'quarantine/';
@@ -134,39 +134,25 @@ export class IngestFunction extends Construct {
 
     this.tracing = props.tracing ?? Tracing.DISABLED;
 
-    this.logGroup = new LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'tokenledger ingest: read the event stream, write events/ and quarantine/ of the lake',
-    });
-    this.logGroup.grantWrite(this.role);
-
-    this.function = new NodejsFunction(this, 'Function', {
+    const built = tokenledgerFunction(this, {
+      lambda: 'ingest',
       description:
         'tokenledger ingest: Kinesis request events -> Parquet under events/, rejects under quarantine/',
-      entry: `${REPO_ROOT}lambdas/ingest/handler.ts`,
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
+      roleDescription: 'tokenledger ingest: read the event stream, write events/ and quarantine/ of the lake',
       memorySize,
       timeout,
-      role: this.role,
-      logGroup: this.logGroup,
+      logRetention: props.logRetention,
       tracing: this.tracing,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: {
         LAKE_BUCKET: props.lakeBucket.bucketName,
         POWERTOOLS_SERVICE_NAME: 'tokenledger-ingest',
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: ESM_BUNDLING,
     });
+    this.logGroup = built.logGroup;
+    this.role = built.role;
+    this.function = built.function;
 
     // Write, and read back for the existence check, only the two prefixes the handler owns. HeadObject
     // needs s3:GetObject, and s3:ListBucket so that a missing key answers 404 rather than 403.

@@ -1,16 +1,15 @@
-import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
 import { INVOICE_FORMATS, type InvoiceFormat } from '../../src/core/costs/cost-line.ts';
 import { INVOICES_PREFIX, REJECTED_PREFIX } from '../../src/imports/invoice-object.ts';
 import { HelperRole } from './helper-role.ts';
-import { ESM_BUNDLING, REPO_ROOT } from './node-bundling.ts';
 import { checkDuration, checkInteger } from './prop-checks.ts';
+import { tokenledgerFunction } from './tokenledger-function.ts';
 
 /** Key prefix of the costs table in the lake bucket (DESIGN §4). */
 export const COSTS_PREFIX = 'costs/';
@@ -103,39 +102,25 @@ export class InvoiceFunction extends Construct {
     });
     const lakeBucket = this.lakeBucket;
 
-    this.logGroup = new LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description:
-        'tokenledger invoices: read invoices/<format>/, write costs/ and invoices/rejected/ of the lake',
-    });
-    this.logGroup.grantWrite(this.role);
-
-    this.function = new NodejsFunction(this, 'Function', {
+    const built = tokenledgerFunction(this, {
+      lambda: 'invoice',
       description:
         'tokenledger invoices: invoices/<format>/ -> Parquet cost lines under costs/<format>/, refused files to invoices/rejected/',
-      entry: `${REPO_ROOT}lambdas/invoice/handler.ts`,
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
+      roleDescription:
+        'tokenledger invoices: read invoices/<format>/, write costs/ and invoices/rejected/ of the lake',
       memorySize,
       timeout,
-      role: this.role,
-      logGroup: this.logGroup,
+      logRetention: props.logRetention,
       retryAttempts,
       environment: {
         LAKE_BUCKET: lakeBucket.bucketName,
         POWERTOOLS_SERVICE_NAME: 'tokenledger-invoices',
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: ESM_BUNDLING,
     });
+    this.logGroup = built.logGroup;
+    this.role = built.role;
+    this.function = built.function;
 
     this.invoiceFolders = invoiceFolders();
     this.inboxObjectArns = this.invoiceFolders.map((folder) => lakeBucket.arnForObjects(`${folder}*`));
