@@ -45,10 +45,12 @@ usage: tokenledger <command> [options]        every command takes --lake DIR (de
   ingest invoice FILE --format F         a provider export (openai-costs, anthropic-cost-report, focus)
   ingest prices FILE                     price book rows (add to or override the default price book)
   ingest revenue FILE                    revenue per month and customer (month,customer_id,cohort,amount,currency)
-  prompts register FILE                  prompt deploy records (JSON object, array or JSONL) into the
+  prompts register FILE [--table NAME]   prompt deploy records (JSON object, array or JSONL) into the
                                          registry; append-only, exits 1 if any record was refused
-  prompts retire PROMPT_ID VERSION [--at TS]
+  prompts retire PROMPT_ID VERSION [--at TS] [--table NAME]
                                          sets the version's retired_at once (default now)
+                                         --table: a deployment's DynamoDB registry instead of the lake's
+                                         (AWS credentials from the environment; --region, --endpoint-url)
   query "SQL" [--format table|json|csv]  one read-only statement over the lake's tables and views
   report margin --month YYYY-MM [--format table|json|csv]
                                          margin per cohort and feature, reconciled to the invoices
@@ -57,7 +59,13 @@ usage: tokenledger <command> [options]        every command takes --lake DIR (de
   report waste --from YYYY-MM-DD --to YYYY-MM-DD [--format table|json|csv]
                                          tokens billed after the user pressed stop (to exclusive)
   report governance --from YYYY-MM-DD --to YYYY-MM-DD [--format table|json|csv]
-                                         served prompt versions checked against the prompt registry
+            [--change-threshold 0.25] [--rate-threshold 0.02] [--min-requests 50]
+                                         served prompt versions checked against the prompt registry,
+                                         and what each deploy changed (24 h before vs after)
+
+  Reports are written as JSON, CSV and HTML under <lake>/reports/<kind>/<period>/. With --email
+  [--mail-to a@x,b@y] [--mail-from r@x] a report is also written, once per period, as the email the
+  scheduled job would send: <lake>/outbox/<kind>-<period>.eml (TOKENLEDGER_MAIL_TO/_FROM set defaults).
 `;
 
 /** Runs the CLI; returns the exit code: 0 done, 1 bad data or unreadable file, 2 bad usage. */

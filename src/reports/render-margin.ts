@@ -1,4 +1,5 @@
 import { renderCsv, renderTable } from '../cli/format/table.ts';
+import { AMBER, barChart, emailPage, heading, htmlTable, keyValues, RED } from './html/email-html.ts';
 import { MARGIN_CSV_HEADER, type MarginReport, type MarginRow } from './margin-report.ts';
 import { formatMoney, formatPercent, formatWhole } from './money.ts';
 
@@ -49,54 +50,75 @@ export function marginCsv(report: MarginReport): string {
   );
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Sums the rows of each feature (over cohorts), largest margin first. */
+function byFeature(
+  report: MarginReport,
+): { feature: string; cost: number; revenue: number; margin: number }[] {
+  const sums = new Map<string, { feature: string; cost: number; revenue: number; margin: number }>();
+  for (const r of report.rows) {
+    const s = sums.get(r.feature) ?? { feature: r.feature, cost: 0, revenue: 0, margin: 0 };
+    s.cost += r.cost;
+    s.revenue += r.revenue;
+    s.margin += r.margin;
+    sums.set(r.feature, s);
+  }
+  return [...sums.values()].sort((a, b) => b.margin - a.margin);
+}
 
-/** A self-contained HTML page of the report (inline styles only, so it also survives email clients). */
+/** One line for the top of the email: the month's revenue, cost, margin and invoice coverage. */
+export function marginSummary(report: MarginReport): string {
+  const t = report.totals;
+  const pct = t.revenue === 0 ? null : t.margin / t.revenue;
+  return `Revenue $${formatMoney(t.revenue)}, cost $${formatMoney(t.cost)}, margin $${formatMoney(t.margin)} (${formatPercent(pct)}). ${formatPercent(t.coverage)} of the $${formatMoney(t.billed)} invoiced is allocated to requests.`;
+}
+
+/** The report as a self-contained HTML document (email-safe: tables, inline styles, bar charts as cells). */
 export function marginHtml(report: MarginReport): string {
   const t = report.totals;
-  const cell = (text: string, right = false, negative = false) =>
-    `<td style="padding:4px 8px;border-bottom:1px solid #e5e7eb;${right ? 'text-align:right;' : ''}${negative ? 'color:#b91c1c;font-weight:600;' : ''}">${esc(text)}</td>`;
-  const head = [
-    'Cohort',
-    'Feature',
-    'Requests',
-    'Users',
-    'Cost $',
-    'Revenue $',
-    'Margin $',
-    'Margin %',
-    '$/request',
-  ]
-    .map((h) => `<th style="padding:4px 8px;border-bottom:2px solid #111827;text-align:left;">${h}</th>`)
-    .join('');
-  const rows = report.rows
-    .map(
-      (r) =>
-        `<tr>${cell(r.cohort)}${cell(r.feature)}${cell(formatWhole(r.requests), true)}${cell(formatWhole(r.active_users), true)}${cell(formatMoney(r.cost), true)}${cell(formatMoney(r.revenue), true)}${cell(formatMoney(r.margin), true, r.margin < 0)}${cell(formatPercent(r.margin_pct), true, r.margin < 0)}${cell(formatMoney(r.cost_per_request, 4), true)}</tr>`,
-    )
-    .join('\n');
-  const total = (label: string, value: string) =>
-    `<tr><td style="padding:2px 8px;">${label}</td><td style="padding:2px 8px;text-align:right;">${esc(value)}</td></tr>`;
-  return `<!doctype html>
-<html><head><meta charset="utf-8"><title>tokenledger margin ${esc(report.month)}</title></head>
-<body style="font-family:Arial,Helvetica,sans-serif;color:#111827;">
-<h1 style="font-size:20px;">Margin by cohort and feature — ${esc(report.month)}</h1>
-<table style="border-collapse:collapse;font-size:13px;">
-<thead><tr>${head}</tr></thead>
-<tbody>
-${rows}
-</tbody></table>
-<h2 style="font-size:16px;">Totals (USD)</h2>
-<table style="border-collapse:collapse;font-size:13px;">
-${total('Billed (invoices)', formatMoney(t.billed))}
-${total('Allocated to requests', formatMoney(t.allocated))}
-${total('Unallocated', formatMoney(t.unallocated))}
-${total('Estimated (price book)', formatMoney(t.estimated))}
-${total('Coverage', formatPercent(t.coverage))}
-${total('Cost', formatMoney(t.cost))}
-${total('Revenue', formatMoney(t.revenue))}
-${total('Margin', formatMoney(t.margin))}
-</table>
-</body></html>
-`;
+  const features = byFeature(report);
+  const negative = (r: MarginRow) => (r.margin < 0 ? RED : undefined);
+  return emailPage(
+    `Margin by cohort and feature — ${report.month}`,
+    marginSummary(report),
+    [
+      barChart(
+        'Margin by feature (USD, all cohorts)',
+        features.map((f) => ({ label: f.feature, value: f.margin, display: formatMoney(f.margin) })),
+      ),
+      barChart(
+        'Cost by feature (USD)',
+        [...features]
+          .sort((a, b) => b.cost - a.cost)
+          .map((f) => ({ label: f.feature, value: f.cost, display: formatMoney(f.cost), color: AMBER })),
+      ),
+      heading('Per cohort and feature'),
+      htmlTable<MarginRow>(
+        [
+          { label: 'Cohort', value: (r) => r.cohort },
+          { label: 'Feature', value: (r) => r.feature },
+          { label: 'Requests', value: (r) => formatWhole(r.requests), align: 'right' },
+          { label: 'Users', value: (r) => formatWhole(r.active_users), align: 'right' },
+          { label: 'Cost $', value: (r) => formatMoney(r.cost), align: 'right' },
+          { label: 'Revenue $', value: (r) => formatMoney(r.revenue), align: 'right' },
+          { label: 'Margin $', value: (r) => formatMoney(r.margin), align: 'right', color: negative },
+          { label: 'Margin %', value: (r) => formatPercent(r.margin_pct), align: 'right', color: negative },
+          { label: '$/request', value: (r) => formatMoney(r.cost_per_request, 4), align: 'right' },
+        ],
+        report.rows,
+        'No requests and no revenue this month.',
+      ),
+      heading('Totals (USD)'),
+      keyValues([
+        ['Billed (invoices)', formatMoney(t.billed)],
+        ['Allocated to requests', formatMoney(t.allocated)],
+        ['Unallocated', formatMoney(t.unallocated)],
+        ['Estimated (price book)', formatMoney(t.estimated)],
+        ['Coverage', formatPercent(t.coverage)],
+        ['Cost', formatMoney(t.cost)],
+        ['Revenue', formatMoney(t.revenue)],
+        ['Margin', formatMoney(t.margin)],
+      ]),
+    ],
+    'tokenledger margin report: cost = allocated (invoice unit cost) + estimated (price book); the CSV attached has every column.',
+  );
 }

@@ -1,4 +1,5 @@
 import { renderCsv, renderTable } from '../cli/format/table.ts';
+import { barChart, emailPage, heading, htmlTable, paragraph, RED } from './html/email-html.ts';
 import { formatMoney, formatPercent, formatWhole } from './money.ts';
 import { unpropagated, WASTE_CSV_HEADER, type WasteReport, type WasteRow } from './waste-report.ts';
 
@@ -51,37 +52,71 @@ export function wasteCsv(report: WasteReport): string {
   );
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+/** One line for the top of the email: what the stops cost. */
+export function wasteSummary(report: WasteReport): string {
+  const cancelled = report.rows.reduce((n, r) => n + r.cancelled_requests, 0);
+  return `$${formatMoney(report.totals.wasted_cost)} paid for ${formatWhole(report.totals.wasted_output_tokens)} output tokens nobody saw, over ${formatWhole(cancelled)} cancelled requests.`;
+}
 
+/** The report as a self-contained HTML document (email-safe: tables, inline styles, bar charts as cells). */
 export function wasteHtml(report: WasteReport): string {
-  const td = (t: string, right = false) =>
-    `<td style="padding:4px 8px;border-bottom:1px solid #e5e7eb;${right ? 'text-align:right;' : ''}">${esc(t)}</td>`;
-  const rows = report.rows
-    .map(
-      (r) =>
-        `<tr>${td(r.feature)}${td(r.provider)}${td(r.model)}${td(formatWhole(r.cancelled_requests), true)}${td(formatWhole(r.wasted_output_tokens), true)}${td(formatMoney(r.wasted_cost), true)}${td(formatPercent(r.waste_share), true)}${td(r.propagation_ratio === null ? '—' : r.propagation_ratio.toFixed(2), true)}</tr>`,
-    )
-    .join('\n');
-  const head = [
-    'Feature',
-    'Provider',
-    'Model',
-    'Cancelled',
-    'Wasted tokens',
-    'Wasted $',
-    'Of output $',
-    'Propagation',
-  ]
-    .map((h) => `<th style="padding:4px 8px;border-bottom:2px solid #111827;text-align:left;">${h}</th>`)
-    .join('');
-  return `<!doctype html>
-<html><head><meta charset="utf-8"><title>tokenledger waste ${esc(report.from)}–${esc(report.to)}</title></head>
-<body style="font-family:Arial,Helvetica,sans-serif;color:#111827;">
-<h1 style="font-size:20px;">Cancellation waste — ${esc(report.from)} to ${esc(report.to)}</h1>
-<table style="border-collapse:collapse;font-size:13px;"><thead><tr>${head}</tr></thead><tbody>
-${rows}
-</tbody></table>
-<p>Wasted: ${esc(formatMoney(report.totals.wasted_cost))} USD, ${esc(formatWhole(report.totals.wasted_output_tokens))} output tokens.</p>
-</body></html>
-`;
+  const leaks = unpropagated(report);
+  const byFeature = new Map<string, number>();
+  for (const r of report.rows) byFeature.set(r.feature, (byFeature.get(r.feature) ?? 0) + r.wasted_cost);
+  return emailPage(
+    `Cancellation waste — ${report.from} to ${report.to}`,
+    wasteSummary(report),
+    [
+      barChart(
+        'Wasted cost by feature (USD)',
+        [...byFeature]
+          .filter(([, v]) => v > 0)
+          .sort((a, b) => b[1] - a[1])
+          .map(([feature, v]) => ({ label: feature, value: v, display: formatMoney(v), color: RED })),
+      ),
+      leaks.length === 0
+        ? ''
+        : `${heading('Cancellation is not reaching the provider')}${paragraph(
+            "In these groups most of the cancelled requests' output was generated after the user pressed stop (propagation ≥ 0.80): the stream is not aborted upstream. Wiring the stop through saves about:",
+          )}${htmlTable(
+            [
+              { label: 'Feature', value: (l: (typeof leaks)[number]) => l.row.feature },
+              { label: 'Provider / model', value: (l) => `${l.row.provider} ${l.row.model}` },
+              {
+                label: 'Propagation',
+                value: (l) => (l.row.propagation_ratio ?? 0).toFixed(2),
+                align: 'right',
+              },
+              {
+                label: '$ a month',
+                value: (l) => formatMoney(l.monthlyWaste),
+                align: 'right',
+                color: () => RED,
+              },
+            ],
+            leaks,
+          )}`,
+      heading('Per feature, provider and model'),
+      htmlTable<WasteRow>(
+        [
+          { label: 'Feature', value: (r) => r.feature },
+          { label: 'Provider', value: (r) => r.provider },
+          { label: 'Model', value: (r) => r.model },
+          { label: 'Requests', value: (r) => formatWhole(r.requests), align: 'right' },
+          { label: 'Cancelled', value: (r) => formatWhole(r.cancelled_requests), align: 'right' },
+          { label: 'Wasted tokens', value: (r) => formatWhole(r.wasted_output_tokens), align: 'right' },
+          { label: 'Wasted $', value: (r) => formatMoney(r.wasted_cost), align: 'right' },
+          { label: 'Of output $', value: (r) => formatPercent(r.waste_share), align: 'right' },
+          {
+            label: 'Propagation',
+            value: (r) => (r.propagation_ratio === null ? '—' : r.propagation_ratio.toFixed(2)),
+            align: 'right',
+          },
+        ],
+        report.rows,
+        'No requests in this period.',
+      ),
+    ],
+    "tokenledger cancellation waste: wasted tokens = output − delivered, priced at the request's output unit cost; the CSV attached has every column.",
+  );
 }

@@ -6,6 +6,8 @@ export const TRINO_COMPAT_MACROS: readonly string[] = [
   'CREATE OR REPLACE MACRO approx_distinct(x) AS approx_count_distinct(x)',
   'CREATE OR REPLACE MACRO from_iso8601_timestamp(s) AS CAST(s AS TIMESTAMPTZ)',
   'CREATE OR REPLACE MACRO to_unixtime(t) AS epoch(t)',
+  // approx_percentile: quantile_disc is its exact counterpart (nearest rank); Athena's is approximate.
+  'CREATE OR REPLACE MACRO approx_percentile(x, p) AS quantile_disc(x, p)',
   'CREATE OR REPLACE MACRO json_extract_scalar(j, p) AS json_extract_string(j, p)',
   "CREATE OR REPLACE MACRO date_format(t, f) AS strftime(t, replace(replace(replace(f, '%i', '%M'), '%s', '%S'), '%H:%i', '%H:%M'))",
 ];

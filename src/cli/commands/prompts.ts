@@ -1,11 +1,53 @@
 import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoPromptRegistry } from '../../adapters/dynamodb/dynamo-prompt-registry.ts';
 import { FsPromptRegistry } from '../../adapters/local/fs-prompt-registry.ts';
 import { parseTimestamp } from '../../core/event/validate.ts';
 import { parseRecordsFile, type RecordEntry } from '../../core/prompts/deploy-record.ts';
+import type { PromptRegistry } from '../../ports/prompt-registry.ts';
 import { LAKE_OPTION, lakeDir, parseCommand } from '../args.ts';
 import { DataError, UsageError } from '../errors.ts';
 import { readText } from '../input.ts';
 import type { Io } from '../main.ts';
+
+/**
+ * Where the records go: the lake's registry, or with `--table` the DynamoDB table of a deployment (the stack's
+ * `RegistryTableName` output), through the usual AWS credentials and region (`--region`, `--endpoint-url` for
+ * DynamoDB Local and other compatible endpoints).
+ */
+const REGISTRY_OPTIONS = {
+  ...LAKE_OPTION,
+  table: { type: 'string' },
+  region: { type: 'string' },
+  'endpoint-url': { type: 'string' },
+} as const;
+
+function registryFor(values: {
+  lake: string;
+  table?: string | undefined;
+  region?: string | undefined;
+  'endpoint-url'?: string | undefined;
+}): PromptRegistry {
+  if (values.table === undefined) {
+    for (const o of ['region', 'endpoint-url'] as const) {
+      if (values[o] !== undefined)
+        throw new UsageError(`--${o} is for the DynamoDB registry: give --table too`);
+    }
+    return new FsPromptRegistry(resolve(lakeDir(values.lake)));
+  }
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(values.table)) {
+    throw new UsageError(`--table ${JSON.stringify(values.table)} is not a DynamoDB table name`);
+  }
+  const endpoint = values['endpoint-url'];
+  if (endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(endpoint)) {
+    throw new UsageError(`--endpoint-url ${JSON.stringify(endpoint)} is not an http(s) URL`);
+  }
+  const client = new DynamoDBClient({
+    ...(values.region ? { region: values.region } : {}),
+    ...(endpoint ? { endpoint } : {}),
+  });
+  return new DynamoPromptRegistry(client, values.table);
+}
 
 /**
  * `prompts register FILE`: deploy records (a JSON object, an array, or JSONL) into the lake's registry. Each
@@ -13,8 +55,8 @@ import type { Io } from '../main.ts';
  * when any record was refused (invalid, or that prompt_id + version is already registered), else 0.
  */
 export async function promptsRegisterCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommand('prompts register', argv, LAKE_OPTION);
-  const usage = 'usage: tokenledger prompts register FILE';
+  const { values, positionals } = parseCommand('prompts register', argv, REGISTRY_OPTIONS);
+  const usage = 'usage: tokenledger prompts register FILE [--table NAME]';
   if (positionals.length === 0) throw new UsageError(usage);
   if (positionals.length > 1)
     throw new UsageError(`takes one FILE, got also ${JSON.stringify(positionals[1])}; ${usage}`);
@@ -26,7 +68,7 @@ export async function promptsRegisterCommand(argv: string[], io: Io): Promise<nu
   } catch (err) {
     throw new DataError((err as Error).message);
   }
-  const registry = new FsPromptRegistry(resolve(lakeDir(values.lake)));
+  const registry = registryFor(values);
   let registered = 0;
   let duplicates = 0;
   let invalid = 0;
@@ -60,10 +102,10 @@ export async function promptsRegisterCommand(argv: string[], io: Io): Promise<nu
  */
 export async function promptsRetireCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommand('prompts retire', argv, {
-    ...LAKE_OPTION,
+    ...REGISTRY_OPTIONS,
     at: { type: 'string' },
   });
-  const usage = 'usage: tokenledger prompts retire PROMPT_ID VERSION [--at TS]';
+  const usage = 'usage: tokenledger prompts retire PROMPT_ID VERSION [--at TS] [--table NAME]';
   if (positionals.length < 2) throw new UsageError(usage);
   if (positionals.length > 2)
     throw new UsageError(`takes PROMPT_ID and VERSION, got also ${JSON.stringify(positionals[2])}; ${usage}`);
@@ -73,7 +115,7 @@ export async function promptsRetireCommand(argv: string[], io: Io): Promise<numb
       `--at ${JSON.stringify(values.at)} is not an ISO-8601 date-time with seconds and Z or ±HH:MM`,
     );
   const at = values.at ?? new Date().toISOString();
-  const registry = new FsPromptRegistry(resolve(lakeDir(values.lake)));
+  const registry = registryFor(values);
   const name = `prompt ${JSON.stringify(promptId)} version ${JSON.stringify(version)}`;
   const result = await registry.retire(promptId, version, at);
   if (result === 'not_found') throw new DataError(`${name} is not registered; nothing retired`);

@@ -1,20 +1,37 @@
+import { join } from 'node:path';
 import { LocalQueryEngine } from '../../adapters/duckdb/local-query-engine.ts';
 import { LocalQueryRunner } from '../../adapters/duckdb/local-query-runner.ts';
+import { FsDeliveryLedger } from '../../adapters/local/fs-delivery-ledger.ts';
 import { FsPromptRegistry } from '../../adapters/local/fs-prompt-registry.ts';
+import { OutboxMailSender } from '../../adapters/local/outbox-mail-sender.ts';
+import { parseAddresses } from '../../email/report-email.ts';
+import { runReportJob } from '../../jobs/report-job.ts';
 import { openLocalLake } from '../../local/local-lake.ts';
-import { governanceReport } from '../../reports/governance-report.ts';
-import { marginJson, marginReport } from '../../reports/margin-report.ts';
+import type { DeployChangeThresholds } from '../../reports/deploy-changes.ts';
 import { formatMoney, formatWhole } from '../../reports/money.ts';
 import { parseMonth } from '../../reports/month.ts';
-import { marginCsv, marginHtml, marginTable } from '../../reports/render-margin.ts';
-import { wasteCsv, wasteHtml, wasteTable } from '../../reports/render-waste.ts';
-import { wasteReport } from '../../reports/waste-report.ts';
-import { LAKE_OPTION, lakeDir, oneOf, parseCommand } from '../args.ts';
+import { reportFiles, reportPrefix } from '../../reports/report-document.ts';
+import {
+  dayRange,
+  monthPeriod,
+  parseDay,
+  type ReportKind,
+  type ReportPeriod,
+} from '../../reports/report-period.ts';
+import { LAKE_OPTION, lakeDir, oneOf, parseCommand, positiveInt } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { renderCsv, renderTable } from '../format/table.ts';
 import type { Io } from '../main.ts';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
+/** Where `--email` addresses the local `.eml` when neither the option nor TOKENLEDGER_MAIL_TO/_FROM says. */
+const DEFAULT_MAIL_TO = 'finance@example.com';
+const DEFAULT_MAIL_FROM = 'tokenledger@example.com';
+const EMAIL_OPTIONS = {
+  email: { type: 'boolean', default: false },
+  'mail-to': { type: 'string' },
+  'mail-from': { type: 'string' },
+} as const;
 const OPTIONS = {
   ...LAKE_OPTION,
   month: { type: 'string' },
@@ -30,37 +47,15 @@ function monthOption(command: string, value: string | undefined) {
 
 /**
  * `report margin --month YYYY-MM`: per (cohort, feature) margin with the month's totals. Prints the chosen
- * format and writes JSON, CSV and HTML under reports/margin/<month>/ in the lake.
+ * format and writes JSON, CSV and HTML under reports/margin/<month>/ in the lake (and, with --email, the email).
  */
-export async function reportMarginCommand(argv: string[], { out, err }: Io): Promise<number> {
-  const { values, positionals } = parseCommand('report margin', argv, OPTIONS);
+export async function reportMarginCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommand('report margin', argv, { ...OPTIONS, ...EMAIL_OPTIONS });
   if (positionals.length > 0)
     throw new UsageError(`report margin takes no arguments, got ${JSON.stringify(positionals[0])}`);
   const format = oneOf('format', values.format, FORMATS);
   const month = monthOption('report margin', values.month);
-  const dir = lakeDir(values.lake, true);
-  const engine = await LocalQueryEngine.open(dir);
-  try {
-    const report = await marginReport(new LocalQueryRunner(engine), month);
-    const json = marginJson(report);
-    const lake = openLocalLake(dir);
-    const base = `reports/margin/${month.month}/margin`;
-    await lake.put(`${base}.json`, Buffer.from(`${JSON.stringify(json, null, 2)}\n`), 'application/json');
-    await lake.put(`${base}.csv`, Buffer.from(marginCsv(json)), 'text/csv');
-    await lake.put(`${base}.html`, Buffer.from(marginHtml(json)), 'text/html');
-    if (format === 'json') out.write(`${JSON.stringify(json, null, 2)}\n`);
-    else if (format === 'csv') out.write(marginCsv(json));
-    else out.write(marginTable(json));
-    if (report.unpricedRequests > 0) {
-      err.write(
-        `note: ${report.unpricedRequests} requests used models with no invoice line and no price: costed at 0\n`,
-      );
-    }
-    err.write(`reports written: ${dir}/${base}.{json,csv,html}\n`);
-    return 0;
-  } finally {
-    engine.close();
-  }
+  return runLocalReport('margin', monthPeriod(month), format, values, {}, io);
 }
 
 /** `report reconciliation --month YYYY-MM`: the invoice buckets of the month and how they were allocated. */
@@ -121,121 +116,156 @@ export async function reportReconciliationCommand(argv: string[], { out }: Io): 
   }
 }
 
-function dayOption(name: string, value: string | undefined, command = 'report waste'): string {
+function dayOption(name: string, value: string | undefined, command: string): string {
   if (value === undefined) throw new UsageError(`${command} needs --${name} YYYY-MM-DD`);
-  const ms = Date.parse(`${value}T00:00:00Z`);
-  if (
-    !/^\d{4}-\d{2}-\d{2}$/.test(value) ||
-    Number.isNaN(ms) ||
-    new Date(ms).toISOString().slice(0, 10) !== value
-  ) {
+  if (parseDay(value) === null)
     throw new UsageError(`--${name} ${JSON.stringify(value)} is not a date YYYY-MM-DD`);
-  }
   return value;
+}
+
+const RANGE_OPTIONS = {
+  ...LAKE_OPTION,
+  ...EMAIL_OPTIONS,
+  from: { type: 'string' },
+  to: { type: 'string' },
+  format: { type: 'string', default: 'table' },
+} as const;
+
+function rangeOptions(command: string, values: { from?: string | undefined; to?: string | undefined }) {
+  const from = dayOption('from', values.from, command);
+  const to = dayOption('to', values.to, command);
+  if (to <= from)
+    throw new UsageError(`--to ${JSON.stringify(to)} is not after --from ${JSON.stringify(from)}`);
+  return dayRange(from, to);
 }
 
 /**
  * `report waste --from D --to D` (to exclusive): the cancellation tax per feature, provider and model, and
  * the features whose stop button does not reach the provider. Writes JSON, CSV and HTML under
- * reports/waste/<from>_<to>/.
+ * reports/waste/<from>_<to>/ (and, with --email, the email).
  */
-export async function reportWasteCommand(argv: string[], { out, err }: Io): Promise<number> {
-  const { values, positionals } = parseCommand('report waste', argv, {
-    ...LAKE_OPTION,
-    from: { type: 'string' },
-    to: { type: 'string' },
-    format: { type: 'string', default: 'table' },
-  });
+export async function reportWasteCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommand('report waste', argv, RANGE_OPTIONS);
   if (positionals.length > 0)
     throw new UsageError(`report waste takes no arguments, got ${JSON.stringify(positionals[0])}`);
   const format = oneOf('format', values.format, FORMATS);
-  const from = dayOption('from', values.from);
-  const to = dayOption('to', values.to);
-  if (to <= from)
-    throw new UsageError(`--to ${JSON.stringify(to)} is not after --from ${JSON.stringify(from)}`);
-  const dir = lakeDir(values.lake, true);
-  const engine = await LocalQueryEngine.open(dir);
-  try {
-    const report = await wasteReport(new LocalQueryRunner(engine), from, to);
-    const lake = openLocalLake(dir);
-    const base = `reports/waste/${from}_${to}/waste`;
-    await lake.put(`${base}.json`, Buffer.from(`${JSON.stringify(report, null, 2)}\n`), 'application/json');
-    await lake.put(`${base}.csv`, Buffer.from(wasteCsv(report)), 'text/csv');
-    await lake.put(`${base}.html`, Buffer.from(wasteHtml(report)), 'text/html');
-    if (format === 'json') out.write(`${JSON.stringify(report, null, 2)}\n`);
-    else if (format === 'csv') out.write(wasteCsv(report));
-    else out.write(wasteTable(report));
-    err.write(`reports written: ${dir}/${base}.{json,csv,html}\n`);
-    return 0;
-  } finally {
-    engine.close();
-  }
+  return runLocalReport('waste', rangeOptions('report waste', values), format, values, {}, io);
 }
 
 /**
  * `report governance --from D --to D` (to exclusive): every prompt version that served traffic, checked against
- * the prompt registry (DESIGN §7). Writes JSON, CSV and HTML under reports/governance/<from>_<to>/.
+ * the prompt registry (DESIGN §7), and what each deploy of the period changed. Writes JSON, CSV and HTML under
+ * reports/governance/<from>_<to>/ (and, with --email, the email).
  */
-export async function reportGovernanceCommand(argv: string[], { out, err }: Io): Promise<number> {
+export async function reportGovernanceCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommand('report governance', argv, {
-    ...LAKE_OPTION,
-    from: { type: 'string' },
-    to: { type: 'string' },
-    format: { type: 'string', default: 'table' },
+    ...RANGE_OPTIONS,
+    'change-threshold': { type: 'string' },
+    'rate-threshold': { type: 'string' },
+    'min-requests': { type: 'string' },
   });
   if (positionals.length > 0) {
     throw new UsageError(`report governance takes no arguments, got ${JSON.stringify(positionals[0])}`);
   }
   const format = oneOf('format', values.format, FORMATS);
-  const from = dayOption('from', values.from, 'report governance');
-  const to = dayOption('to', values.to, 'report governance');
-  if (to <= from)
-    throw new UsageError(`--to ${JSON.stringify(to)} is not after --from ${JSON.stringify(from)}`);
+  const period = rangeOptions('report governance', values);
+  const relative = ratioOption('change-threshold', values['change-threshold']);
+  const ratePoints = ratioOption('rate-threshold', values['rate-threshold']);
+  const minRequests =
+    values['min-requests'] === undefined ? undefined : positiveInt('min-requests', values['min-requests']);
+  return runLocalReport(
+    'governance',
+    period,
+    format,
+    values,
+    {
+      ...(relative === undefined ? {} : { relative }),
+      ...(ratePoints === undefined ? {} : { rate_points: ratePoints }),
+      ...(minRequests === undefined ? {} : { min_requests: minRequests }),
+    },
+    io,
+  );
+}
+
+function ratioOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new UsageError(`--${name} ${JSON.stringify(value)} is not a number ≥ 0 (e.g. 0.25 for 25%)`);
+  }
+  return n;
+}
+
+interface EmailValues {
+  lake: string;
+  email?: boolean | undefined;
+  'mail-to'?: string | undefined;
+  'mail-from'?: string | undefined;
+}
+
+function addresses(values: EmailValues): { from: string; to: string[] } {
+  try {
+    const to = parseAddresses(
+      values['mail-to'] ?? process.env.TOKENLEDGER_MAIL_TO ?? DEFAULT_MAIL_TO,
+      '--mail-to',
+    );
+    const from = parseAddresses(
+      values['mail-from'] ?? process.env.TOKENLEDGER_MAIL_FROM ?? DEFAULT_MAIL_FROM,
+      '--mail-from',
+    );
+    if (to.length === 0) throw new Error('--mail-to: no recipients');
+    if (from.length !== 1) throw new Error(`--mail-from: one sender, got ${from.length}`);
+    return { from: from[0] as string, to };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/**
+ * A report through the same job the scheduled Lambdas run, over the local lake: DuckDB for Athena, the lake
+ * folder for S3 and the registry, `<lake>/outbox/` for SES. Prints the report in `format`.
+ */
+async function runLocalReport(
+  kind: ReportKind,
+  period: ReportPeriod,
+  format: (typeof FORMATS)[number],
+  values: EmailValues,
+  thresholds: Partial<DeployChangeThresholds>,
+  { out, err }: Io,
+): Promise<number> {
   const dir = lakeDir(values.lake, true);
+  const mail = values.email ? addresses(values) : undefined;
   const engine = await LocalQueryEngine.open(dir);
   try {
-    const report = await governanceReport(new LocalQueryRunner(engine), new FsPromptRegistry(dir), from, to);
-    const header = [
-      'rule',
-      'severity',
-      'prompt_id',
-      'prompt_version',
-      'requests',
-      'first_seen',
-      'last_seen',
-    ] as const;
-    const csv = renderCsv(
-      header,
-      report.findings.map((f) => header.map((k) => f[k])),
+    const result = await runReportJob(kind, period, {
+      queries: new LocalQueryRunner(engine),
+      registry: new FsPromptRegistry(dir),
+      lake: openLocalLake(dir),
+      deployChangeThresholds: thresholds,
+      ...(mail
+        ? { mail: { ...mail, sender: new OutboxMailSender(dir), ledger: new FsDeliveryLedger(dir) } }
+        : {}),
+    });
+    const { doc } = result;
+    if (format === 'json') out.write(`${JSON.stringify(doc.json, null, 2)}\n`);
+    else if (format === 'csv') out.write(doc.csv[0]?.body ?? '');
+    else out.write(doc.text);
+    for (const note of result.notes) err.write(`note: ${note}\n`);
+    err.write(
+      `reports written: ${join(dir, reportPrefix(doc))}{${reportFiles(doc)
+        .map((f) => f.name)
+        .join(',')}}\n`,
     );
-    const lake = openLocalLake(dir);
-    const base = `reports/governance/${from}_${to}/governance`;
-    await lake.put(`${base}.json`, Buffer.from(`${JSON.stringify(report, null, 2)}\n`), 'application/json');
-    await lake.put(`${base}.csv`, Buffer.from(csv), 'text/csv');
-    const table = renderTable(
-      [
-        { label: 'severity', value: (f: (typeof report.findings)[number]) => f.severity },
-        { label: 'rule', value: (f) => f.rule },
-        { label: 'prompt', value: (f) => `${f.prompt_id}@${f.prompt_version}` },
-        { label: 'requests', value: (f) => formatWhole(f.requests), align: 'right' },
-        { label: 'first seen', value: (f) => f.first_seen.slice(0, 16).replace('T', ' ') },
-        { label: 'last seen', value: (f) => f.last_seen.slice(0, 16).replace('T', ' ') },
-      ],
-      report.findings,
-    );
-    const s = report.summary;
-    const text = `Prompt-deploy governance, ${from} to ${to} (exclusive)\n\n${table}\n\n  versions seen ${s.versions_seen}, with findings ${s.versions_with_findings}; requests ${formatWhole(s.requests)}, with findings ${formatWhole(s.requests_with_findings)}\n`;
-    await lake.put(
-      `${base}.html`,
-      Buffer.from(
-        `<!doctype html><html><head><meta charset="utf-8"><title>governance</title></head><body style="font-family:Arial,sans-serif"><pre>${text.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`)}</pre></body></html>\n`,
-      ),
-      'text/html',
-    );
-    if (format === 'json') out.write(`${JSON.stringify(report, null, 2)}\n`);
-    else if (format === 'csv') out.write(csv);
-    else out.write(text);
-    err.write(`reports written: ${dir}/${base}.{json,csv,html}\n`);
+    const eml = join(dir, 'outbox', `${doc.id}.eml`);
+    if (result.email.status === 'sent') err.write(`email written: ${eml}\n`);
+    else if (result.email.status === 'already-sent') {
+      err.write(`email not written again: ${doc.id} was emailed at ${result.email.sentAt} (${eml})\n`);
+    } else if (result.email.status === 'in-progress') {
+      err.write(
+        `email not written: another run claimed ${doc.id} at ${result.email.claimedAt} and has not finished; try again later\n`,
+      );
+      return 1;
+    }
     return 0;
   } finally {
     engine.close();

@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { awsReportJobDependencies } from '../../src/jobs/aws-report-job.ts';
+import { createReportJobHandler, reportJobConfig } from '../../src/jobs/report-job-handler.ts';
+
+const config = reportJobConfig();
+// The bundle carries queries/reports/*.sql next to this file (copied at bundling, see infra/constructs/report-job.ts).
+const queries = new URL('./queries/', import.meta.url);
+
+// A scheduled report job (REPORT_KIND governance, waste or margin): Athena → reports/<kind>/<period>/ → SES, once.
+export const handler = createReportJobHandler(
+  config.kind,
+  awsReportJobDependencies(
+    config,
+    {
+      athena: new AthenaClient({}),
+      dynamo: new DynamoDBClient({}),
+      s3: new S3Client({}),
+      ses: new SESv2Client({}),
+    },
+    { readQuery: (file) => readFileSync(new URL(file, queries), 'utf8') },
+  ),
+  new Logger(),
+);

@@ -1,0 +1,44 @@
+-- deploy_change: what one prompt deploy changed (governance report, issue 5): the prompt's requests, every
+-- version of it, in the 24 h before and the 24 h after deployed_at, one row per window ('before', then 'after',
+-- both always there): requests, cost_per_request (allocated + estimated, DESIGN §7), error_rate, cancel_rate
+-- and p95_latency_ms; each ratio null without requests, p95 null without latencies.
+-- before = [deployed_at - 24 h, deployed_at), after = [deployed_at, deployed_at + 24 h).
+-- Parameters: 1 deployed_at; 2 prompt_id; 3 and 4 the first and last dt the windows touch 'YYYY-MM-DD'
+-- (inclusive); 5 deployed_at - 24 h; 6 deployed_at + 24 h; 7 and 8 the same as 3 and 4. Instants are UTC
+-- 'YYYY-MM-DD HH:MM:SS.fff', cast as ts is. Filtering on dt lets Athena read only those days' partitions.
+WITH prompt_events AS (
+  SELECT
+    event_id, dt, status, latency_ms,
+    CASE WHEN ts < CAST(? AS TIMESTAMP) THEN 'before' ELSE 'after' END AS window_name
+  FROM events_dedup
+  WHERE prompt_id = ? AND dt >= ? AND dt <= ?
+    AND ts >= CAST(? AS TIMESTAMP) AND ts < CAST(? AS TIMESTAMP)
+),
+event_costs AS (
+  SELECT event_id, dt, sum(allocated_cost + estimated_cost) AS cost
+  FROM request_cost
+  WHERE dt >= ? AND dt <= ? AND event_id IN (SELECT event_id FROM prompt_events)
+  GROUP BY event_id, dt
+),
+measured AS (
+  SELECT
+    e.window_name,
+    count(*) AS requests,
+    sum(coalesce(c.cost, 0)) AS cost,
+    count_if(e.status = 'error') AS error_requests,
+    count_if(e.status = 'cancelled') AS cancelled_requests,
+    approx_percentile(e.latency_ms, 0.95) AS p95_latency_ms
+  FROM prompt_events e
+  LEFT JOIN event_costs c ON c.event_id = e.event_id AND c.dt = e.dt
+  GROUP BY e.window_name
+)
+SELECT
+  w.window_name,
+  coalesce(m.requests, 0) AS requests,
+  m.cost / nullif(m.requests, 0) AS cost_per_request,
+  CAST(m.error_requests AS DOUBLE) / nullif(m.requests, 0) AS error_rate,
+  CAST(m.cancelled_requests AS DOUBLE) / nullif(m.requests, 0) AS cancel_rate,
+  m.p95_latency_ms
+FROM (VALUES ('before', 1), ('after', 2)) AS w (window_name, window_order)
+LEFT JOIN measured m ON m.window_name = w.window_name
+ORDER BY w.window_order

@@ -1,0 +1,77 @@
+import { type MailAddresses, reportEmail } from '../email/report-email.ts';
+import type { DeliveryLedger } from '../ports/delivery-ledger.ts';
+import type { LakeStore } from '../ports/lake-store.ts';
+import type { MailSender } from '../ports/mail-sender.ts';
+import { type BuiltReport, buildReport, type ReportSources } from '../reports/build-report.ts';
+import { publishReport } from '../reports/report-document.ts';
+import type { ReportKind, ReportPeriod } from '../reports/report-period.ts';
+
+export interface ReportMail extends MailAddresses {
+  sender: MailSender;
+  ledger: DeliveryLedger;
+}
+
+export interface ReportJobDependencies extends Omit<ReportSources, 'now'> {
+  lake: LakeStore;
+  /** Absent, or with no recipients: the report is written but not emailed. */
+  mail?: ReportMail;
+  now?: () => Date;
+}
+
+/** What became of the report's email. */
+export type EmailOutcome =
+  | { status: 'sent'; messageId: string }
+  | { status: 'already-sent'; messageId: string; sentAt: string }
+  | { status: 'in-progress'; claimedAt: string }
+  | { status: 'not-requested' };
+
+export interface ReportJobResult extends BuiltReport {
+  /** Keys written under reports/<kind>/<period>/. */
+  keys: string[];
+  email: EmailOutcome;
+}
+
+/**
+ * One run of a report job: run the report's queries, write JSON, CSV and HTML to reports/<kind>/<period>/, and
+ * email it once per report id. Nothing is written or sent unless every query succeeded; the email is claimed
+ * with a conditional write before it is sent, so a second run (or a retry racing the first) sends nothing; a
+ * failed send gives the claim back and rejects, so the retry sends it. The same function runs in the Lambda
+ * (Athena, S3, DynamoDB, SES) and in the CLI (DuckDB, the lake folder, `.eml` files in the outbox).
+ */
+export async function runReportJob(
+  kind: ReportKind,
+  period: ReportPeriod,
+  deps: ReportJobDependencies,
+): Promise<ReportJobResult> {
+  const now = deps.now ?? (() => new Date());
+  const built = await buildReport(kind, period, { ...deps, now: now() });
+  const keys = await publishReport(deps.lake, built.doc);
+  const email =
+    deps.mail && deps.mail.to.length > 0
+      ? await deliver(built, deps.mail, now)
+      : { status: 'not-requested' as const };
+  return { ...built, keys, email };
+}
+
+async function deliver({ doc }: BuiltReport, mail: ReportMail, now: () => Date): Promise<EmailOutcome> {
+  const claim = await mail.ledger.claim(doc.id, now());
+  if (claim.status === 'sent')
+    return { status: 'already-sent', messageId: claim.messageId, sentAt: claim.sentAt };
+  if (claim.status === 'in-progress') return claim;
+  let messageId: string;
+  try {
+    const raw = await reportEmail(doc, mail, now());
+    ({ messageId } = await mail.sender.send({ reportId: doc.id, from: mail.from, to: mail.to, raw }));
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    await mail.ledger.release(doc.id, reason).catch((r: unknown) => {
+      throw new AggregateError(
+        [e, r],
+        `sending report ${doc.id} failed (${reason}), and so did giving its claim back`,
+      );
+    });
+    throw e;
+  }
+  await mail.ledger.markSent(doc.id, messageId, now());
+  return { status: 'sent', messageId };
+}

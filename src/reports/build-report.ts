@@ -1,0 +1,107 @@
+import type { PromptRegistry } from '../ports/prompt-registry.ts';
+import type { QueryRunner } from '../ports/query-runner.ts';
+import { type DeployChangeThresholds, deployChanges } from './deploy-changes.ts';
+import { governanceReport } from './governance-report.ts';
+import { marginJson, marginReport } from './margin-report.ts';
+import { formatMoney, formatPercent } from './money.ts';
+import { deployChangesCsv, deployChangesTable } from './render-deploy-changes.ts';
+import { findingCounts, governanceCsv, governanceHtml, governanceTable } from './render-governance.ts';
+import { marginCsv, marginHtml, marginTable } from './render-margin.ts';
+import { wasteCsv, wasteHtml, wasteTable } from './render-waste.ts';
+import { type ReportDocument, reportDocument } from './report-document.ts';
+import type { ReportKind, ReportPeriod } from './report-period.ts';
+import { wasteReport } from './waste-report.ts';
+
+export interface ReportSources {
+  queries: QueryRunner;
+  /** Needed by the governance report. */
+  registry?: PromptRegistry;
+  /** When the report is made: decides whether a deploy's 24 h after are over. */
+  now: Date;
+  /** Thresholds of the deploy-change flags (governance). */
+  deployChangeThresholds?: Partial<DeployChangeThresholds>;
+}
+
+export interface BuiltReport {
+  doc: ReportDocument;
+  /** Things the reader should know that are not part of the report (e.g. requests costed at 0). */
+  notes: string[];
+}
+
+/**
+ * Runs a report's queries and renders it. Every query must succeed before anything is rendered: a failed
+ * query rejects, and there is no partial report to write or send.
+ */
+export async function buildReport(
+  kind: ReportKind,
+  period: ReportPeriod,
+  sources: ReportSources,
+): Promise<BuiltReport> {
+  if (kind === 'margin') {
+    if (!period.month) throw new Error(`the margin report covers a month, not ${period.label}`);
+    const report = await marginReport(sources.queries, period.month);
+    const json = marginJson(report);
+    const t = json.totals;
+    return {
+      doc: reportDocument('margin', period, {
+        subject: `[tokenledger] Margin ${json.month}: $${formatMoney(t.margin)} on $${formatMoney(t.revenue)} revenue (${formatPercent(t.revenue === 0 ? null : t.margin / t.revenue)})`,
+        json,
+        html: marginHtml(json),
+        text: marginTable(json),
+        csv: [{ name: 'margin.csv', contentType: 'text/csv', body: marginCsv(json) }],
+      }),
+      notes:
+        report.unpricedRequests > 0
+          ? [`${report.unpricedRequests} requests used models with no invoice line and no price: costed at 0`]
+          : [],
+    };
+  }
+  if (kind === 'waste') {
+    const report = await wasteReport(sources.queries, period.from, period.to);
+    return {
+      doc: reportDocument('waste', period, {
+        subject: `[tokenledger] Cancellation waste ${describe(period)}: $${formatMoney(report.totals.wasted_cost)}`,
+        json: report,
+        html: wasteHtml(report),
+        text: wasteTable(report),
+        csv: [{ name: 'waste.csv', contentType: 'text/csv', body: wasteCsv(report) }],
+      }),
+      notes: [],
+    };
+  }
+  if (!sources.registry) throw new Error('the governance report needs the prompt registry');
+  const [report, changes] = await Promise.all([
+    governanceReport(sources.queries, sources.registry, period.from, period.to),
+    deployChanges(sources.queries, sources.registry, period.from, period.to, {
+      now: sources.now,
+      ...(sources.deployChangeThresholds ? { thresholds: sources.deployChangeThresholds } : {}),
+    }),
+  ]);
+  const flagged = changes.changes.filter((c) => c.flags.length > 0).length;
+  return {
+    doc: reportDocument('governance', period, {
+      subject: `[tokenledger] Prompt governance ${describe(period)}: ${findingCounts(report)}${flagged > 0 ? `, ${flagged} deploy${flagged === 1 ? '' : 's'} changed behaviour` : ''}`,
+      json: report,
+      html: governanceHtml(report, changes),
+      text: `${governanceTable(report)}\n${deployChangesTable(changes)}`,
+      csv: [
+        { name: 'governance.csv', contentType: 'text/csv', body: governanceCsv(report) },
+        { name: 'deploy_changes.csv', contentType: 'text/csv', body: deployChangesCsv(changes) },
+      ],
+      extraJson: [
+        {
+          name: 'deploy_changes.json',
+          contentType: 'application/json',
+          body: `${JSON.stringify(changes, null, 2)}\n`,
+        },
+      ],
+    }),
+    notes: [],
+  };
+}
+
+/** `2026-11-26` for one day, `2026-11-01 to 2026-11-30` for several (the last day inclusive, as people say it). */
+function describe(period: ReportPeriod): string {
+  const last = new Date(Date.parse(`${period.to}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  return last === period.from ? period.from : `${period.from} to ${last}`;
+}

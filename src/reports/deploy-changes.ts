@@ -1,0 +1,227 @@
+import type { PromptRegistry } from '../ports/prompt-registry.ts';
+import type { QueryRunner } from '../ports/query-runner.ts';
+
+/** A prompt's traffic in one 24 h window around a deploy (every version of the prompt). */
+export interface WindowMetrics {
+  requests: number;
+  /** (allocated + estimated) cost ÷ requests; null without requests. */
+  cost_per_request: number | null;
+  /** Share of requests with status `error`; null without requests. */
+  error_rate: number | null;
+  /** Share of requests with status `cancelled`; null without requests. */
+  cancel_rate: number | null;
+  /** Null when no request of the window has a latency. */
+  p95_latency_ms: number | null;
+}
+
+/** What one deploy changed: the prompt in the 24 h before vs the 24 h after `deployed_at`. */
+export interface DeployChange {
+  prompt_id: string;
+  prompt_version: string;
+  /** ISO-8601, UTC (`Z`). */
+  deployed_at: string;
+  change_ref: string | null;
+  before: WindowMetrics;
+  after: WindowMetrics;
+  /** The metrics that moved by more than the thresholds, in the order of {@link METRICS}. */
+  flags: string[];
+  /** The after window was not over at `now`: its numbers are still moving. */
+  partial: boolean;
+}
+
+/**
+ * When a metric counts as moved: `relative` for requests, cost per request and p95 latency
+ * (|after − before| ÷ before), `rate_points` for the error and cancel rates (|after − before|, absolute).
+ */
+export interface DeployChangeThresholds {
+  relative: number;
+  rate_points: number;
+  /**
+   * Fewer requests than this in either window and only `requests` is compared: a handful of requests moves a
+   * rate or a p95 by chance.
+   */
+  min_requests: number;
+}
+
+export const DEFAULT_DEPLOY_CHANGE_THRESHOLDS: DeployChangeThresholds = {
+  relative: 0.25,
+  rate_points: 0.02,
+  min_requests: 50,
+};
+
+export interface DeployChangesReport {
+  from: string;
+  to: string;
+  thresholds: DeployChangeThresholds;
+  changes: DeployChange[];
+}
+
+/** The compared metrics, in report order, and how each is compared. */
+export const METRICS = [
+  { name: 'requests', compare: 'relative' },
+  { name: 'cost_per_request', compare: 'relative' },
+  { name: 'error_rate', compare: 'rate_points' },
+  { name: 'cancel_rate', compare: 'rate_points' },
+  { name: 'p95_latency_ms', compare: 'relative' },
+] as const satisfies readonly { name: keyof WindowMetrics; compare: keyof DeployChangeThresholds }[];
+
+const HOUR_MS = 3_600_000;
+const WINDOW_MS = 24 * HOUR_MS;
+const DEFAULT_CONCURRENCY = 4;
+
+/** `change > threshold`, ignoring floating-point noise (0.07 − 0.05 is 0.020000000000000004). */
+function exceeds(change: number, threshold: number): boolean {
+  return change - threshold > 1e-9 * Math.max(1, Math.abs(threshold));
+}
+
+/**
+ * The metrics that moved from `before` to `after` by more than the thresholds (exactly at a threshold is not a
+ * move), in the order of {@link METRICS}. Not comparable, so never flagged: a relative metric whose before is
+ * null or 0 (a prompt without traffic or latencies before its deploy; after > 0 is then no measurable change),
+ * and any metric null on either side (a window without requests: its rates and cost per request are null —
+ * requests falling to 0 is flagged under `requests`), and every metric but `requests` when either window has
+ * fewer than `min_requests` requests. Pure.
+ */
+export function flagChange(before: WindowMetrics, after: WindowMetrics, t: DeployChangeThresholds): string[] {
+  const flags: string[] = [];
+  const enough = before.requests >= t.min_requests && after.requests >= t.min_requests;
+  for (const { name, compare } of METRICS) {
+    const b = before[name];
+    const a = after[name];
+    if (a === null || b === null || (name !== 'requests' && !enough)) continue;
+    if (compare === 'relative') {
+      if (b === 0) continue;
+      if (exceeds(Math.abs(a - b) / Math.abs(b), t.relative)) flags.push(name);
+    } else if (exceeds(Math.abs(a - b), t.rate_points)) {
+      flags.push(name);
+    }
+  }
+  return flags;
+}
+
+/** Epoch ms of a UTC day `YYYY-MM-DD`. */
+function dayStart(day: string, name: string): number {
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(day) ? Date.parse(`${day}T00:00:00Z`) : Number.NaN;
+  if (Number.isNaN(ms)) throw new Error(`${name}: expected a date YYYY-MM-DD, got ${JSON.stringify(day)}`);
+  return ms;
+}
+
+/** An instant as the query takes it: UTC `YYYY-MM-DD HH:MM:SS.fff`, which CAST(? AS TIMESTAMP) reads in both engines. */
+function sqlInstant(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+function numberOrNull(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+function windowMetrics(row: Record<string, unknown> | undefined): WindowMetrics {
+  return {
+    requests: numberOrNull(row?.requests) ?? 0,
+    cost_per_request: numberOrNull(row?.cost_per_request),
+    error_rate: numberOrNull(row?.error_rate),
+    cancel_rate: numberOrNull(row?.cancel_rate),
+    p95_latency_ms: numberOrNull(row?.p95_latency_ms),
+  };
+}
+
+/** The two windows of one deploy, from queries/reports/deploy_change.sql. */
+async function measure(
+  queries: QueryRunner,
+  promptId: string,
+  deployedAt: number,
+): Promise<{ before: WindowMetrics; after: WindowMetrics }> {
+  const start = deployedAt - WINDOW_MS;
+  const end = deployedAt + WINDOW_MS;
+  // The last dt the windows touch: that of the last instant before `end`.
+  const [firstDt, lastDt] = [utcDay(start), utcDay(end - 1)];
+  const rows = await queries.run('reports/deploy_change.sql', [
+    sqlInstant(deployedAt),
+    promptId,
+    firstDt,
+    lastDt,
+    sqlInstant(start),
+    sqlInstant(end),
+    firstDt,
+    lastDt,
+  ]);
+  const row = (name: string) => rows.find((r) => r.window_name === name);
+  return { before: windowMetrics(row('before')), after: windowMetrics(row('after')) };
+}
+
+/** Runs `task` over `items` with at most `limit` running at once; results in the order of `items`. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * For every version deployed in [from, to) (UTC days `YYYY-MM-DD`, `to` exclusive; `deployed_at` compared as
+ * an instant, whatever its offset), the prompt's requests, cost per request, error and cancel rates and p95
+ * latency in the 24 h before vs after `deployed_at` — all versions of the prompt, since the question is what
+ * the deploy changed in production — flagged where a metric moved by more than the thresholds (see
+ * {@link flagChange}). One query per deploy (an Athena query in AWS), `concurrency` (default 4) at a time.
+ * A change whose after window ends after `now` (default: the current time) is `partial`.
+ */
+export async function deployChanges(
+  queries: QueryRunner,
+  registry: PromptRegistry,
+  from: string,
+  to: string,
+  options: { thresholds?: Partial<DeployChangeThresholds>; now?: Date; concurrency?: number } = {},
+): Promise<DeployChangesReport> {
+  const fromMs = dayStart(from, 'from');
+  const toMs = dayStart(to, 'to');
+  const thresholds: DeployChangeThresholds = {
+    relative: options.thresholds?.relative ?? DEFAULT_DEPLOY_CHANGE_THRESHOLDS.relative,
+    rate_points: options.thresholds?.rate_points ?? DEFAULT_DEPLOY_CHANGE_THRESHOLDS.rate_points,
+    min_requests: options.thresholds?.min_requests ?? DEFAULT_DEPLOY_CHANGE_THRESHOLDS.min_requests,
+  };
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RangeError(`concurrency: expected a whole number of at least 1, got ${concurrency}`);
+  const now = (options.now ?? new Date()).getTime();
+  const deployed = (await registry.list())
+    .map((record) => ({ record, at: Date.parse(record.deployed_at) }))
+    .filter(({ at }) => at >= fromMs && at < toMs)
+    .sort(
+      (a, b) =>
+        a.at - b.at ||
+        compareText(a.record.prompt_id, b.record.prompt_id) ||
+        compareText(a.record.version, b.record.version),
+    );
+  const changes = await mapLimited(deployed, concurrency, async ({ record, at }): Promise<DeployChange> => {
+    const { before, after } = await measure(queries, record.prompt_id, at);
+    return {
+      prompt_id: record.prompt_id,
+      prompt_version: record.version,
+      deployed_at: new Date(at).toISOString(),
+      change_ref: record.change_ref ?? null,
+      before,
+      after,
+      flags: flagChange(before, after, thresholds),
+      partial: at + WINDOW_MS > now,
+    };
+  });
+  return { from, to, thresholds, changes };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,65 @@
+import { type Month, parseMonth } from './month.ts';
+
+export const REPORT_KINDS = ['governance', 'waste', 'margin'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+/**
+ * The stretch of time a report covers: a month for margin, a range of UTC days (`to` exclusive) for waste and
+ * governance. `label` names its folder (`reports/<kind>/<label>/`) and, with the kind, its report id.
+ */
+export interface ReportPeriod {
+  /** `YYYY-MM` for a month, `<from>_<to>` for a range of days. */
+  label: string;
+  /** First day, `YYYY-MM-DD`. */
+  from: string;
+  /** The day after the last, `YYYY-MM-DD`. */
+  to: string;
+  /** Set for a month. */
+  month?: Month;
+}
+
+const DAY_MS = 86_400_000;
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** A calendar day `YYYY-MM-DD`, as milliseconds at its UTC midnight; null when it is not one. */
+export function parseDay(value: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return Number.isNaN(ms) || day(ms) !== value ? null : ms;
+}
+
+export function dayRange(from: string, to: string): ReportPeriod {
+  return { label: `${from}_${to}`, from, to };
+}
+
+export function monthPeriod(month: Month): ReportPeriod {
+  return { label: month.month, from: month.from, to: month.to, month };
+}
+
+/** The report id: one email per id (`governance-2026-11-26_2026-11-27`, `margin-2026-10`). */
+export function reportId(kind: ReportKind, period: ReportPeriod): string {
+  return `${kind}-${period.label}`;
+}
+
+/**
+ * The period a scheduled job reports on: `requested` (`YYYY-MM` for margin, `YYYY-MM-DD` — one day — for the
+ * others) or, without one, the last complete period before `now`: yesterday (UTC) or last month. Throws a
+ * message naming the value when it is not one.
+ */
+export function jobPeriod(kind: ReportKind, requested: string | undefined, now: Date): ReportPeriod {
+  if (kind === 'margin') {
+    const value =
+      requested ??
+      new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+    const month = parseMonth(value);
+    if (!month)
+      throw new Error(`period ${JSON.stringify(value)} is not a month YYYY-MM (margin reports a month)`);
+    return monthPeriod(month);
+  }
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const value = requested ?? day(today - DAY_MS);
+  const ms = parseDay(value);
+  if (ms === null)
+    throw new Error(`period ${JSON.stringify(value)} is not a day YYYY-MM-DD (${kind} reports a day)`);
+  return dayRange(value, day(ms + DAY_MS));
+}
