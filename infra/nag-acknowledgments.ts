@@ -6,6 +6,7 @@ import type { IConstruct } from 'constructs';
 import type { DataStack } from './stacks/data-stack.ts';
 import type { IngestStack } from './stacks/ingest-stack.ts';
 import type { InvoiceStack } from './stacks/invoice-stack.ts';
+import type { ReportsStack } from './stacks/reports-stack.ts';
 
 /** One acknowledged cdk-nag finding: the rule id (with its finding) and why it is accepted. */
 export interface NagAcknowledgment {
@@ -21,6 +22,7 @@ export function acknowledgeNagFindings(stacks: {
   data: DataStack;
   ingest: IngestStack;
   invoices: InvoiceStack;
+  reports: ReportsStack;
 }): void {
   const ingest = stacks.ingest.ingestFunction;
 
@@ -87,6 +89,38 @@ export function acknowledgeNagFindings(stacks: {
         'the keys are not known in advance, so the grant is that prefix. Nothing in the lake is granted.',
     },
   ]);
+
+  for (const job of Object.values(stacks.reports.jobs)) {
+    acknowledgeWildcardResources(job.role, [
+      ...job.lakeObjectArns.map((arn) => ({
+        arn,
+        reason:
+          `Athena reads the lake tables a ${job.kind} report queries with the job's own credentials: every object ` +
+          'under the table prefix, named by the writers (and by date partition), so the grant is the prefix; ' +
+          's3:GetObject only, on the prefixes of the Glue tables only.',
+      })),
+      {
+        arn: job.resultObjectsArn,
+        reason:
+          `Athena writes the result of each query the ${job.kind} report job runs under the workgroup output ` +
+          'location, results/ of the dedicated Athena results bucket, as objects named by query execution id, and ' +
+          'the job reads them back; the keys are not known in advance, so the grant is that prefix.',
+      },
+      {
+        arn: job.reportObjectsArn,
+        reason:
+          `The ${job.kind} report job writes its JSON, CSV and HTML files under reports/${job.kind}/<period>/, the ` +
+          'period known only when it runs; s3:PutObject only, in the folder of its own report kind.',
+      },
+    ]);
+    Validations.of(job.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue: the on-failure destination of the report function (Lambda ' +
+        'asynchronous invocation) and the DeadLetterConfig of its schedule. cdk-nag recognises only SQS redrive ' +
+        'policies and Lambda DeadLetterConfig as DLQ uses; a DLQ of this queue would have nothing to catch.',
+    });
+  }
 
   Validations.of(priceBook.handlerFunction).acknowledge({
     id: 'AwsSolutions-L1',

@@ -1,8 +1,10 @@
 import { App, type AppProps } from 'aws-cdk-lib';
+import { RESULTS_PREFIX } from './constructs/athena-views.ts';
 import { acknowledgeNagFindings } from './nag-acknowledgments.ts';
 import { DataStack, type DataStackProps } from './stacks/data-stack.ts';
 import { IngestStack, type IngestStackProps } from './stacks/ingest-stack.ts';
 import { InvoiceStack, type InvoiceStackProps } from './stacks/invoice-stack.ts';
+import { ReportsStack, type ReportsStackProps, reportsSettingsFromContext } from './stacks/reports-stack.ts';
 
 /**
  * Feature flags this app relies on; cdk.json or `--context` may override them.
@@ -25,6 +27,20 @@ export interface TokenledgerAppOptions {
   readonly ingest?: Omit<IngestStackProps, 'stream' | 'lakeBucket' | 'failedRecordsBucket'>;
   /** @default {} */
   readonly invoices?: Omit<InvoiceStackProps, 'lakeBucket'>;
+  /** Report settings and job tuning; a setting given here wins over its context key. @default {} */
+  readonly reports?: Partial<
+    Omit<
+      ReportsStackProps,
+      | 'lakeBucket'
+      | 'databaseName'
+      | 'workGroupName'
+      | 'resultsBucket'
+      | 'resultsPrefix'
+      | 'lakeTables'
+      | 'registryTable'
+      | 'deliveriesTable'
+    >
+  >;
 }
 
 export interface TokenledgerApp {
@@ -32,12 +48,15 @@ export interface TokenledgerApp {
   readonly data: DataStack;
   readonly ingest: IngestStack;
   readonly invoices: InvoiceStack;
+  readonly reports: ReportsStack;
 }
 
 /**
- * The deployable app: `TokenledgerData` (stateful), `TokenledgerIngest` and `TokenledgerInvoices` (stateless),
- * env-agnostic, with the cdk-nag acknowledgments applied. infra/app.ts and the tests both build it here. Context
- * `alarmEmail` (e.g. `-c alarmEmail=ops@example.com`) subscribes an address to the alarm topic.
+ * The deployable app: `TokenledgerData` (stateful), `TokenledgerIngest`, `TokenledgerInvoices` and
+ * `TokenledgerReports` (stateless), env-agnostic, with the cdk-nag acknowledgments applied. infra/app.ts and the
+ * tests both build it here. Context `alarmEmail` (e.g. `-c alarmEmail=ops@example.com`) subscribes an address to
+ * the alarm topics; the report jobs' context keys (sender, recipients, schedules, time zone) are described on
+ * ReportsSettings (infra/stacks/reports-stack.ts).
  */
 export function createTokenledgerApp(options: TokenledgerAppOptions = {}): TokenledgerApp {
   const app = new App({
@@ -62,6 +81,21 @@ export function createTokenledgerApp(options: TokenledgerAppOptions = {}): Token
     ...options.invoices,
     lakeBucket: data.lakeBucket,
   });
-  acknowledgeNagFindings({ data, ingest, invoices });
-  return { app, data, ingest, invoices };
+  const reports = new ReportsStack(app, 'TokenledgerReports', {
+    description:
+      'tokenledger: scheduled report jobs (governance, waste, margin), their alarms and SES sender (stateless)',
+    ...(typeof alarmEmail === 'string' ? { alarmEmail } : {}),
+    ...reportsSettingsFromContext(app),
+    ...options.reports,
+    lakeBucket: data.lakeBucket,
+    databaseName: data.lakeDatabase.databaseName,
+    workGroupName: data.queryWorkgroup.workGroupName,
+    resultsBucket: data.queryWorkgroup.resultsBucket,
+    resultsPrefix: RESULTS_PREFIX,
+    lakeTables: data.lakeTables,
+    registryTable: data.promptRegistryTable,
+    deliveriesTable: data.reportDeliveriesTable,
+  });
+  acknowledgeNagFindings({ data, ingest, invoices, reports });
+  return { app, data, ingest, invoices, reports };
 }

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, normalize } from 'node:path';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type FunctionOptions, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ICommandHooks, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ESM_BUNDLING, REPO_ROOT } from './node-bundling.ts';
@@ -21,6 +23,15 @@ export interface TokenledgerFunctionOptions
   readonly logRetention?: RetentionDays;
   /** @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Files or folders of the repository, as paths relative to its root (`queries/reports`), copied into the bundle
+   * at the same relative path after esbuild ran, for a handler that reads them at run time next to itself
+   * (`new URL('./queries/', import.meta.url)`). They are part of the bundle's hash: a changed file is a new
+   * deployment of the code.
+   *
+   * @default - the bundle holds the handler's code only
+   */
+  readonly extraFiles?: readonly string[];
 }
 
 /**
@@ -57,7 +68,38 @@ export function tokenledgerFunction(scope: Construct, options: TokenledgerFuncti
       : { reservedConcurrentExecutions: options.reservedConcurrentExecutions }),
     ...(options.retryAttempts === undefined ? {} : { retryAttempts: options.retryAttempts }),
     environment: { ...options.environment, NODE_OPTIONS: '--enable-source-maps' },
-    bundling: ESM_BUNDLING,
+    bundling: options.extraFiles?.length
+      ? { ...ESM_BUNDLING, commandHooks: copyIntoBundle(options.lambda, options.extraFiles) }
+      : ESM_BUNDLING,
   });
   return { logGroup, role, function: fn };
+}
+
+/**
+ * Bundling hooks that copy repository paths into the bundle after esbuild (local bundling: the input directory is
+ * the repository root). Each path must be relative, stay inside the repository and exist at synth.
+ */
+function copyIntoBundle(lambda: string, paths: readonly string[]): ICommandHooks {
+  const relative = paths.map((path) => {
+    const clean = normalize(path).replace(/\/+$/, '');
+    if (isAbsolute(path) || clean === '.' || clean.startsWith('..') || !existsSync(`${REPO_ROOT}${clean}`)) {
+      throw new Error(
+        `tokenledgerFunction ${lambda}: extraFiles entries must be existing paths relative to the repository root, got '${path}'`,
+      );
+    }
+    return clean;
+  });
+  const quote = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) =>
+      relative.flatMap((path) => {
+        const target = `${outputDir}/${path}`;
+        return [
+          `mkdir -p ${quote(target.slice(0, target.lastIndexOf('/')))}`,
+          `cp -R ${quote(`${inputDir}/${path}`)} ${quote(target)}`,
+        ];
+      }),
+  };
 }

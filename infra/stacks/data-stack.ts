@@ -1,11 +1,12 @@
-import { type Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { COST_COLUMNS } from '../../src/core/costs/cost-columns.ts';
 import { PRICE_COLUMNS } from '../../src/core/prices/price-book.ts';
 import { REVENUE_COLUMNS } from '../../src/core/revenue/revenue.ts';
 import { AthenaViews } from '../constructs/athena-views.ts';
 import { EventStream } from '../constructs/event-stream.ts';
-import { EventsTable } from '../constructs/events-table.ts';
+import { EVENTS_PREFIX, EventsTable } from '../constructs/events-table.ts';
 import { FinanceQueries } from '../constructs/finance-queries.ts';
 import { LakeDatabase } from '../constructs/lake-database.ts';
 import { LakeTable } from '../constructs/lake-table.ts';
@@ -58,12 +59,20 @@ export interface DataStackProps extends StackProps {
   readonly accessLogsExpiration?: Duration;
 }
 
+/** A Glue table of the lake and the key prefix its data lives under (what Athena reads for it). */
+export interface LakeTableSource {
+  readonly tableName: string;
+  /** Key prefix in the lake bucket, ending in `/` (`events/`). */
+  readonly prefix: string;
+}
+
 /**
  * The stateful half: everything that holds data, deployed apart from code so a code deploy never touches it —
  * the stream, the buckets, the Glue database and tables (events, costs, prices, revenue), the default price book
  * in the lake, the Athena workgroup, its named queries and the views
- * (created through Athena on deploy). Every bucket is RETAINed, private, TLS-only,
- * encrypted and access-logged.
+ * (created through Athena on deploy), the prompt registry and the report deliveries ledger (DynamoDB). Every
+ * bucket is RETAINed, private, TLS-only, encrypted and access-logged; every table is RETAINed, on-demand,
+ * encrypted with the AWS-managed DynamoDB key, deletion-protected, with point-in-time recovery (35 days).
  */
 export class DataStack extends Stack {
   /** Kinesis stream of request events. */
@@ -92,6 +101,18 @@ export class DataStack extends Stack {
   public readonly financeQueries: FinanceQueries;
   /** The views of queries/views, created in the database through the workgroup on deploy. */
   public readonly athenaViews: AthenaViews;
+  /** The lake's Glue tables and their key prefixes: what a query through the workgroup may read. */
+  public readonly lakeTables: readonly LakeTableSource[];
+  /**
+   * The prompt registry (DESIGN §8): one deploy record per prompt version, partition key `prompt_id`, sort key
+   * `version` (strings), written append-only with conditional puts (src/adapters/dynamodb/dynamo-prompt-registry.ts).
+   */
+  public readonly promptRegistryTable: TableV2;
+  /**
+   * One item per report id (`governance-2026-11-26`), partition key `report_id` (string): the conditional write a
+   * report job takes before it emails a report, so a report is emailed once however often its job runs.
+   */
+  public readonly reportDeliveriesTable: TableV2;
 
   constructor(scope: Construct, id: string, props: DataStackProps = {}) {
     super(scope, id, props);
@@ -163,5 +184,37 @@ export class DataStack extends Stack {
         this.revenueTable.table,
       ],
     });
+    this.lakeTables = [
+      { tableName: this.eventsTable.tableName, prefix: EVENTS_PREFIX },
+      { tableName: this.costsTable.tableName, prefix: 'costs/' },
+      { tableName: this.pricesTable.tableName, prefix: 'prices/' },
+      { tableName: this.revenueTable.tableName, prefix: 'revenue/' },
+    ];
+
+    this.promptRegistryTable = new TableV2(this, 'PromptRegistryTable', {
+      ...STATEFUL_TABLE,
+      partitionKey: { name: 'prompt_id', type: AttributeType.STRING },
+      sortKey: { name: 'version', type: AttributeType.STRING },
+    });
+    this.reportDeliveriesTable = new TableV2(this, 'ReportDeliveriesTable', {
+      ...STATEFUL_TABLE,
+      partitionKey: { name: 'report_id', type: AttributeType.STRING },
+    });
+    new CfnOutput(this, 'PromptRegistryTableName', {
+      description: 'The prompt registry table, for the prompt-deploy pipeline that registers versions',
+      value: this.promptRegistryTable.tableName,
+    });
   }
 }
+
+/**
+ * Settings shared by the tables: on-demand (a handful of writes a day), the AWS-managed key, point-in-time
+ * recovery, and kept — CloudFormation refuses to delete them (deletion protection), and a stack delete leaves them.
+ */
+const STATEFUL_TABLE = {
+  billing: Billing.onDemand(),
+  encryption: TableEncryptionV2.awsManagedKey(),
+  pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+  deletionProtection: true,
+  removalPolicy: RemovalPolicy.RETAIN,
+} as const;

@@ -3,6 +3,7 @@ import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNagAcknowledgments } from '../../infra/nag-acknowledgments.ts';
+import { REPORT_KINDS } from '../../src/reports/report-period.ts';
 import { cfnString, type SynthesizedApp, synthesizeApp } from './synth-app.ts';
 
 // Compliance as a test: the app as deployed passes the AwsSolutions pack with nothing left over, and
@@ -44,14 +45,23 @@ describe('cdk-nag AwsSolutions', () => {
     }
   });
 
-  it("acknowledges only the prefix wildcards of the function roles (the views function's included) and the L1 of CDK's BucketDeployment (a new one must be reviewed here)", () => {
+  it("acknowledges only the prefix wildcards of the function roles (the views function's and the report jobs' included), the report jobs' DLQs as DLQs, and the L1 of CDK's BucketDeployment (a new one must be reviewed here)", () => {
     const wildcard = (stack: Stack, arn: string) =>
       `AwsSolutions-IAM5[Resource::${cfnString(stack.resolve(arn))}]`;
-    const { ingest, invoices, data } = built;
+    const { ingest, invoices, data, reports } = built;
     const lake = data.lakeBucket;
     const ids = listNagAcknowledgments(built.app).map(({ id }) => id);
+    const reportJobs = REPORT_KINDS.flatMap((kind) => [
+      ...['events/*', 'costs/*', 'prices/*', 'revenue/*'].map((prefix) =>
+        wildcard(reports, lake.arnForObjects(prefix)),
+      ),
+      wildcard(reports, data.queryWorkgroup.resultsBucket.arnForObjects('results/*')),
+      wildcard(reports, lake.arnForObjects(`reports/${kind}/*`)),
+      'AwsSolutions-SQS3',
+    ]);
     expect(ids.sort()).toEqual(
       [
+        ...reportJobs,
         wildcard(ingest, lake.arnForObjects('events/*')),
         wildcard(ingest, lake.arnForObjects('quarantine/*')),
         wildcard(ingest, data.failedRecordsBucket.arnForObjects('*')),
@@ -82,6 +92,45 @@ describe('cdk-nag AwsSolutions', () => {
       .map((c) => c.node.path);
     expect(l1).toHaveLength(1);
     expect(l1[0]).toMatch(/^TokenledgerData\/Custom::CDKBucketDeployment[0-9A-F]+256MiB$/);
+  });
+
+  it('acknowledges AwsSolutions-SQS3 on the report jobs dead-letter queues only', () => {
+    const sqs3 = built.app.node
+      .findAll()
+      .filter((c) =>
+        c.node.metadata.some(
+          (m) =>
+            m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY &&
+            Object.keys((m.data ?? {}) as object).some((key) => key.endsWith('AwsSolutions-SQS3')),
+        ),
+      )
+      .map((c) => c.node.path)
+      .sort();
+    expect(sqs3).toEqual(
+      REPORT_KINDS.map((kind) => built.reports.jobs[kind].deadLetterQueue.node.path).sort(),
+    );
+  });
+
+  it('still passes with a sender, recipients and a configuration set (the SES grants)', () => {
+    const mailing = synthesizeApp({
+      skipBundling: true,
+      appProps: {
+        context: {
+          reportsFrom: 'reports@example.com',
+          reportsIdentity: 'address',
+          governanceRecipients: 'a@example.com',
+          wasteRecipients: 'b@example.com',
+          marginRecipients: 'c@example.com',
+          reportsConfigurationSet: 'tokenledger',
+        },
+      },
+    });
+    try {
+      const report = new AwsSolutionsChecks(mailing.app).validateScope(mailing.app);
+      expect(describeViolations(report)).toEqual([]);
+    } finally {
+      mailing.cleanup();
+    }
   });
 
   it('still passes with X-Ray tracing on (its Resource::* is acknowledged only then)', () => {

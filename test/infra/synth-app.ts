@@ -11,6 +11,7 @@ export interface SynthesizedApp extends TokenledgerApp {
   readonly dataTemplate: Template;
   readonly ingestTemplate: Template;
   readonly invoicesTemplate: Template;
+  readonly reportsTemplate: Template;
   /** Removes the temporary cloud assembly directory. */
   cleanup(): void;
 }
@@ -39,6 +40,7 @@ export function synthesizeApp(
     dataTemplate: Template.fromStack(built.data),
     ingestTemplate: Template.fromStack(built.ingest),
     invoicesTemplate: Template.fromStack(built.invoices),
+    reportsTemplate: Template.fromStack(built.reports),
     cleanup: () => rmSync(built.app.outdir, { recursive: true, force: true }),
   };
 }

@@ -1,0 +1,548 @@
+import { Aws, Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+  TimeWindow,
+} from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { IEmailIdentity } from 'aws-cdk-lib/aws-ses';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { parseAddresses } from '../../src/email/report-email.ts';
+import { REPORT_KINDS, type ReportKind } from '../../src/reports/report-period.ts';
+import { checkDuration, checkInteger, checkPattern } from './prop-checks.ts';
+import { tokenledgerFunction } from './tokenledger-function.ts';
+
+export type { ReportKind } from '../../src/reports/report-period.ts';
+
+/** SES accepts at most 50 recipients per message. */
+export const MAX_RECIPIENTS = 50;
+
+/** The folder of SQL files the handler reads at run time, copied into its bundle at the same path. */
+export const REPORT_QUERIES = 'queries/reports';
+
+/** A Glue table of the lake and the key prefix its data lives under. */
+export interface ReportTableSource {
+  readonly tableName: string;
+  /** Key prefix in the lake bucket, ending in `/`. */
+  readonly prefix: string;
+}
+
+/** What a report's Athena queries read and where Athena writes their results. */
+export interface ReportQuerySources {
+  /** The lake: Athena reads the tables' prefixes, the job writes `reports/<kind>/`. */
+  readonly lakeBucket: IBucket;
+  /** The Glue database of the tables and views. */
+  readonly databaseName: string;
+  /** The Athena workgroup the queries run in. */
+  readonly workGroupName: string;
+  /** The workgroup's results bucket (its enforced output location is `resultsPrefix` there). */
+  readonly resultsBucket: IBucket;
+  /** Key prefix of the workgroup's output location, ending in `/`. */
+  readonly resultsPrefix: string;
+  /** The lake tables the queries (and the views they select from) read. */
+  readonly tables: readonly ReportTableSource[];
+  /** The views of the database (Athena stores them as Glue tables; a query on one reads its definition). */
+  readonly viewNames: readonly string[];
+}
+
+/** The sender of the reports. */
+export interface ReportMail {
+  /** The `From:` address (MAIL_FROM). */
+  readonly from: string;
+  /** The SES identity that sends for it (the address, or its domain). */
+  readonly identity: IEmailIdentity;
+  /**
+   * An SES configuration set to send with (SES_CONFIGURATION_SET).
+   *
+   * @default - none
+   */
+  readonly configurationSetName?: string;
+}
+
+export interface ReportJobProps {
+  /** The report the job writes (REPORT_KIND). */
+  readonly kind: ReportKind;
+  /** EventBridge Scheduler expression: `cron(min hour day-of-month month day-of-week year)` or `rate(n unit)`. */
+  readonly schedule: string;
+  /** IANA time zone the schedule expression is read in (`UTC`, `Europe/Paris`). */
+  readonly timeZone: string;
+  /** Who gets the report (MAIL_TO); empty: the report is written to the lake and emailed to nobody. */
+  readonly recipients: readonly string[];
+  /** The sender; required when `recipients` is not empty. */
+  readonly mail?: ReportMail;
+  /** What the queries read. */
+  readonly sources: ReportQuerySources;
+  /** The prompt registry (REGISTRY_TABLE), read by the governance checks. */
+  readonly registryTable: ITableV2;
+  /** The deliveries ledger (DELIVERIES_TABLE): one email per report id. */
+  readonly deliveriesTable: ITableV2;
+  /** Where the job's alarms (and their return to OK) are sent. */
+  readonly alarmTopic: ITopic;
+  /**
+   * Function memory in MB.
+   *
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Function timeout: the report's Athena queries run one after another, each stopped after 5 minutes.
+   *
+   * @default Duration.minutes(10)
+   */
+  readonly timeout?: Duration;
+  /**
+   * How long the function's log group keeps logs.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Reserved concurrency (1–1000): 1 runs the job one invocation at a time (a manual re-run waits for the
+   * scheduled one). An account at Lambda's default concurrency quota of 10 cannot reserve any; pass `null` there.
+   *
+   * @default 1
+   */
+  readonly reservedConcurrentExecutions?: number | null;
+  /**
+   * Retries of a failed run (0–2, Lambda's limit for asynchronous invocations), and retries of an invocation the
+   * scheduler could not deliver.
+   *
+   * @default 2
+   */
+  readonly retryAttempts?: number;
+  /**
+   * How long a run may be retried after it was scheduled, by Lambda and by the scheduler (1 min – 6 h). The job
+   * reads "yesterday" / "last month" when it runs: keep a daily schedule this far from midnight UTC.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly maxEventAge?: Duration;
+  /**
+   * Period of the function-errors alarm: it fires when an attempt failed within one period (1 min – 1 day).
+   *
+   * @default Duration.hours(1)
+   */
+  readonly errorsAlarmPeriod?: Duration;
+}
+
+/**
+ * One scheduled report job: the report-job function (lambdas/report-job/handler.ts, its bundle carrying
+ * queries/reports/), an EventBridge Scheduler schedule that invokes it with `{}` (the last complete period), a
+ * dead-letter queue and two alarms.
+ *
+ * Failures: the scheduler invokes Lambda asynchronously, so a run that throws (an Athena query or the SES send
+ * failed) is retried by Lambda (`retryAttempts`, 1 then 2 minutes later, within `maxEventAge`); when the retries
+ * are spent, Lambda puts the event and the error in the dead-letter queue (an on-failure destination). An
+ * invocation the scheduler could not deliver at all is retried by the scheduler (same limits) and lands in the
+ * same queue. The errors alarm reports any failed attempt; the dead-letter alarm reports a run given up on and
+ * stays in alarm until the message is dealt with. The handler emails a report only after all its files are
+ * written, and claims the report id first, so a retried or repeated run never sends a partial or second email.
+ *
+ * Permissions (the role has no AWS-managed policy): run queries in the one workgroup; read the catalog entries of
+ * the lake database's tables and views by name; read the tables' prefixes of the lake (Athena reads with the
+ * caller's credentials); read and write the workgroup's results; put objects under `reports/<kind>/` only; read
+ * the registry; and, only when it has recipients, use the deliveries ledger and send from the SES identity.
+ */
+export class ReportJob extends Construct {
+  /** The report the job writes. */
+  public readonly kind: ReportKind;
+  /** The function. */
+  public readonly function: NodejsFunction;
+  /** The function's execution role. */
+  public readonly role: Role;
+  /** The function's log group. */
+  public readonly logGroup: LogGroup;
+  /** The schedule. */
+  public readonly schedule: Schedule;
+  /** The role the scheduler invokes the function with (invoke it and write the dead-letter queue, nothing else). */
+  public readonly schedulerRole: Role;
+  /** Runs given up on: failed after their retries, or never delivered. */
+  public readonly deadLetterQueue: Queue;
+  /** Fires when an attempt failed (function Errors ≥ 1 in `errorsAlarmPeriod`). */
+  public readonly errorsAlarm: Alarm;
+  /** Fires while the dead-letter queue holds a message. */
+  public readonly deadLetterAlarm: Alarm;
+  /** The Athena workgroup ARN, the only resource of the Athena grant. */
+  public readonly workGroupArn: string;
+  /** Lake objects the queries read: `<prefix>*` of each table. */
+  public readonly lakeObjectArns: readonly string[];
+  /** Query results: `<results bucket>/<results prefix>*`. */
+  public readonly resultObjectsArn: string;
+  /** Where the job writes its files: `<lake>/reports/<kind>/*`. */
+  public readonly reportObjectsArn: string;
+
+  constructor(scope: Construct, id: string, props: ReportJobProps) {
+    super(scope, id);
+    const owner = `ReportJob ${id}`;
+    const { kind, sources } = props;
+    checkPattern(owner, 'kind', kind, new RegExp(`^(${REPORT_KINDS.join('|')})$`), REPORT_KINDS.join(' | '));
+    checkScheduleExpression(`${owner}: schedule`, props.schedule);
+    checkTimeZone(`${owner}: timeZone`, props.timeZone);
+    const recipients = checkRecipients(`${owner}: recipients`, props.recipients);
+    if (recipients.length > 0 && props.mail === undefined) {
+      throw new Error(
+        `${owner}: recipients are set (${recipients.join(',')}), so mail (the sender) is required`,
+      );
+    }
+    if (props.mail) parseAddresses(props.mail.from, `${owner}: mail.from`);
+    const memorySize = props.memorySize ?? 512;
+    const timeout = props.timeout ?? Duration.minutes(10);
+    const reserved =
+      props.reservedConcurrentExecutions === null ? undefined : (props.reservedConcurrentExecutions ?? 1);
+    const retryAttempts = props.retryAttempts ?? 2;
+    const maxEventAge = props.maxEventAge ?? Duration.hours(1);
+    const errorsAlarmPeriod = props.errorsAlarmPeriod ?? Duration.hours(1);
+    checkInteger(owner, 'memorySize', memorySize, 128, 10240);
+    checkDuration(owner, 'timeout', timeout, Duration.seconds(1), Duration.minutes(15));
+    if (reserved !== undefined) checkInteger(owner, 'reservedConcurrentExecutions', reserved, 1, 1000);
+    checkInteger(owner, 'retryAttempts', retryAttempts, 0, 2);
+    checkDuration(owner, 'maxEventAge', maxEventAge, Duration.minutes(1), Duration.hours(6));
+    checkDuration(owner, 'errorsAlarmPeriod', errorsAlarmPeriod, Duration.minutes(1), Duration.days(1));
+    this.kind = kind;
+    const emails = recipients.length > 0 ? props.mail : undefined;
+
+    const built = tokenledgerFunction(this, {
+      lambda: 'report-job',
+      description: `tokenledger ${kind} report: Athena -> reports/${kind}/<period>/ (JSON, CSV, HTML) -> email, once per period`,
+      roleDescription: `tokenledger ${kind} report: Athena queries in the workgroup, writes reports/${kind}/ of the lake${emails ? ', sends through SES' : ''}`,
+      memorySize,
+      timeout,
+      logRetention: props.logRetention,
+      ...(reserved === undefined ? {} : { reservedConcurrentExecutions: reserved }),
+      extraFiles: [REPORT_QUERIES],
+      environment: {
+        REPORT_KIND: kind,
+        ATHENA_WORKGROUP: sources.workGroupName,
+        GLUE_DATABASE: sources.databaseName,
+        LAKE_BUCKET: sources.lakeBucket.bucketName,
+        REGISTRY_TABLE: props.registryTable.tableName,
+        DELIVERIES_TABLE: props.deliveriesTable.tableName,
+        // Without recipients the job writes the report and sends nothing: no sender, and no SES grant.
+        ...(props.mail ? { MAIL_FROM: props.mail.from } : {}),
+        MAIL_TO: recipients.join(','),
+        ...(emails?.configurationSetName ? { SES_CONFIGURATION_SET: emails.configurationSetName } : {}),
+        POWERTOOLS_SERVICE_NAME: `tokenledger-report-${kind}`,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      },
+    });
+    this.function = built.function;
+    this.role = built.role;
+    this.logGroup = built.logGroup;
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The longest SQS keeps a message: time to read the error and re-run the period.
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.function.configureAsyncInvoke({
+      retryAttempts,
+      maxEventAge,
+      onFailure: new SqsDestination(this.deadLetterQueue),
+    });
+
+    const stack = Stack.of(this);
+    this.workGroupArn = stack.formatArn({
+      service: 'athena',
+      resource: 'workgroup',
+      resourceName: sources.workGroupName,
+    });
+    this.lakeObjectArns = sources.tables.map((table) => sources.lakeBucket.arnForObjects(`${table.prefix}*`));
+    this.resultObjectsArn = sources.resultsBucket.arnForObjects(`${sources.resultsPrefix}*`);
+    this.reportObjectsArn = sources.lakeBucket.arnForObjects(`reports/${kind}/*`);
+    this.grantQueries(sources);
+    this.role.addToPolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.reportObjectsArn] }),
+    );
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'],
+        resources: [props.registryTable.tableArn],
+      }),
+    );
+    if (emails) {
+      this.role.addToPolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          resources: [props.deliveriesTable.tableArn],
+        }),
+      );
+      const configurationSetArns = emails.configurationSetName
+        ? [
+            stack.formatArn({
+              service: 'ses',
+              resource: 'configuration-set',
+              resourceName: emails.configurationSetName,
+            }),
+          ]
+        : [];
+      this.role.addToPolicy(
+        new PolicyStatement({
+          actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+          resources: [emails.identity.emailIdentityArn, ...configurationSetArns],
+        }),
+      );
+    }
+
+    this.schedulerRole = new Role(this, 'SchedulerRole', {
+      description: `tokenledger ${kind} report: EventBridge Scheduler invokes the report function`,
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': Aws.ACCOUNT_ID,
+            'aws:SourceArn': stack.formatArn({
+              service: 'scheduler',
+              resource: 'schedule-group',
+              resourceName: 'default',
+            }),
+          },
+        },
+      }),
+    });
+    // The scheduler invokes the unqualified function; CDK's target would grant `<arn>` and `<arn>:*`.
+    this.schedulerRole.addToPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] }),
+    );
+    this.schedulerRole.addToPolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
+    );
+    const schedulerRole: IRole = this.schedulerRole.withoutPolicyUpdates({ addGrantsToResources: false });
+    this.schedule = new Schedule(this, 'Schedule', {
+      description: `tokenledger ${kind} report, ${props.schedule} ${props.timeZone}`,
+      schedule: ScheduleExpression.expression(props.schedule, TimeZone.of(props.timeZone)),
+      timeWindow: TimeWindow.off(),
+      target: new LambdaInvoke(this.function, {
+        role: schedulerRole,
+        // No period: the job reports the last complete one before the scheduled time (yesterday UTC, or last
+        // month), so Lambda's retries and a replay from the dead-letter queue report the same period.
+        input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
+        retryAttempts,
+        maxEventAge,
+        deadLetterQueue: this.deadLetterQueue,
+      }),
+    });
+    this.schedule.node.addDependency(this.schedulerRole);
+
+    const rerun = kind === 'margin' ? `{"period":"YYYY-MM"}` : `{"period":"YYYY-MM-DD"}`;
+    this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
+      alarmDescription:
+        `tokenledger ${kind} report: a run failed (function Errors >= 1 within ${errorsAlarmPeriod.toHumanString()}). ` +
+        `Lambda retries it ${retryAttempts} time(s); nothing is emailed until a run has written every file. ` +
+        'The error is in the function log group.',
+      metric: this.function.metricErrors({ statistic: 'Sum', period: errorsAlarmPeriod }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      // No run, no data point: a day without a run is not a failure.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription:
+        `tokenledger ${kind} report: a run was given up on after its retries (or never delivered); its report was ` +
+        `not emailed. The message in the dead-letter queue holds the event and the error. Fix the cause, re-run ` +
+        `with the payload ${rerun}, then delete the message.`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        statistic: 'Maximum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const action = new SnsAction(props.alarmTopic);
+    for (const alarm of [this.errorsAlarm, this.deadLetterAlarm]) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+  }
+
+  /** Athena in the workgroup, the catalog entries of the tables and views, their data, and the results. */
+  private grantQueries(sources: ReportQuerySources): void {
+    const stack = Stack.of(this);
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: [
+          'athena:StartQueryExecution',
+          'athena:GetQueryExecution',
+          'athena:GetQueryResults',
+          'athena:StopQueryExecution',
+        ],
+        resources: [this.workGroupArn],
+      }),
+    );
+    const tableArn = (name: string) =>
+      stack.formatArn({
+        service: 'glue',
+        resource: 'table',
+        resourceName: `${sources.databaseName}/${name}`,
+      });
+    this.role.addToPolicy(
+      new PolicyStatement({
+        // Read-only catalog access a SELECT needs; the partition reads matter only for a table without projection.
+        actions: [
+          'glue:GetDatabase',
+          'glue:GetTable',
+          'glue:GetPartition',
+          'glue:GetPartitions',
+          'glue:BatchGetPartition',
+        ],
+        resources: [
+          stack.formatArn({ service: 'glue', resource: 'catalog' }),
+          stack.formatArn({ service: 'glue', resource: 'database', resourceName: sources.databaseName }),
+          ...sources.tables.map((table) => tableArn(table.tableName)),
+          ...sources.viewNames.map(tableArn),
+        ],
+      }),
+    );
+    // Athena reads the tables' objects with the caller's credentials, and lists their prefixes.
+    this.role.addToPolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [...this.lakeObjectArns] }),
+    );
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetBucketLocation', 's3:ListBucket'],
+        resources: [sources.lakeBucket.bucketArn],
+      }),
+    );
+    // Athena writes each query's result under the workgroup's output location; GetQueryResults reads it back.
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+        resources: [sources.resultsBucket.bucketArn],
+      }),
+    );
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+        resources: [this.resultObjectsArn],
+      }),
+    );
+  }
+}
+
+export interface ReportAlarmTopicProps {
+  /**
+   * E-mail address subscribed to the topic.
+   *
+   * @default - no subscription
+   */
+  readonly alarmEmail?: string;
+}
+
+/**
+ * The SNS topic the report jobs' alarms notify, as the ingest alarms' topic is built: encrypted with a
+ * customer-managed key that CloudWatch of this account may use (it cannot publish under `alias/aws/sns`), and a
+ * policy that refuses publishing without TLS and lets CloudWatch of this account publish.
+ */
+export class ReportAlarmTopic extends Construct {
+  /** The topic. */
+  public readonly topic: Topic;
+  /** The key that encrypts it. */
+  public readonly topicKey: Key;
+
+  constructor(scope: Construct, id: string, props: ReportAlarmTopicProps = {}) {
+    super(scope, id);
+    if (props.alarmEmail !== undefined) {
+      checkPattern(
+        `ReportAlarmTopic ${id}`,
+        'alarmEmail',
+        props.alarmEmail,
+        /^[^@\s]+@[^@\s]+$/,
+        'an e-mail address',
+      );
+    }
+    this.topicKey = new Key(this, 'TopicKey', {
+      description: 'tokenledger: encrypts the report jobs alarm topic',
+      enableKeyRotation: true,
+      // The key protects notifications in flight only; nothing durable is lost when it goes with the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const fromCloudWatch = {
+      principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+    };
+    this.topicKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        ...fromCloudWatch,
+      }),
+    );
+    this.topic = new Topic(this, 'Topic', {
+      displayName: 'tokenledger report job alarms',
+      masterKey: this.topicKey,
+      enforceSSL: true,
+    });
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        ...fromCloudWatch,
+      }),
+    );
+    if (props.alarmEmail !== undefined) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+  }
+}
+
+/** EventBridge Scheduler's recurring expressions (a one-time `at(...)` is not a report schedule). */
+const CRON = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/;
+const RATE = /^rate\(([1-9]\d*) (minute|minutes|hour|hours|day|days)\)$/;
+const SCHEDULE_RULE =
+  "an EventBridge Scheduler expression 'cron(minutes hours day-of-month month day-of-week year)' with ? in " +
+  "exactly one of day-of-month and day-of-week, or 'rate(value unit)'";
+
+/** Throws `<label> must be <rule>, got '<value>'` unless `value` is a recurring Scheduler expression. */
+export function checkScheduleExpression(label: string, value: string): void {
+  const cron = CRON.exec(value);
+  const rate = RATE.exec(value);
+  const valid = cron
+    ? (cron[3] === '?') !== (cron[5] === '?')
+    : rate !== null && (rate[1] === '1') === !(rate[2] as string).endsWith('s');
+  if (!valid) throw new Error(`${label} must be ${SCHEDULE_RULE}, got '${value}'`);
+}
+
+/** Throws unless `value` is an IANA time zone name, spelled as the time zone database spells it. */
+export function checkTimeZone(label: string, value: string): void {
+  let resolved: string | undefined;
+  try {
+    if (/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(value)) {
+      resolved = new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+    }
+  } catch {
+    resolved = undefined;
+  }
+  if (resolved === undefined || (resolved !== value && resolved.toLowerCase() === value.toLowerCase())) {
+    throw new Error(`${label} must be an IANA time zone such as UTC or Europe/Paris, got '${value}'`);
+  }
+}
+
+/** The recipients, checked: plain addresses (as the handler parses MAIL_TO), at most 50, no repeats. */
+export function checkRecipients(label: string, recipients: readonly string[]): string[] {
+  const list = parseAddresses(recipients.join(','), label);
+  if (list.length > MAX_RECIPIENTS) {
+    throw new Error(
+      `${label} must be at most ${MAX_RECIPIENTS} addresses (SES's limit per message), got ${list.length}`,
+    );
+  }
+  const repeated = list.find((address, i) => list.indexOf(address) !== i);
+  if (repeated !== undefined) throw new Error(`${label} lists '${repeated}' twice`);
+  return list;
+}

@@ -1,0 +1,781 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { CfnEmailIdentity } from 'aws-cdk-lib/aws-ses';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReportJob, type ReportJobProps } from '../../infra/constructs/report-job.ts';
+import { tokenledgerFunction } from '../../infra/constructs/tokenledger-function.ts';
+import { DEFAULT_SCHEDULES, reportsSettingsFromContext } from '../../infra/stacks/reports-stack.ts';
+import { createTokenledgerApp } from '../../infra/tokenledger-app.ts';
+import { viewName } from '../../src/athena/views.ts';
+import { QUERIES_DIR, viewFiles } from '../../src/queries/query-files.ts';
+import { REPORT_KINDS, type ReportKind } from '../../src/reports/report-period.ts';
+import { cfnString, type SynthesizedApp, stagedBundles, synthesizeApp } from './synth-app.ts';
+
+// The scheduled report jobs (TokenledgerReports) and the two DynamoDB tables of the data stack they use.
+// `built` is the app as `npx cdk deploy --all` builds it without context (bundled: the bundle is checked);
+// `mailing` is the same app with a sender, recipients for two of the three reports and other settings.
+
+const MAILING_CONTEXT = {
+  reportsFrom: 'reports@example.com',
+  governanceRecipients: 'cto@example.com, audit@example.org',
+  marginRecipients: ['finance@example.com'],
+  reportsConfigurationSet: 'tokenledger-reports',
+  reportsTimezone: 'Europe/Paris',
+  wasteSchedule: 'cron(30 5 ? * MON *)',
+  alarmEmail: 'ops@example.com',
+};
+
+let built: SynthesizedApp;
+let mailing: SynthesizedApp;
+beforeAll(() => {
+  built = synthesizeApp();
+  mailing = synthesizeApp({ skipBundling: true, appProps: { context: MAILING_CONTEXT } });
+});
+afterAll(() => {
+  built.cleanup();
+  mailing.cleanup();
+});
+
+// One cloud assembly directory for the apps that are built and never synthesized here.
+const outdir = mkdtempSync(join(tmpdir(), 'tokenledger-reports-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+function logicalId(app: SynthesizedApp, construct: IConstruct): string {
+  const element = (construct.node.defaultChild ?? construct) as CfnElement;
+  return app.reports.resolve(element.logicalId);
+}
+
+function job(app: SynthesizedApp, kind: ReportKind): ReportJob {
+  return app.reports.jobs[kind];
+}
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+/** The statements of the policies attached to a role of the reports stack, resources as cdk-nag prints them. */
+function statementsOf(app: SynthesizedApp, role: IConstruct): { actions: string[]; resources: string[] }[] {
+  const policies = app.reportsTemplate.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: logicalId(app, role) }] },
+  });
+  return Object.values(policies).flatMap((p) =>
+    (p.Properties.PolicyDocument.Statement as Statement[]).map((s) => {
+      expect(s.Effect).toBe('Allow');
+      return { actions: [s.Action].flat(), resources: [s.Resource].flat().map(cfnString) };
+    }),
+  );
+}
+
+/** The resources a role may use `action` on. */
+function resourcesFor(app: SynthesizedApp, role: IConstruct, action: string): string[] {
+  return statementsOf(app, role)
+    .filter((s) => s.actions.includes(action))
+    .flatMap((s) => s.resources)
+    .sort();
+}
+
+/** A value of another stack (or this one) as the reports stack sees it, flattened. */
+function flat(app: SynthesizedApp, value: string): string {
+  return cfnString(app.reports.resolve(value));
+}
+
+describe('report functions', () => {
+  it('are three, one per report kind, each with REPORT_KIND and the workgroup, database, bucket and tables', () => {
+    built.reportsTemplate.resourceCountIs('AWS::Lambda::Function', 3);
+    for (const kind of REPORT_KINDS) {
+      const { data } = built;
+      built.reportsTemplate.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp(`^tokenledger ${kind} report`),
+        Environment: {
+          Variables: {
+            REPORT_KIND: kind,
+            ATHENA_WORKGROUP: 'tokenledger',
+            GLUE_DATABASE: 'tokenledger',
+            LAKE_BUCKET: built.reports.resolve(data.lakeBucket.bucketName),
+            REGISTRY_TABLE: built.reports.resolve(data.promptRegistryTable.tableName),
+            DELIVERIES_TABLE: built.reports.resolve(data.reportDeliveriesTable.tableName),
+            MAIL_FROM: Match.absent(),
+            MAIL_TO: '',
+            POWERTOOLS_SERVICE_NAME: `tokenledger-report-${kind}`,
+            POWERTOOLS_LOG_LEVEL: 'INFO',
+            NODE_OPTIONS: '--enable-source-maps',
+          },
+        },
+      });
+    }
+  });
+
+  it('run on Node.js 24, arm64, 512 MB, 10 min, one at a time (reserved concurrency 1), from their own role', () => {
+    for (const kind of REPORT_KINDS) {
+      const { function: fn, role, logGroup } = job(built, kind);
+      const [resource] = Object.values(
+        built.reportsTemplate.findResources('AWS::Lambda::Function', {
+          Properties: { Role: { 'Fn::GetAtt': [logicalId(built, role), 'Arn'] } },
+        }),
+      );
+      expect(resource?.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: 512,
+        Timeout: 600,
+        ReservedConcurrentExecutions: 1,
+        LoggingConfig: { LogGroup: { Ref: logicalId(built, logGroup) } },
+      });
+      expect(logicalId(built, fn)).toMatch(/Report/);
+    }
+    built.reportsTemplate.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    built.reportsTemplate.resourceCountIs('AWS::Logs::LogGroup', 3);
+  });
+
+  it('have roles without AWS-managed policies', () => {
+    const roles = built.reportsTemplate.findResources('AWS::IAM::Role');
+    expect(Object.keys(roles)).toHaveLength(6); // a function role and a scheduler role per job
+    for (const role of Object.values(roles)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe('schedules', () => {
+  it.each(REPORT_KINDS)(
+    '%s: runs on its default schedule in UTC, no flexible window, with the scheduled time as input',
+    (kind) => {
+      built.reportsTemplate.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: DEFAULT_SCHEDULES[kind],
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: 'ENABLED',
+        Target: {
+          Arn: { 'Fn::GetAtt': [logicalId(built, job(built, kind).function), 'Arn'] },
+          Input: '{"scheduledTime":"<aws.scheduler.scheduled-time>"}',
+          RoleArn: { 'Fn::GetAtt': [logicalId(built, job(built, kind).schedulerRole), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [logicalId(built, job(built, kind).deadLetterQueue), 'Arn'] },
+          },
+        },
+      });
+    },
+  );
+
+  it('defaults: governance daily 06:00, waste daily 06:15, margin on the 3rd of the month at 07:00', () => {
+    expect(DEFAULT_SCHEDULES).toEqual({
+      governance: 'cron(0 6 * * ? *)',
+      waste: 'cron(15 6 * * ? *)',
+      margin: 'cron(0 7 3 * ? *)',
+    });
+    built.reportsTemplate.resourceCountIs('AWS::Scheduler::Schedule', 3);
+  });
+
+  it('take the schedule and time zone from the context', () => {
+    mailing.reportsTemplate.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 5 ? * MON *)',
+      ScheduleExpressionTimezone: 'Europe/Paris',
+      Target: { Arn: { 'Fn::GetAtt': [logicalId(mailing, job(mailing, 'waste').function), 'Arn'] } },
+    });
+    mailing.reportsTemplate.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: DEFAULT_SCHEDULES.margin,
+      ScheduleExpressionTimezone: 'Europe/Paris',
+    });
+  });
+
+  it('invoke with a role the scheduler of this account alone may assume, that may invoke its function and write its DLQ, nothing else', () => {
+    for (const kind of REPORT_KINDS) {
+      const { schedulerRole, function: fn, deadLetterQueue } = job(built, kind);
+      expect(statementsOf(built, schedulerRole)).toEqual([
+        { actions: ['lambda:InvokeFunction'], resources: [flat(built, fn.functionArn)] },
+        { actions: ['sqs:SendMessage'], resources: [flat(built, deadLetterQueue.queueArn)] },
+      ]);
+    }
+    built.reportsTemplate.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: {
+              StringEquals: {
+                'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+                'aws:SourceArn': Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+              },
+            },
+          }),
+        ],
+      },
+    });
+    // Role-based invocation: no resource policy on the functions.
+    built.reportsTemplate.resourceCountIs('AWS::Lambda::Permission', 0);
+  });
+});
+
+describe('failures: retries, dead-letter queue, alarms', () => {
+  it.each(REPORT_KINDS)('%s: a failed run is retried twice within an hour, then goes to the DLQ', (kind) => {
+    const { function: fn, deadLetterQueue } = job(built, kind);
+    built.reportsTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(built, fn) },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(built, deadLetterQueue), 'Arn'] } },
+      },
+    });
+  });
+
+  it('the function may write its DLQ (the on-failure destination), and only its own', () => {
+    for (const kind of REPORT_KINDS) {
+      const { role, deadLetterQueue } = job(built, kind);
+      expect(resourcesFor(built, role, 'sqs:SendMessage')).toEqual([flat(built, deadLetterQueue.queueArn)]);
+    }
+  });
+
+  it('the dead-letter queues are encrypted (SSE-SQS), refuse requests without TLS and keep messages 14 days', () => {
+    built.reportsTemplate.resourceCountIs('AWS::SQS::Queue', 3);
+    const queues = built.reportsTemplate.findResources('AWS::SQS::Queue');
+    for (const queue of Object.values(queues)) {
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 86400);
+    }
+    for (const kind of REPORT_KINDS) {
+      built.reportsTemplate.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: logicalId(built, job(built, kind).deadLetterQueue) }],
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ],
+        },
+      });
+    }
+  });
+
+  it.each(REPORT_KINDS)(
+    '%s: alarms on a failed attempt and on a run given up on, to the alarm topic',
+    (kind) => {
+      const { function: fn, deadLetterQueue } = job(built, kind);
+      const topic = { Ref: logicalId(built, built.reports.alarmTopic.topic) };
+      built.reportsTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(built, fn) } }],
+        Statistic: 'Sum',
+        Period: 3600,
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [topic],
+        OKActions: [topic],
+      });
+      built.reportsTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(built, deadLetterQueue), 'QueueName'] } },
+        ],
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [topic],
+        OKActions: [topic],
+        AlarmDescription: Match.stringLikeRegexp(kind === 'margin' ? 'YYYY-MM"' : 'YYYY-MM-DD"'),
+      });
+    },
+  );
+
+  it('the alarm topic is KMS-encrypted (rotating key CloudWatch may use) and refuses publishing without TLS', () => {
+    built.reportsTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    built.reportsTemplate.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(built, built.reports.alarmTopic.topicKey), 'Arn'] },
+    });
+    built.reportsTemplate.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+    built.reportsTemplate.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+        ]),
+      },
+    });
+  });
+
+  it('the alarm topic has the alarmEmail subscription when the context sets one', () => {
+    built.reportsTemplate.resourceCountIs('AWS::SNS::Subscription', 0);
+    mailing.reportsTemplate.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+  });
+});
+
+describe('report job permissions', () => {
+  it('no statement allows resource * or a service wildcard action', () => {
+    for (const app of [built, mailing]) {
+      for (const kind of REPORT_KINDS) {
+        for (const { actions, resources } of statementsOf(app, job(app, kind).role)) {
+          expect(resources).not.toContain('*');
+          for (const action of actions) expect(action).not.toMatch(/\*/);
+        }
+      }
+    }
+  });
+
+  it('runs Athena queries in the tokenledger workgroup only', () => {
+    for (const kind of REPORT_KINDS) {
+      const athena = statementsOf(built, job(built, kind).role).filter((s) =>
+        s.actions.some((a) => a.startsWith('athena:')),
+      );
+      expect(athena).toEqual([
+        {
+          actions: [
+            'athena:StartQueryExecution',
+            'athena:GetQueryExecution',
+            'athena:GetQueryResults',
+            'athena:StopQueryExecution',
+          ],
+          resources: [flat(built, job(built, kind).workGroupArn)],
+        },
+      ]);
+      expect(athena[0]?.resources[0]).toMatch(/:workgroup\/tokenledger$/);
+    }
+  });
+
+  it('reads the catalog entries of the lake tables and views by name (read-only Glue actions, no wildcard)', () => {
+    const names = [
+      ...built.data.lakeTables.map((t) => t.tableName),
+      ...viewFiles().map((v) => viewName(v.sql)),
+    ];
+    expect(names).toEqual(
+      expect.arrayContaining(['events', 'costs', 'prices', 'revenue', 'events_dedup', 'request_cost']),
+    );
+    for (const kind of REPORT_KINDS) {
+      const glue = statementsOf(built, job(built, kind).role).filter((s) =>
+        s.actions.some((a) => a.startsWith('glue:')),
+      );
+      expect(glue).toHaveLength(1);
+      expect(glue[0]?.actions.every((a) => /^glue:(Get|BatchGet)/.test(a))).toBe(true);
+      const tables = (glue[0]?.resources ?? []).filter((r) => r.includes(':table/'));
+      expect(tables.map((r) => r.replace(/^.*:table\/tokenledger\//, '')).sort()).toEqual([...names].sort());
+      expect(
+        glue[0]?.resources
+          .filter((r) => !r.includes(':table/'))
+          .map((r) => /:(catalog|database\/.+)$/.exec(r)?.[1]),
+      ).toEqual(['catalog', 'database/tokenledger']);
+    }
+  });
+
+  it('reads the lake under the tables prefixes only, and the workgroup results; writes reports/<kind>/ only', () => {
+    const lake = built.data.lakeBucket;
+    const results = built.data.queryWorkgroup.resultsBucket;
+    for (const kind of REPORT_KINDS) {
+      const { role } = job(built, kind);
+      expect(resourcesFor(built, role, 's3:GetObject')).toEqual(
+        [
+          ...['events/*', 'costs/*', 'prices/*', 'revenue/*'].map((p) => flat(built, lake.arnForObjects(p))),
+          flat(built, results.arnForObjects('results/*')),
+        ].sort(),
+      );
+      expect(resourcesFor(built, role, 's3:PutObject')).toEqual(
+        [
+          flat(built, lake.arnForObjects(`reports/${kind}/*`)),
+          flat(built, results.arnForObjects('results/*')),
+        ].sort(),
+      );
+      expect(resourcesFor(built, role, 's3:ListBucket')).toEqual(
+        [flat(built, lake.bucketArn), flat(built, results.bucketArn)].sort(),
+      );
+      const s3 = statementsOf(built, role).flatMap((s) => s.actions.filter((a) => a.startsWith('s3:')));
+      for (const action of s3) expect(action).not.toMatch(/Delete|Acl|Tagging|Policy/);
+    }
+  });
+
+  it('reads the prompt registry (Scan, Query, GetItem) and nothing else of it', () => {
+    for (const kind of REPORT_KINDS) {
+      const registry = flat(built, built.data.promptRegistryTable.tableArn);
+      const statements = statementsOf(built, job(built, kind).role).filter((s) =>
+        s.resources.includes(registry),
+      );
+      expect(statements).toEqual([
+        { actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'], resources: [registry] },
+      ]);
+    }
+  });
+
+  it('without recipients: no SES permission, no deliveries ledger, and no SES identity', () => {
+    for (const kind of REPORT_KINDS) {
+      const actions = statementsOf(built, job(built, kind).role).flatMap((s) => s.actions);
+      expect(actions.filter((a) => a.startsWith('ses:'))).toEqual([]);
+      expect(actions).not.toContain('dynamodb:PutItem');
+    }
+    built.reportsTemplate.resourceCountIs('AWS::SES::EmailIdentity', 0);
+    expect(built.reports.emailIdentity).toBeUndefined();
+  });
+
+  it('with recipients: sends from the SES identity (and configuration set) and uses the deliveries ledger', () => {
+    const identity = mailing.reports.emailIdentity;
+    expect(identity).toBeDefined();
+    const configurationSet = flat(
+      mailing,
+      mailing.reports.formatArn({
+        service: 'ses',
+        resource: 'configuration-set',
+        resourceName: 'tokenledger-reports',
+      }),
+    );
+    const deliveries = flat(mailing, mailing.data.reportDeliveriesTable.tableArn);
+    for (const kind of ['governance', 'margin'] as const) {
+      const statements = statementsOf(mailing, job(mailing, kind).role);
+      expect(statements).toContainEqual({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [flat(mailing, identity?.emailIdentityArn as string), configurationSet],
+      });
+      expect(statements).toContainEqual({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [deliveries],
+      });
+    }
+    // The waste report has no recipients here: it is written, not emailed, and may not send.
+    const waste = statementsOf(mailing, job(mailing, 'waste').role).flatMap((s) => s.actions);
+    expect(waste.filter((a) => a.startsWith('ses:') || a === 'dynamodb:PutItem')).toEqual([]);
+  });
+
+  it('with recipients: MAIL_FROM, MAIL_TO and SES_CONFIGURATION_SET in the environment', () => {
+    const env = (kind: ReportKind) => {
+      const [fn] = Object.values(
+        mailing.reportsTemplate.findResources('AWS::Lambda::Function', {
+          Properties: { Environment: { Variables: { REPORT_KIND: kind } } },
+        }),
+      );
+      return fn?.Properties.Environment.Variables as Record<string, unknown>;
+    };
+    expect(env('governance')).toMatchObject({
+      MAIL_FROM: 'reports@example.com',
+      MAIL_TO: 'cto@example.com,audit@example.org',
+      SES_CONFIGURATION_SET: 'tokenledger-reports',
+    });
+    expect(env('margin')).toMatchObject({ MAIL_TO: 'finance@example.com' });
+    expect(env('waste')).toMatchObject({ MAIL_FROM: 'reports@example.com', MAIL_TO: '' });
+    expect(env('waste').SES_CONFIGURATION_SET).toBeUndefined();
+  });
+});
+
+describe('SES identity', () => {
+  it("is the sender's domain by default, with its three DKIM records as stack outputs", () => {
+    mailing.reportsTemplate.resourceCountIs('AWS::SES::EmailIdentity', 1);
+    mailing.reportsTemplate.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'example.com',
+    });
+    const outputs = mailing.reportsTemplate.findOutputs('*', {
+      Description: Match.stringLikeRegexp('^DKIM record'),
+    });
+    expect(Object.keys(outputs).sort()).toEqual([
+      'SenderDkimRecord1',
+      'SenderDkimRecord2',
+      'SenderDkimRecord3',
+    ]);
+  });
+
+  it('is the address itself with reportsIdentity=address (no DNS records)', () => {
+    const { reports } = createTokenledgerApp({
+      appProps: {
+        outdir,
+        context: {
+          'aws:cdk:bundling-stacks': [],
+          reportsFrom: 'Reports@Example.com',
+          reportsIdentity: 'address',
+        },
+      },
+    });
+    const identity = reports.emailIdentity?.node.defaultChild as CfnEmailIdentity;
+    expect(identity.emailIdentity).toBe('Reports@Example.com');
+    expect(reports.node.children.filter((c) => c.node.id.startsWith('SenderDkim'))).toEqual([]);
+  });
+});
+
+describe('the report job bundle', () => {
+  it('is one minified ESM bundle for the three functions, with queries/reports/*.sql next to it', () => {
+    const bundles = stagedBundles(built.app.outdir, 'TokenledgerReports');
+    expect(bundles).toHaveLength(1);
+    const bundle = bundles[0] as string;
+    const code = readFileSync(bundle, 'utf8');
+    expect(code).toMatch(/export\s*\{[^}]*handler/);
+    // Minified: long lines (the few line breaks are those inside template literals), and small.
+    expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+    expect(code.length).toBeLessThan(500_000);
+    for (const banned of ['@duckdb/node-api', 'aws-cdk-lib', 'dynalite', 's3rver'])
+      expect(code).not.toContain(banned);
+
+    const repository = join(QUERIES_DIR, 'reports');
+    const shipped = join(dirname(bundle), 'queries', 'reports');
+    const sqlFiles = readdirSync(repository)
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
+    expect(sqlFiles).toEqual(
+      expect.arrayContaining(['margin.sql', 'margin_totals.sql', 'waste.sql', 'prompt_events.sql']),
+    );
+    expect(readdirSync(shipped).sort()).toEqual(readdirSync(repository).sort());
+    for (const file of sqlFiles) {
+      expect(readFileSync(join(shipped, file), 'utf8'), file).toBe(
+        readFileSync(join(repository, file), 'utf8'),
+      );
+    }
+  });
+});
+
+describe('data stack: DynamoDB tables', () => {
+  const tables = [
+    {
+      name: 'prompt registry',
+      table: () => built.data.promptRegistryTable,
+      keys: [
+        { AttributeName: 'prompt_id', KeyType: 'HASH' },
+        { AttributeName: 'version', KeyType: 'RANGE' },
+      ],
+    },
+    {
+      name: 'report deliveries',
+      table: () => built.data.reportDeliveriesTable,
+      keys: [{ AttributeName: 'report_id', KeyType: 'HASH' }],
+    },
+  ];
+
+  it.each(tables)(
+    '$name: string keys, on-demand, AWS-managed encryption, PITR, deletion protection, retained',
+    ({ table, keys }) => {
+      const id = built.data.resolve((table().node.defaultChild as CfnElement).logicalId);
+      const resource = built.dataTemplate.findResources('AWS::DynamoDB::GlobalTable')[id];
+      expect(resource).toMatchObject({
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: {
+          KeySchema: keys,
+          AttributeDefinitions: keys.map(({ AttributeName }) => ({ AttributeName, AttributeType: 'S' })),
+          BillingMode: 'PAY_PER_REQUEST',
+          SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+          Replicas: [
+            {
+              Region: { Ref: 'AWS::Region' },
+              DeletionProtectionEnabled: true,
+              PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            },
+          ],
+        },
+      });
+      // AWS-managed key: no customer key to manage or grant.
+      expect(resource?.Properties.SSESpecification.KMSMasterKeyId).toBeUndefined();
+    },
+  );
+
+  it('are the only tables, and the registry table name is a stack output for the prompt-deploy pipeline', () => {
+    built.dataTemplate.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
+    built.dataTemplate.resourceCountIs('AWS::DynamoDB::Table', 0);
+    built.dataTemplate.hasOutput('PromptRegistryTableName', {
+      Value: built.data.resolve(built.data.promptRegistryTable.tableName),
+    });
+  });
+});
+
+describe('context settings', () => {
+  const settings = (context: Record<string, unknown>) =>
+    reportsSettingsFromContext(new App({ outdir, context }));
+
+  it('reads every key, recipients as a comma-separated string (CLI) or a list (cdk.json)', () => {
+    expect(
+      settings({
+        reportsFrom: 'reports@example.com',
+        reportsIdentity: 'address',
+        reportsConfigurationSet: 'set-1',
+        reportsTimezone: 'America/New_York',
+        governanceRecipients: 'a@x.com, b@y.com',
+        wasteRecipients: ['c@x.com'],
+        marginRecipients: '',
+        governanceSchedule: 'cron(0 5 * * ? *)',
+        wasteSchedule: 'rate(1 day)',
+        marginSchedule: 'cron(0 7 L * ? *)',
+        alarmEmail: 'ops@example.com',
+      }),
+    ).toEqual({
+      reportsFrom: 'reports@example.com',
+      reportsIdentity: 'address',
+      reportsConfigurationSet: 'set-1',
+      reportsTimezone: 'America/New_York',
+      governanceRecipients: ['a@x.com', 'b@y.com'],
+      wasteRecipients: ['c@x.com'],
+      marginRecipients: [],
+      governanceSchedule: 'cron(0 5 * * ? *)',
+      wasteSchedule: 'rate(1 day)',
+      marginSchedule: 'cron(0 7 L * ? *)',
+    });
+    expect(settings({})).toEqual({});
+  });
+
+  it.each([
+    [{ governanceRecipients: 'a@x.com,bob' }, 'context governanceRecipients: "bob" is not an email address'],
+    [{ wasteRecipients: [42] }, 'context wasteRecipients must be comma-separated e-mail addresses, got [42]'],
+    [
+      { reportsFrom: 'r@x.com', marginRecipients: 'a@x.com,a@x.com' },
+      "context marginRecipients lists 'a@x.com' twice",
+    ],
+    [
+      { reportsFrom: 'r@x.com', marginRecipients: Array.from({ length: 51 }, (_, i) => `u${i}@x.com`) },
+      'context marginRecipients must be at most 50 addresses',
+    ],
+    [
+      { governanceRecipients: 'a@x.com' },
+      "context governanceRecipients is set ('a@x.com'), so context reportsFrom (the sender) is required",
+    ],
+    [{ reportsFrom: 'reports' }, 'context reportsFrom: "reports" is not an email address'],
+    [
+      { reportsFrom: 'a@x.com,b@y.com' },
+      "context reportsFrom must be one e-mail address, got 'a@x.com,b@y.com'",
+    ],
+    [{ reportsIdentity: 'dns' }, "context reportsIdentity must be 'domain' or 'address', got 'dns'"],
+    [
+      { reportsConfigurationSet: 'my set' },
+      'context reportsConfigurationSet must be an SES configuration set name',
+    ],
+    [
+      { reportsTimezone: 'Mars/Olympus' },
+      "context reportsTimezone must be an IANA time zone such as UTC or Europe/Paris, got 'Mars/Olympus'",
+    ],
+    [{ reportsTimezone: 'utc' }, "got 'utc'"],
+    [{ reportsTimezone: '+01:00' }, "got '+01:00'"],
+    [
+      { governanceSchedule: 'cron(0 6 * * *)' },
+      'context governanceSchedule must be an EventBridge Scheduler expression',
+    ],
+    [{ governanceSchedule: 'cron(0 6 * * * *)' }, "got 'cron(0 6 * * * *)'"],
+    [
+      { wasteSchedule: 'cron(0 6 ? * ? *)' },
+      'context wasteSchedule must be an EventBridge Scheduler expression',
+    ],
+    [{ marginSchedule: 'rate(1 days)' }, "got 'rate(1 days)'"],
+    [{ marginSchedule: 'at(2026-12-03T07:00:00)' }, 'context marginSchedule must be'],
+    [{ marginSchedule: 7 }, 'context marginSchedule must be a string, got 7'],
+    [
+      { governanceRecipient: 'a@x.com' },
+      'context governanceRecipient is not a report setting; the keys are reportsFrom',
+    ],
+  ])('refuses %j, naming the key and quoting the value', (context, message) => {
+    expect(() => settings(context)).toThrow(message);
+  });
+
+  it('a bad context value fails building the app, naming the key', () => {
+    expect(() =>
+      createTokenledgerApp({
+        appProps: { outdir, context: { 'aws:cdk:bundling-stacks': [], wasteSchedule: 'cron(15 6 * * *)' } },
+      }),
+    ).toThrow("context wasteSchedule must be an EventBridge Scheduler expression 'cron(minutes hours");
+  });
+
+  it('app options win over the context', () => {
+    const { reports } = createTokenledgerApp({
+      appProps: {
+        outdir,
+        context: { 'aws:cdk:bundling-stacks': [], governanceSchedule: 'cron(0 4 * * ? *)' },
+      },
+      reports: { governanceSchedule: 'cron(0 5 * * ? *)', reservedConcurrentExecutions: null },
+    });
+    const schedule = reports.jobs.governance.schedule.node.defaultChild as unknown as {
+      scheduleExpression: string;
+    };
+    expect(schedule.scheduleExpression).toBe('cron(0 5 * * ? *)');
+    const fn = reports.jobs.governance.function.node.defaultChild as unknown as {
+      reservedConcurrentExecutions?: number;
+    };
+    expect(fn.reservedConcurrentExecutions).toBeUndefined();
+  });
+});
+
+describe('ReportJob and tokenledgerFunction props', () => {
+  function reportJob(props: Partial<ReportJobProps>): ReportJob {
+    const stack = new Stack(new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
+    const lakeBucket = Bucket.fromBucketName(stack, 'Lake', 'lake');
+    const table = (id: string) =>
+      new TableV2(stack, id, { partitionKey: { name: 'k', type: AttributeType.STRING } });
+    return new ReportJob(stack, 'Job', {
+      kind: 'waste',
+      schedule: 'cron(0 6 * * ? *)',
+      timeZone: 'UTC',
+      recipients: [],
+      sources: {
+        lakeBucket,
+        databaseName: 'tokenledger',
+        workGroupName: 'tokenledger',
+        resultsBucket: Bucket.fromBucketName(stack, 'Results', 'results'),
+        resultsPrefix: 'results/',
+        tables: [{ tableName: 'events', prefix: 'events/' }],
+        viewNames: ['events_dedup'],
+      },
+      registryTable: table('Registry'),
+      deliveriesTable: table('Deliveries'),
+      alarmTopic: new Topic(stack, 'Topic'),
+      ...props,
+    });
+  }
+
+  it('accepts the defaults', () => {
+    expect(() => reportJob({})).not.toThrow();
+  });
+
+  it('rejects retries beyond Lambda limit of 2, event ages beyond 6 h, reserved concurrency 0, a 16 min timeout', () => {
+    expect(() => reportJob({ retryAttempts: 3 })).toThrow(
+      'ReportJob Job: retryAttempts must be an integer from 0 to 2, got 3',
+    );
+    expect(() => reportJob({ maxEventAge: Duration.hours(7) })).toThrow(
+      'maxEventAge must be from 1 minute to 6 hours, got 7 hours',
+    );
+    expect(() => reportJob({ reservedConcurrentExecutions: 0 })).toThrow(
+      'reservedConcurrentExecutions must be an integer from 1 to 1000, got 0',
+    );
+    expect(() => reportJob({ timeout: Duration.minutes(16) })).toThrow(
+      'timeout must be from 1 second to 15 minutes',
+    );
+  });
+
+  it('rejects recipients without a sender, and a bad schedule or time zone', () => {
+    expect(() => reportJob({ recipients: ['a@x.com'] })).toThrow(
+      'ReportJob Job: recipients are set (a@x.com), so mail (the sender) is required',
+    );
+    expect(() => reportJob({ schedule: 'daily' })).toThrow('ReportJob Job: schedule must be an EventBridge');
+    expect(() => reportJob({ timeZone: 'CEST' })).toThrow(
+      'ReportJob Job: timeZone must be an IANA time zone',
+    );
+  });
+
+  it.each(['../queries', '/etc', 'queries/no-such-folder', '.'])(
+    'tokenledgerFunction refuses extraFiles entry %s',
+    (path) => {
+      const stack = new Stack(new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
+      expect(() =>
+        tokenledgerFunction(stack, {
+          lambda: 'report-job',
+          description: 'test',
+          roleDescription: 'test',
+          memorySize: 128,
+          timeout: Duration.seconds(10),
+          environment: {},
+          extraFiles: [path],
+        }),
+      ).toThrow(
+        `tokenledgerFunction report-job: extraFiles entries must be existing paths relative to the repository root, got '${path}'`,
+      );
+    },
+  );
+});
