@@ -16,8 +16,8 @@ export interface FeatureProfile {
   errorRate: number;
   /** Share of output that reaches the client after a cancel: near 0 means the stream kept generating. */
   deliveredAfterCancel: number;
+  /** The prompt it serves; which version serves a request is in prompt-deploys.ts (what is deployed then). */
   promptId: string;
-  versions: readonly string[];
 }
 
 export const FEATURES: readonly FeatureProfile[] = [
@@ -37,7 +37,6 @@ export const FEATURES: readonly FeatureProfile[] = [
     errorRate: 0.01,
     deliveredAfterCancel: 0.9,
     promptId: 'draft-email',
-    versions: ['v7', 'v8'],
   },
   {
     name: 'summarize-thread',
@@ -55,7 +54,6 @@ export const FEATURES: readonly FeatureProfile[] = [
     errorRate: 0.005,
     deliveredAfterCancel: 0.85,
     promptId: 'summarize-thread',
-    versions: ['2024-11-02', '2024-11-19'],
   },
   {
     name: 'rewrite-tone',
@@ -68,9 +66,9 @@ export const FEATURES: readonly FeatureProfile[] = [
     reasoningShare: 0,
     cancelRate: 0.18,
     errorRate: 0.01,
+    // The app keeps upstream streams running after the user stops: `report waste` shows it as not propagated.
     deliveredAfterCancel: 0.08,
     promptId: 'rewrite-tone',
-    versions: ['v3'],
   },
   {
     name: 'support-agent',
@@ -88,7 +86,6 @@ export const FEATURES: readonly FeatureProfile[] = [
     errorRate: 0.02,
     deliveredAfterCancel: 0.6,
     promptId: 'support-agent',
-    versions: ['v12', 'v13', 'v13-hotfix'],
   },
   {
     name: 'search-answer',
@@ -106,7 +103,6 @@ export const FEATURES: readonly FeatureProfile[] = [
     errorRate: 0.01,
     deliveredAfterCancel: 0.7,
     promptId: 'search-answer',
-    versions: ['v1'],
   },
 ];
 

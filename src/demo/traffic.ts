@@ -2,6 +2,7 @@ import type { RecordInput } from '../client/record-input.ts';
 import { type Pending, toWireEvent, UserHasher } from '../client/wire-event.ts';
 import { uuidv7 } from '../core/event/uuidv7.ts';
 import { COHORTS, FEATURES, type FeatureProfile } from './catalogue.ts';
+import { promptServing, type ServedVersion } from './prompt-deploys.ts';
 import { Random } from './random.ts';
 
 export interface TrafficOptions {
@@ -46,6 +47,7 @@ export function generateTraffic(options: TrafficOptions): Traffic {
   if (Number.isNaN(start)) throw new Error(`month: ${JSON.stringify(options.month)} is not YYYY-MM`);
   const end = nextMonth(start);
   const times = spreadOverMonth(rnd, start, end, options.requests);
+  const serve = promptServing(options.month);
   const random = (b: Uint8Array) => rnd.fill(b);
 
   const items: TrafficItem[] = [];
@@ -61,7 +63,7 @@ export function generateTraffic(options: TrafficOptions): Traffic {
     const feature = rnd.weighted(FEATURES.map((f) => [f, f.weight] as const));
     const item: TrafficItem = {
       kind: 'call',
-      input: makeCall(rnd, feature, customer, ts, uuidv7(ts, random)),
+      input: makeCall(rnd, feature, customer, ts, uuidv7(ts, random), serve),
     };
     items.push(item);
     if (rnd.chance(dupShare)) {
@@ -117,33 +119,46 @@ function spreadOverMonth(rnd: Random, start: number, end: number, n: number): nu
   return times.sort((a, b) => a - b);
 }
 
-function makeCall(rnd: Random, f: FeatureProfile, c: Customer, ts: number, eventId: string): RecordInput {
+/** Which version of a prompt serves a request (prompt-deploys.ts), given a uniform draw `u`. */
+type Serve = (promptId: string, ts: number, cohort: string, u: number) => ServedVersion;
+
+function makeCall(
+  rnd: Random,
+  f: FeatureProfile,
+  c: Customer,
+  ts: number,
+  eventId: string,
+  serve: Serve,
+): RecordInput {
   const [provider, model] = rnd.weighted(f.models.map(([p, m, w]) => [[p, m] as const, w] as const));
   const input = Math.max(20, Math.round(rnd.logNormal(f.inputMedian, 0.6)));
   const cacheRead = rnd.chance(f.cacheReadShare) ? Math.round(input * (0.5 + rnd.next() * 0.4)) : 0;
   const cacheWrite = cacheRead === 0 && rnd.chance(f.cacheWriteChance) ? Math.round(input * 0.6) : 0;
   const status = rnd.chance(f.cancelRate) ? 'cancelled' : rnd.chance(f.errorRate) ? 'error' : 'ok';
-  const output = status === 'error' ? 0 : Math.max(1, Math.round(rnd.logNormal(f.outputMedian, 0.5)));
+  const rawOutput = status === 'error' ? 0 : rnd.logNormal(f.outputMedian, 0.5);
+  const userId = rnd.pick(c.userIds);
+  // The version deployed at `ts` (the draw decides stale pods and canaries); it may lengthen the output.
+  // Drawn in the order the draws always were, so the rest of a seed's traffic stays as it was.
+  const served = serve(f.promptId, ts, c.cohort, rnd.next());
+  const output = status === 'error' ? 0 : Math.max(1, Math.round(rawOutput * served.output));
   const call: RecordInput = {
     eventId,
     startedAt: ts,
     feature: f.name,
     cohort: c.cohort,
     customerId: c.id,
-    userId: rnd.pick(c.userIds),
+    userId,
     provider,
     model,
     promptId: f.promptId,
-    promptVersion: f.versions[
-      Math.min(f.versions.length - 1, Math.floor(rnd.next() * f.versions.length))
-    ] as string,
+    promptVersion: served.version,
     inputTokens: input,
     cacheReadTokens: cacheRead,
     cacheWriteTokens: cacheWrite,
     outputTokens: output,
     reasoningTokens: Math.round(output * f.reasoningShare * rnd.next()),
     status,
-    latencyMs: Math.round(rnd.logNormal(300 + output * 12, 0.3)),
+    latencyMs: Math.round(rnd.logNormal(300 + output * 12, 0.3) * served.latency),
     ttftMs: Math.round(rnd.logNormal(350, 0.4)),
   };
   if (status === 'cancelled')

@@ -4,15 +4,24 @@ import { join, resolve, sep } from 'node:path';
 import { Writable } from 'node:stream';
 import { LocalQueryEngine } from '../../adapters/duckdb/local-query-engine.ts';
 import { LocalQueryRunner } from '../../adapters/duckdb/local-query-runner.ts';
+import { FsDeliveryLedger } from '../../adapters/local/fs-delivery-ledger.ts';
+import { FsPromptRegistry } from '../../adapters/local/fs-prompt-registry.ts';
+import { OutboxMailSender } from '../../adapters/local/outbox-mail-sender.ts';
 import { demoInvoices, UNINVOICED_MODEL } from '../../demo/invoices.ts';
+import { demoDeployRecords } from '../../demo/prompt-deploys.ts';
 import { demoRevenue } from '../../demo/revenue.ts';
 import { DEMO_HMAC_KEY, generateTraffic, type Traffic } from '../../demo/traffic.ts';
+import { type ReportJobDependencies, runReportJob } from '../../jobs/report-job.ts';
 import { openLocalLake } from '../../local/local-lake.ts';
 import { runLocalPipeline } from '../../local/local-pipeline.ts';
-import { marginJson, marginReport } from '../../reports/margin-report.ts';
+import type { GovernanceReport } from '../../reports/governance-report.ts';
+import type { MarginReport } from '../../reports/margin-report.ts';
 import { formatMoney } from '../../reports/money.ts';
 import { parseMonth } from '../../reports/month.ts';
-import { marginCsv, marginHtml, marginTable } from '../../reports/render-margin.ts';
+import { governanceSummary } from '../../reports/render-governance.ts';
+import { wasteSummary } from '../../reports/render-waste.ts';
+import { dayRange, monthPeriod } from '../../reports/report-period.ts';
+import { unpropagated, type WasteReport } from '../../reports/waste-report.ts';
 import { LAKE_OPTION, lakeDir, parseCommand, positiveInt } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { formatCount, renderTable } from '../format/table.ts';
@@ -66,6 +75,13 @@ export async function demoCommand(argv: string[], { out, err }: Io): Promise<num
   ingesting.done(`${formatCount(result.events)} events`);
   out.write(`${summarise('demo app', result).join('\n')}\n\n`);
   checkClient(result);
+  // The prompt deploys behind the month's traffic, as the teams' CI pipelines registered them.
+  const registry = new FsPromptRegistry(lake);
+  let registered = 0;
+  for (const record of demoDeployRecords(month)) {
+    if ((await registry.register(record)) === 'registered') registered++;
+  }
+  out.write(`prompt registry: ${registered} deploy records registered\n\n`);
 
   const engine = await LocalQueryEngine.open(lake);
   try {
@@ -102,9 +118,9 @@ export async function demoCommand(argv: string[], { out, err }: Io): Promise<num
   const invoicing = progressReporter('invoices:', err);
   await ingestDemoInputs(lake, month, seed, traffic, out);
   invoicing.done('invoices and revenue written and ingested');
-  const reporting = progressReporter('margin:', err);
-  await printMargin(lake, month, values.lake, out);
-  reporting.done('margin report');
+  const reporting = progressReporter('reports:', err);
+  await printReports(lake, month, values.lake, out);
+  reporting.done('margin, waste and governance reports and their emails');
   return 0;
 }
 
@@ -161,8 +177,12 @@ async function ingestDemoInputs(
   );
 }
 
-/** The margin table of the month, the reconciliation per provider, and the reports written under reports/. */
-async function printMargin(
+/**
+ * The month's three reports through the same job the scheduled Lambdas run — margin, cancellation waste and
+ * prompt-deploy governance — written under reports/ with their emails in outbox/; the margin table and the
+ * reconciliation per provider printed, the other two summarised.
+ */
+async function printReports(
   lake: string,
   month: string,
   lakeOption: string,
@@ -173,19 +193,21 @@ async function printMargin(
   const engine = await LocalQueryEngine.open(lake);
   try {
     const runner = new LocalQueryRunner(engine);
-    const report = await marginReport(runner, m);
-    const json = marginJson(report);
-    const store = openLocalLake(lake);
-    const base = `reports/margin/${month}/margin`;
-    await store.put(`${base}.json`, Buffer.from(`${JSON.stringify(json, null, 2)}\n`), 'application/json');
-    await store.put(`${base}.csv`, Buffer.from(marginCsv(json)), 'text/csv');
-    await store.put(`${base}.html`, Buffer.from(marginHtml(json)), 'text/html');
-    out.write(`\n${marginTable(json)}`);
-    if (report.unpricedRequests > 0) {
-      out.write(
-        `  note: ${formatCount(report.unpricedRequests)} requests used models with no invoice line and no price: costed at 0\n`,
-      );
-    }
+    const deps: ReportJobDependencies = {
+      queries: runner,
+      registry: new FsPromptRegistry(lake),
+      lake: openLocalLake(lake),
+      mail: {
+        from: 'tokenledger@example.com',
+        to: ['finance@example.com'],
+        sender: new OutboxMailSender(lake),
+        ledger: new FsDeliveryLedger(lake),
+      },
+    };
+    const margin = await runReportJob('margin', monthPeriod(m), deps);
+    const json = margin.doc.json as MarginReport;
+    out.write(`\n${margin.doc.text}`);
+    for (const note of margin.notes) out.write(`  note: ${note}\n`);
 
     const buckets = await runner.run('reports/reconciliation.sql', [m.from, m.to, m.from, m.to]);
     const byProvider = new Map<string, ProviderTotals>();
@@ -233,9 +255,36 @@ async function printMargin(
         '',
       ].join('\n'),
     );
-    out.write(`\nReports: ${join(lake, `${base}.html`)} (and .json, .csv beside it). Try:\n`);
+
+    const waste = await runReportJob('waste', dayRange(m.from, m.to), deps);
+    const wasteJson = waste.doc.json as WasteReport;
+    out.write(`\nCancellation waste of ${month}: ${wasteSummary(wasteJson)}\n`);
+    for (const { row, monthlyWaste } of unpropagated(wasteJson)) {
+      out.write(
+        `  ${row.feature} (${row.provider} ${row.model}): the stop does not reach the provider (propagation ${(row.propagation_ratio ?? 0).toFixed(2)}), about $${formatMoney(monthlyWaste)} a month\n`,
+      );
+    }
+
+    const governance = await runReportJob('governance', dayRange(m.from, m.to), deps);
+    const gov = governance.doc.json as GovernanceReport;
+    out.write(`\nPrompt-deploy governance of ${month}: ${governanceSummary(gov)}\n`);
+    for (const f of gov.findings) {
+      out.write(
+        `  ${f.severity.padEnd(8)} ${f.rule.padEnd(21)} ${f.prompt_id}@${f.prompt_version} (${formatCount(f.requests)} requests)\n`,
+      );
+    }
+
+    out.write(
+      `\nReports (HTML, and JSON and CSV beside them) and the emails the scheduled jobs would send:\n`,
+    );
+    for (const r of [margin, waste, governance]) {
+      const html = r.keys.find((k) => k.endsWith('.html')) as string;
+      out.write(`  ${join(lake, html)}\n    ${join(lake, 'outbox', `${r.doc.id}.eml`)}\n`);
+    }
+    out.write('Try:\n');
     out.write(`  npx tokenledger report reconciliation --month ${month} --lake ${lakeOption}\n`);
     out.write(`  npx tokenledger report margin --month ${month} --format json --lake ${lakeOption}\n`);
+    out.write(`  npx tokenledger report governance --from ${m.from} --to ${m.to} --lake ${lakeOption}\n`);
   } finally {
     engine.close();
   }
