@@ -8,7 +8,7 @@ import { type QueryFile, viewFiles } from '../../src/queries/query-files.ts';
 import { HelperRole } from './helper-role.ts';
 import type { LakeDatabase } from './lake-database.ts';
 import { checkDuration } from './prop-checks.ts';
-import type { QueryWorkgroup } from './query-workgroup.ts';
+import { type QueryWorkgroup, runQueriesStatement } from './query-workgroup.ts';
 import { tokenledgerFunction } from './tokenledger-function.ts';
 
 /** Where the workgroup writes query results (its enforced output location), DDL results included. */
@@ -107,17 +107,7 @@ export class AthenaViews extends Construct {
       resource: 'workgroup',
       resourceName: workGroupName,
     });
-    this.role.addToPolicy(
-      new PolicyStatement({
-        actions: [
-          'athena:StartQueryExecution',
-          'athena:GetQueryExecution',
-          'athena:GetQueryResults',
-          'athena:StopQueryExecution',
-        ],
-        resources: [this.workGroupArn],
-      }),
-    );
+    this.role.addToPolicy(runQueriesStatement(this.workGroupArn));
 
     const catalogArn = stack.formatArn({ service: 'glue', resource: 'catalog' });
     const databaseArn = stack.formatArn({

@@ -1,11 +1,25 @@
 import { Duration } from 'aws-cdk-lib';
 import { CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PrivateBucket } from './private-bucket.ts';
 import { checkInteger, checkPattern } from './prop-checks.ts';
 
 /** 10 GiB: the default per-query scan limit. */
+/** What a role needs to run queries through a workgroup and read their results (the workgroup only). */
+export function runQueriesStatement(workGroupArn: string): PolicyStatement {
+  return new PolicyStatement({
+    actions: [
+      'athena:StartQueryExecution',
+      'athena:GetQueryExecution',
+      'athena:GetQueryResults',
+      'athena:StopQueryExecution',
+    ],
+    resources: [workGroupArn],
+  });
+}
+
 export const DEFAULT_BYTES_SCANNED_CUTOFF = 10 * 1024 ** 3;
 
 export interface QueryWorkgroupProps {

@@ -24,6 +24,7 @@ import { Construct } from 'constructs';
 import { parseAddresses } from '../../src/email/report-email.ts';
 import { REPORT_KINDS, type ReportKind } from '../../src/reports/report-period.ts';
 import { checkDuration, checkInteger, checkPattern } from './prop-checks.ts';
+import { runQueriesStatement } from './query-workgroup.ts';
 import { tokenledgerFunction } from './tokenledger-function.ts';
 
 export type { ReportKind } from '../../src/reports/report-period.ts';
@@ -125,8 +126,8 @@ export interface ReportJobProps {
    */
   readonly retryAttempts?: number;
   /**
-   * How long a run may be retried after it was scheduled, by Lambda and by the scheduler (1 min – 6 h). The job
-   * reads "yesterday" / "last month" when it runs: keep a daily schedule this far from midnight UTC.
+   * How long a run may be retried after it was scheduled, by Lambda and by the scheduler (1 min – 6 h). Retries
+   * report the same period: the job takes "yesterday" / "last month" from the scheduled time in its input.
    *
    * @default Duration.hours(1)
    */
@@ -375,17 +376,7 @@ export class ReportJob extends Construct {
   /** Athena in the workgroup, the catalog entries of the tables and views, their data, and the results. */
   private grantQueries(sources: ReportQuerySources): void {
     const stack = Stack.of(this);
-    this.role.addToPolicy(
-      new PolicyStatement({
-        actions: [
-          'athena:StartQueryExecution',
-          'athena:GetQueryExecution',
-          'athena:GetQueryResults',
-          'athena:StopQueryExecution',
-        ],
-        resources: [this.workGroupArn],
-      }),
-    );
+    this.role.addToPolicy(runQueriesStatement(this.workGroupArn));
     const tableArn = (name: string) =>
       stack.formatArn({
         service: 'glue',
