@@ -6,7 +6,6 @@ import { Construct } from 'constructs';
 import { PrivateBucket } from './private-bucket.ts';
 import { checkInteger, checkPattern } from './prop-checks.ts';
 
-/** 10 GiB: the default per-query scan limit. */
 /** What a role needs to run queries through a workgroup and read their results (the workgroup only). */
 export function runQueriesStatement(workGroupArn: string): PolicyStatement {
   return new PolicyStatement({
@@ -20,6 +19,7 @@ export function runQueriesStatement(workGroupArn: string): PolicyStatement {
   });
 }
 
+/** 10 GiB: the default per-query scan limit. */
 export const DEFAULT_BYTES_SCANNED_CUTOFF = 10 * 1024 ** 3;
 
 export interface QueryWorkgroupProps {

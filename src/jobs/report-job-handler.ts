@@ -50,6 +50,11 @@ export function reportJobConfig(env: NodeJS.ProcessEnv = process.env): ReportJob
   const relative = optionalRatio(env, 'DEPLOY_CHANGE_RELATIVE');
   const ratePoints = optionalRatio(env, 'DEPLOY_CHANGE_RATE_POINTS');
   const minRequests = optionalRatio(env, 'DEPLOY_CHANGE_MIN_REQUESTS');
+  if (minRequests !== undefined && (!Number.isInteger(minRequests) || minRequests < 1)) {
+    throw new Error(
+      `environment variable DEPLOY_CHANGE_MIN_REQUESTS=${JSON.stringify(env.DEPLOY_CHANGE_MIN_REQUESTS)} is not a whole number ≥ 1`,
+    );
+  }
   const mailTo = parseAddresses(env.MAIL_TO ?? '', 'environment variable MAIL_TO');
   return {
     kind: kind as ReportKind,
@@ -118,8 +123,9 @@ export function createReportJobHandler(
     const period = jobPeriod(kind, requested.period as string | undefined, now);
     const result = await runReportJob(kind, period, deps);
     if (result.email.status === 'in-progress') {
-      // Another run holds the claim: fail, so the scheduler retries — it finds the email sent, or the claim
-      // expired (that run died mid-send) and sends it; retries running out alarm through the dead-letter queue.
+      // Another run holds the claim: fail, so Lambda retries. A retry finds the email sent once that run is done;
+      // if that run died mid-send, its claim outlives the retries (lease 15 min), the event goes to the dead-letter
+      // queue and alarms, and a rerun of the period after the lease sends the email.
       throw new Error(
         `report ${result.doc.id}: its email was claimed by another run at ${result.email.claimedAt} and is not sent yet; retry later`,
       );

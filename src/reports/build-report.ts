@@ -9,7 +9,7 @@ import { findingCounts, governanceCsv, governanceHtml, governanceTable } from '.
 import { marginCsv, marginHtml, marginTable } from './render-margin.ts';
 import { wasteCsv, wasteHtml, wasteTable } from './render-waste.ts';
 import { type ReportDocument, reportDocument } from './report-document.ts';
-import type { ReportKind, ReportPeriod } from './report-period.ts';
+import { periodText, type ReportKind, type ReportPeriod } from './report-period.ts';
 import { wasteReport } from './waste-report.ts';
 
 export interface ReportSources {
@@ -60,7 +60,7 @@ export async function buildReport(
     const report = await wasteReport(sources.queries, period.from, period.to);
     return {
       doc: reportDocument('waste', period, {
-        subject: `[tokenledger] Cancellation waste ${describe(period)}: $${formatMoney(report.totals.wasted_cost)}`,
+        subject: `[tokenledger] Cancellation waste ${periodText(period.from, period.to)}: $${formatMoney(report.totals.wasted_cost)}`,
         json: report,
         html: wasteHtml(report),
         text: wasteTable(report),
@@ -74,13 +74,14 @@ export async function buildReport(
     governanceReport(sources.queries, sources.registry, period.from, period.to),
     deployChanges(sources.queries, sources.registry, period.from, period.to, {
       now: sources.now,
+      overlapping: true,
       ...(sources.deployChangeThresholds ? { thresholds: sources.deployChangeThresholds } : {}),
     }),
   ]);
   const flagged = changes.changes.filter((c) => c.flags.length > 0).length;
   return {
     doc: reportDocument('governance', period, {
-      subject: `[tokenledger] Prompt governance ${describe(period)}: ${findingCounts(report)}${flagged > 0 ? `, ${flagged} deploy${flagged === 1 ? '' : 's'} changed behaviour` : ''}`,
+      subject: `[tokenledger] Prompt governance ${periodText(period.from, period.to)}: ${findingCounts(report)}${flagged > 0 ? `, ${flagged} deploy${flagged === 1 ? '' : 's'} changed behaviour` : ''}`,
       json: report,
       html: governanceHtml(report, changes),
       text: `${governanceTable(report)}\n${deployChangesTable(changes)}`,
@@ -98,10 +99,4 @@ export async function buildReport(
     }),
     notes: [],
   };
-}
-
-/** `2026-11-26` for one day, `2026-11-01 to 2026-11-30` for several (the last day inclusive, as people say it). */
-function describe(period: ReportPeriod): string {
-  const last = new Date(Date.parse(`${period.to}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-  return last === period.from ? period.from : `${period.from} to ${last}`;
 }

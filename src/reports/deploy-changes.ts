@@ -184,7 +184,17 @@ export async function deployChanges(
   registry: PromptRegistry,
   from: string,
   to: string,
-  options: { thresholds?: Partial<DeployChangeThresholds>; now?: Date; concurrency?: number } = {},
+  options: {
+    thresholds?: Partial<DeployChangeThresholds>;
+    now?: Date;
+    concurrency?: number;
+    /**
+     * Take every deploy whose 24 h after overlap [from, to) — those of the last 24 h before `from` too — rather
+     * than those deployed in [from, to). A daily report then shows a late deploy partial on its day and whole the
+     * next day.
+     */
+    overlapping?: boolean;
+  } = {},
 ): Promise<DeployChangesReport> {
   const fromMs = dayStart(from, 'from');
   const toMs = dayStart(to, 'to');
@@ -197,9 +207,10 @@ export async function deployChanges(
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new RangeError(`concurrency: expected a whole number of at least 1, got ${concurrency}`);
   const now = (options.now ?? new Date()).getTime();
+  const partial = (at: number) => at + WINDOW_MS > now;
   const deployed = (await registry.list())
     .map((record) => ({ record, at: Date.parse(record.deployed_at) }))
-    .filter(({ at }) => at >= fromMs && at < toMs)
+    .filter(({ at }) => (options.overlapping ? at + WINDOW_MS > fromMs : at >= fromMs) && at < toMs)
     .sort(
       (a, b) =>
         a.at - b.at ||
@@ -215,8 +226,9 @@ export async function deployChanges(
       change_ref: record.change_ref ?? null,
       before,
       after,
-      flags: flagChange(before, after, thresholds),
-      partial: at + WINDOW_MS > now,
+      // While the 24 h after are not over, requests (a count) is bound to look lower: compare the rates only.
+      flags: flagChange(before, after, thresholds).filter((f) => !(partial(at) && f === 'requests')),
+      partial: partial(at),
     };
   });
   return { from, to, thresholds, changes };

@@ -15,6 +15,7 @@ import {
   RED,
 } from './html/email-html.ts';
 import { formatMoney, formatPercent, formatWhole } from './money.ts';
+import { periodText } from './report-period.ts';
 
 /** What each rule means, in the words a reviewer of the report needs (DESIGN §7). */
 export const RULE_MEANINGS: Record<string, string> = {
@@ -116,7 +117,7 @@ export function governanceHtml(report: GovernanceReport, changes?: DeployChanges
   const s = report.summary;
   const rules = [...new Set(report.findings.map((f) => f.rule))];
   return emailPage(
-    `Prompt-deploy governance — ${report.from} to ${report.to}`,
+    `Prompt-deploy governance — ${periodText(report.from, report.to)}`,
     governanceSummary(report),
     [
       barChart(

@@ -1,6 +1,7 @@
 import { renderCsv, renderTable } from '../cli/format/table.ts';
 import { barChart, emailPage, heading, htmlTable, paragraph, RED } from './html/email-html.ts';
 import { formatMoney, formatPercent, formatWhole } from './money.ts';
+import { periodText } from './report-period.ts';
 import { unpropagated, WASTE_CSV_HEADER, type WasteReport, type WasteRow } from './waste-report.ts';
 
 export function wasteTable(report: WasteReport): string {
@@ -64,7 +65,7 @@ export function wasteHtml(report: WasteReport): string {
   const byFeature = new Map<string, number>();
   for (const r of report.rows) byFeature.set(r.feature, (byFeature.get(r.feature) ?? 0) + r.wasted_cost);
   return emailPage(
-    `Cancellation waste — ${report.from} to ${report.to}`,
+    `Cancellation waste — ${periodText(report.from, report.to)}`,
     wasteSummary(report),
     [
       barChart(

@@ -63,3 +63,9 @@ export function jobPeriod(kind: ReportKind, requested: string | undefined, now: 
     throw new Error(`period ${JSON.stringify(value)} is not a day YYYY-MM-DD (${kind} reports a day)`);
   return dayRange(value, day(ms + DAY_MS));
 }
+
+/** `2026-11-26` for one day, `2026-11-01 to 2026-11-30` for several: the last day inclusive, as people say it. */
+export function periodText(from: string, to: string): string {
+  const last = day(Date.parse(`${to}T00:00:00Z`) - DAY_MS);
+  return last === from ? from : `${from} to ${last}`;
+}

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsPromptRegistry } from '../../src/adapters/local/fs-prompt-registry.ts';
 import { demoDeployRecords } from '../../src/demo/prompt-deploys.ts';
@@ -67,5 +69,25 @@ describe('demo: prompt deploys in the registry, findings in the reports', () => 
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as WasteReport;
     expect(unpropagated(report).map((u) => u.row.feature)).toEqual(['rewrite-tone']);
+  });
+  it('ends with the three reports and their emails, printing where each is', async () => {
+    const files = [
+      ['reports/margin/2025-09/margin.html', 'outbox/margin-2025-09.eml'],
+      ['reports/waste/2025-09-01_2025-10-01/waste.html', 'outbox/waste-2025-09-01_2025-10-01.eml'],
+      [
+        'reports/governance/2025-09-01_2025-10-01/governance.html',
+        'outbox/governance-2025-09-01_2025-10-01.eml',
+      ],
+    ];
+    for (const [html, eml] of files) {
+      expect(demo.stdout).toContain(`  ${join(lake, html as string)}\n    ${join(lake, eml as string)}\n`);
+      const mail = await simpleParser(await readFile(join(lake, eml as string)));
+      expect(mail.html).toBe(await readFile(join(lake, html as string), 'utf8'));
+      expect(mail.attachments.length).toBeGreaterThan(0);
+    }
+    expect(demo.stdout).toMatch(
+      /^Prompt-deploy governance of 2025-09: 2 critical, 2 high, 1 medium, 1 low on 6 of 11 prompt versions/m,
+    );
+    expect(demo.stdout).toMatch(/^ {2}rewrite-tone \(openai [^)]+\): the stop does not reach the provider/m);
   });
 });

@@ -80,4 +80,47 @@ describe('report governance through the CLI', () => {
       requests_with_findings: 3,
     });
   });
+  it('counts the events of [from, to): at from included, at to excluded, offsets compared as instants', async () => {
+    const lake = join(tmp.dir, 'lake');
+    const events = join(tmp.dir, 'events.jsonl');
+    const ev = (ts: string, n: number) =>
+      line(wireEvent({ prompt_id: 'support', prompt_version: 'hotfix', ts, event_id: `evt_bound_${n}` }));
+    writeFileSync(
+      events,
+      [
+        ev('2026-11-01T23:59:59.999Z', 1), // before from
+        ev('2026-11-02T00:00:00Z', 2), // at from
+        ev('2026-11-03T01:00:00+02:00', 3), // 2026-11-02T23:00Z
+        ev('2026-11-02T23:59:59.999Z', 4), // last instant
+        ev('2026-11-03T00:00:00Z', 5), // at to: excluded
+        ev('2026-11-03T01:00:00+01:00', 6), // 2026-11-03T00:00Z: excluded
+      ].join('\n'),
+    );
+    expect((await runCli('ingest', 'events', events, '--lake', lake)).code).toBe(0);
+
+    const run = await runCli(
+      'report',
+      'governance',
+      '--from',
+      '2026-11-02',
+      '--to',
+      '2026-11-03',
+      '--format',
+      'json',
+      '--lake',
+      lake,
+    );
+
+    expect(JSON.parse(run.stdout).findings).toEqual([
+      {
+        rule: 'UNREGISTERED_VERSION',
+        severity: 'critical',
+        prompt_id: 'support',
+        prompt_version: 'hotfix',
+        requests: 3,
+        first_seen: '2026-11-02T00:00:00.000Z',
+        last_seen: '2026-11-02T23:59:59.999Z',
+      },
+    ]);
+  });
 });

@@ -282,6 +282,44 @@ describe('deploy changes: the prompt in the 24 h before vs after deployed_at (Du
     expect((await at('2026-11-03T10:00:00Z')).changes[0]?.partial).toBe(false);
   });
 
+  it('while the 24 h after are not over, does not flag requests (a count), but still the rates', async () => {
+    await registry.register(deploy({ deployed_at: '2026-11-02T10:00:00Z' }));
+    // 2 requests before; 1 after so far, an error.
+    await lake.events([
+      req('2026-11-02T08:00:00Z'),
+      req('2026-11-02T09:00:00Z'),
+      req('2026-11-02T11:00:00Z', { status: 'error' }),
+    ]);
+    const options = { thresholds: { min_requests: 1 } };
+    const during = await report('2026-11-02', '2026-11-03', {
+      ...options,
+      now: new Date('2026-11-02T12:00:00Z'),
+    });
+    const after = await report('2026-11-02', '2026-11-03', {
+      ...options,
+      now: new Date('2026-11-03T10:00:00Z'),
+    });
+    expect(during.changes[0]).toMatchObject({ partial: true, flags: ['error_rate'] });
+    expect(after.changes[0]).toMatchObject({ partial: false, flags: ['requests', 'error_rate'] });
+  });
+
+  it('with overlapping, also takes the deploys of the 24 h before from, whose after window reaches into it', async () => {
+    await Promise.all(
+      [
+        deploy({ prompt_id: 'too-early', deployed_at: '2026-11-01T00:00:00Z' }),
+        deploy({ prompt_id: 'reaches-in', deployed_at: '2026-11-01T00:00:00.001Z' }),
+        deploy({ prompt_id: 'in', deployed_at: '2026-11-02T23:59:59Z' }),
+        deploy({ prompt_id: 'after', deployed_at: '2026-11-03T00:00:00Z' }),
+      ].map((r) => registry.register(r)),
+    );
+    const ids = (r: DeployChangesReport) => r.changes.map((c) => c.prompt_id);
+    expect(ids(await report('2026-11-02', '2026-11-03', { overlapping: true }))).toEqual([
+      'reaches-in',
+      'in',
+    ]);
+    expect(ids(await report('2026-11-02', '2026-11-03'))).toEqual(['in']);
+  });
+
   it('flags with the thresholds it is given, the others at their defaults', async () => {
     await registry.register(deploy({ deployed_at: '2026-11-02T10:00:00Z' }));
     // 2 requests before, 3 after (+50 %); error rate 0 → 1/3.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jobPeriod, parseDay, reportId } from '../../src/reports/report-period.ts';
+import { jobPeriod, parseDay, periodText, reportId } from '../../src/reports/report-period.ts';
 
 describe('jobPeriod', () => {
   it('reports yesterday (UTC) for the daily jobs when the event names no period', () => {
@@ -46,5 +46,13 @@ describe('parseDay', () => {
     expect(parseDay('2028-02-29')).toBe(Date.parse('2028-02-29T00:00:00Z'));
     expect(parseDay('2026-02-29')).toBeNull();
     expect(parseDay('2026-1-01')).toBeNull();
+  });
+});
+
+describe('periodText', () => {
+  it('says a period as people do: one day, or first to last day inclusive', () => {
+    expect(periodText('2026-11-26', '2026-11-27')).toBe('2026-11-26');
+    expect(periodText('2026-10-01', '2026-11-01')).toBe('2026-10-01 to 2026-10-31');
+    expect(periodText('2028-02-01', '2028-03-01')).toBe('2028-02-01 to 2028-02-29');
   });
 });
