@@ -64,14 +64,36 @@ export interface ReportQuerySources {
 export interface ReportMail {
   /** The `From:` address (MAIL_FROM). */
   readonly from: string;
-  /** The SES identity that sends for it (the address, or its domain). */
-  readonly identity: IEmailIdentity;
+  /**
+   * The SES identities a send from `from` is authorized against (the address's, or its domain's; both when it
+   * is not known which of them the account has). The job may send on these.
+   */
+  readonly identities: readonly IEmailIdentity[];
   /**
    * An SES configuration set to send with (SES_CONFIGURATION_SET).
    *
    * @default - none
    */
   readonly configurationSetName?: string;
+  /**
+   * The account is in the SES sandbox: SES then also authorizes each send against the identity of every
+   * recipient, so the job may also send on `identity/<recipient>` (each must be a verified identity).
+   *
+   * @default false
+   */
+  readonly sandbox?: boolean;
+}
+
+/**
+ * The deploy-change thresholds of the governance report (unset: the handler's defaults, 0.25, 0.02 and 50).
+ */
+export interface DeployChangeThresholdSettings {
+  /** Relative move (|after − before| ÷ before, ≥ 0) of requests, cost per request, p95 latency (DEPLOY_CHANGE_RELATIVE). */
+  readonly relative?: number;
+  /** Absolute move of the error and cancel rates, 0–1: 0.02 is 2 points (DEPLOY_CHANGE_RATE_POINTS). */
+  readonly ratePoints?: number;
+  /** Fewer requests in either window and only requests are compared, a whole number ≥ 1 (DEPLOY_CHANGE_MIN_REQUESTS). */
+  readonly minRequests?: number;
 }
 
 export interface ReportJobProps {
@@ -94,13 +116,21 @@ export interface ReportJobProps {
   /** Where the job's alarms (and their return to OK) are sent. */
   readonly alarmTopic: ITopic;
   /**
+   * The deploy-change thresholds (the governance job only): a DEPLOY_CHANGE_* variable for each one set.
+   *
+   * @default - none set: the handler's defaults
+   */
+  readonly deployChangeThresholds?: DeployChangeThresholdSettings;
+  /**
    * Function memory in MB.
    *
    * @default 512
    */
   readonly memorySize?: number;
   /**
-   * Function timeout: the report's Athena queries run one after another, each stopped after 5 minutes.
+   * Function timeout. Each Athena query is stopped after 5 minutes. A report's queries run in parallel: margin's
+   * two together; governance's served-versions query alongside its deploy-change queries, one per deploy in
+   * the window, 4 at a time — so a day with more than 4 deploys takes more than one round of those.
    *
    * @default Duration.minutes(10)
    */
@@ -156,7 +186,8 @@ export interface ReportJobProps {
  * Permissions (the role has no AWS-managed policy): run queries in the one workgroup; read the catalog entries of
  * the lake database's tables and views by name; read the tables' prefixes of the lake (Athena reads with the
  * caller's credentials); read and write the workgroup's results; put objects under `reports/<kind>/` only; read
- * the registry; and, only when it has recipients, use the deliveries ledger and send from the SES identity.
+ * the registry; and, only when it has recipients, use the deliveries ledger and send from the sender's SES
+ * identities (with `mail.sandbox`, on the recipients' identities too).
  */
 export class ReportJob extends Construct {
   /** The report the job writes. */
@@ -199,7 +230,37 @@ export class ReportJob extends Construct {
         `${owner}: recipients are set (${recipients.join(',')}), so mail (the sender) is required`,
       );
     }
-    if (props.mail) parseAddresses(props.mail.from, `${owner}: mail.from`);
+    if (props.mail) {
+      parseAddresses(props.mail.from, `${owner}: mail.from`);
+      if (props.mail.identities.length === 0) {
+        throw new Error(`${owner}: mail.identities must name at least one SES identity of the sender`);
+      }
+    }
+    const thresholds = props.deployChangeThresholds ?? {};
+    if (props.deployChangeThresholds !== undefined && kind !== 'governance') {
+      throw new Error(`${owner}: deployChangeThresholds are for the governance report only, not ${kind}`);
+    }
+    checkThreshold(
+      owner,
+      'deployChangeThresholds.relative',
+      thresholds.relative,
+      'a number ≥ 0',
+      (v) => v >= 0,
+    );
+    checkThreshold(
+      owner,
+      'deployChangeThresholds.ratePoints',
+      thresholds.ratePoints,
+      'a number from 0 to 1',
+      (v) => v >= 0 && v <= 1,
+    );
+    checkThreshold(
+      owner,
+      'deployChangeThresholds.minRequests',
+      thresholds.minRequests,
+      'a whole number ≥ 1',
+      (v) => Number.isSafeInteger(v) && v >= 1,
+    );
     const memorySize = props.memorySize ?? 512;
     const timeout = props.timeout ?? Duration.minutes(10);
     const reserved =
@@ -236,6 +297,13 @@ export class ReportJob extends Construct {
         ...(props.mail ? { MAIL_FROM: props.mail.from } : {}),
         MAIL_TO: recipients.join(','),
         ...(emails?.configurationSetName ? { SES_CONFIGURATION_SET: emails.configurationSetName } : {}),
+        ...(thresholds.relative === undefined ? {} : { DEPLOY_CHANGE_RELATIVE: String(thresholds.relative) }),
+        ...(thresholds.ratePoints === undefined
+          ? {}
+          : { DEPLOY_CHANGE_RATE_POINTS: String(thresholds.ratePoints) }),
+        ...(thresholds.minRequests === undefined
+          ? {}
+          : { DEPLOY_CHANGE_MIN_REQUESTS: String(thresholds.minRequests) }),
         POWERTOOLS_SERVICE_NAME: `tokenledger-report-${kind}`,
         POWERTOOLS_LOG_LEVEL: 'INFO',
       },
@@ -292,10 +360,20 @@ export class ReportJob extends Construct {
             }),
           ]
         : [];
+      // In the sandbox SES checks the send against each recipient's identity as well as the sender's.
+      const recipientArns = emails.sandbox
+        ? recipients.map((address) =>
+            stack.formatArn({ service: 'ses', resource: 'identity', resourceName: address }),
+          )
+        : [];
       this.role.addToPolicy(
         new PolicyStatement({
           actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-          resources: [emails.identity.emailIdentityArn, ...configurationSetArns],
+          resources: [
+            ...emails.identities.map((identity) => identity.emailIdentityArn),
+            ...recipientArns,
+            ...configurationSetArns,
+          ],
         }),
       );
     }
@@ -499,6 +577,19 @@ const RATE = /^rate\(([1-9]\d*) (minute|minutes|hour|hours|day|days)\)$/;
 const SCHEDULE_RULE =
   "an EventBridge Scheduler expression 'cron(minutes hours day-of-month month day-of-week year)' with ? in " +
   "exactly one of day-of-month and day-of-week, or 'rate(value unit)'";
+
+/** Throws unless `value` is unset or a finite number that is `valid`. */
+function checkThreshold(
+  owner: string,
+  prop: string,
+  value: number | undefined,
+  rule: string,
+  valid: (value: number) => boolean,
+): void {
+  if (value !== undefined && !(Number.isFinite(value) && valid(value))) {
+    throw new Error(`${owner}: ${prop} must be ${rule}, got ${value}`);
+  }
+}
 
 /** Throws `<label> must be <rule>, got '<value>'` unless `value` is a recurring Scheduler expression. */
 export function checkScheduleExpression(label: string, value: string): void {

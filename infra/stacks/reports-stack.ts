@@ -2,7 +2,7 @@ import { CfnOutput, type Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import { EmailIdentity, Identity, type IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { viewName } from '../../src/athena/views.ts';
 import { parseAddresses } from '../../src/email/report-email.ts';
@@ -12,6 +12,7 @@ import {
   checkRecipients,
   checkScheduleExpression,
   checkTimeZone,
+  type DeployChangeThresholdSettings,
   ReportAlarmTopic,
   ReportJob,
   type ReportTableSource,
@@ -33,8 +34,17 @@ export const DEFAULT_SCHEDULES: Readonly<Record<ReportKind, string>> = {
 /** Default time zone of the schedules. */
 export const DEFAULT_TIMEZONE = 'UTC';
 
-/** Which SES identity the stack creates for the sender. */
-export type ReportsIdentity = 'domain' | 'address';
+/**
+ * The SES identity of the sender: the stack creates the sender's domain identity (`domain`) or the address
+ * identity (`address`), or sends from one the account has already (`existing`: the stack creates none; creating
+ * an identity that exists fails the deploy).
+ */
+export type ReportsIdentity = 'domain' | 'address' | 'existing';
+
+const IDENTITIES: readonly ReportsIdentity[] = ['domain', 'address', 'existing'];
+
+/** The largest reserved concurrency `reportsReservedConcurrency` accepts. */
+export const MAX_RESERVED_CONCURRENCY = 1000;
 
 /**
  * The deploy-time settings of the report jobs. Each prop is also the name of a CDK context key, read by
@@ -45,20 +55,27 @@ export type ReportsIdentity = 'domain' | 'address';
  *   -c reportsFrom=reports@example.com -c reportsIdentity=domain \
  *   -c governanceRecipients=a@x.com,b@y.com -c wasteRecipients=… -c marginRecipients=finance@x.com \
  *   -c governanceSchedule='cron(0 6 * * ? *)' -c wasteSchedule='cron(15 6 * * ? *)' \
- *   -c marginSchedule='cron(0 7 3 * ? *)' -c reportsTimezone=UTC
+ *   -c marginSchedule='cron(0 7 3 * ? *)' -c reportsTimezone=UTC \
+ *   -c governanceChangeThreshold=0.25 -c governanceRateThreshold=0.02 -c governanceMinRequests=50
  * ```
  *
  * | key | default | |
  * |---|---|---|
  * | `reportsFrom` | none | the sender (MAIL_FROM); required when any job has recipients |
- * | `reportsIdentity` | `domain` | the SES identity the stack creates for it: its domain (publish the 3 DKIM CNAMEs of the stack outputs) or the address itself (click the link SES mails to it) |
+ * | `reportsIdentity` | `domain` | the SES identity the stack creates for it: its domain (publish the 3 DKIM CNAMEs of the stack outputs) or the address itself (click the link SES mails to it); `existing`: none, the account has one already (the jobs may send on `identity/<domain>` and `identity/<address>`) |
  * | `reportsConfigurationSet` | none | an existing SES configuration set to send with |
+ * | `reportsSandbox` | `false` | `true` while the account is in the SES sandbox: SES then also authorizes each send against every recipient's identity, so each job may send on `identity/<recipient>` too (the recipients must be verified identities); drop it once the account has production access |
+ * | `reportsReservedConcurrency` | `1` | reserved concurrency of each job (a whole number 1–1000), or `none`; an account at Lambda's default concurrency quota of 10 cannot reserve any, so the deploy fails there with the default |
  * | `governanceRecipients`, `wasteRecipients`, `marginRecipients` | none | comma-separated addresses (a list in cdk.json); none: the report is written under `reports/<kind>/<period>/` and emailed to nobody, and the job gets no SES permission |
  * | `governanceSchedule`, `wasteSchedule`, `marginSchedule` | see {@link DEFAULT_SCHEDULES} | EventBridge Scheduler `cron(…)` or `rate(…)` |
  * | `reportsTimezone` | `UTC` | IANA time zone of the schedules |
+ * | `governanceChangeThreshold` | `0.25` (in the code) | deploy changes: relative move of requests, cost per request and p95 latency that flags a deploy, a number ≥ 0 (DEPLOY_CHANGE_RELATIVE) |
+ * | `governanceRateThreshold` | `0.02` (in the code) | deploy changes: absolute move of the error and cancel rates that flags a deploy, a number from 0 to 1 (0.02 is 2 points; DEPLOY_CHANGE_RATE_POINTS) |
+ * | `governanceMinRequests` | `50` (in the code) | deploy changes: fewer requests than this in either window and only requests are compared, a whole number ≥ 1 (DEPLOY_CHANGE_MIN_REQUESTS) |
  *
- * A bad value fails synthesis with an error naming the key and quoting the value. While SES is in its sandbox,
- * recipients must be verified identities too (or request production access).
+ * A bad value fails synthesis with an error naming the key and quoting the value. Numbers and `reportsSandbox`
+ * may be strings (`-c`) or JSON numbers and booleans (cdk.json). The governance function's environment gets a
+ * DEPLOY_CHANGE_* variable only for a threshold that is set; the handler's defaults apply to the others.
  */
 export interface ReportsSettings {
   readonly reportsFrom?: string;
@@ -71,6 +88,11 @@ export interface ReportsSettings {
   readonly governanceSchedule?: string;
   readonly wasteSchedule?: string;
   readonly marginSchedule?: string;
+  readonly reportsSandbox?: boolean;
+  readonly reportsReservedConcurrency?: number | 'none';
+  readonly governanceChangeThreshold?: number;
+  readonly governanceRateThreshold?: number;
+  readonly governanceMinRequests?: number;
 }
 
 /** The context keys of {@link ReportsSettings}. */
@@ -85,7 +107,22 @@ export const REPORTS_CONTEXT_KEYS = [
   'governanceSchedule',
   'wasteSchedule',
   'marginSchedule',
+  'reportsSandbox',
+  'reportsReservedConcurrency',
+  'governanceChangeThreshold',
+  'governanceRateThreshold',
+  'governanceMinRequests',
 ] as const satisfies readonly (keyof ReportsSettings)[];
+
+type NumberKey = 'governanceChangeThreshold' | 'governanceRateThreshold' | 'governanceMinRequests';
+
+/** The settings that are numbers, and what each must be. */
+const NUMBER_RULES: Readonly<Record<NumberKey | 'reportsReservedConcurrency', string>> = {
+  governanceChangeThreshold: 'a number ≥ 0',
+  governanceRateThreshold: 'a number from 0 to 1 (a difference of rates: 0.02 is 2 points)',
+  governanceMinRequests: 'a whole number ≥ 1',
+  reportsReservedConcurrency: `a whole number from 1 to ${MAX_RESERVED_CONCURRENCY}, or 'none'`,
+};
 
 const recipientsKey = (kind: ReportKind) => `${kind}Recipients` as const;
 const scheduleKey = (kind: ReportKind) => `${kind}Schedule` as const;
@@ -111,6 +148,16 @@ export function reportsSettingsFromContext(scope: Construct): ReportsSettings {
     const label = `context ${key}`;
     if (key.endsWith('Recipients')) {
       settings[key] = contextList(label, value);
+    } else if (key === 'reportsSandbox') {
+      const flag = contextBoolean(label, value);
+      if (flag !== undefined) settings[key] = flag;
+    } else if (key in NUMBER_RULES) {
+      const rule = NUMBER_RULES[key as keyof typeof NUMBER_RULES];
+      const number =
+        key === 'reportsReservedConcurrency' && typeof value === 'string' && value.trim() === 'none'
+          ? 'none'
+          : contextNumber(label, value, rule);
+      if (number !== undefined) settings[key] = number;
     } else if (typeof value !== 'string') {
       throw new Error(`${label} must be a string, got ${JSON.stringify(value)}`);
     } else {
@@ -120,6 +167,29 @@ export function reportsSettingsFromContext(scope: Construct): ReportsSettings {
   const checked = settings as ReportsSettings;
   checkReportsSettings(checked, (key) => `context ${key}`);
   return checked;
+}
+
+/**
+ * A number of the context: a JSON number (cdk.json) or its decimal text (`-c key=0.25`); `''` is unset. Only
+ * its form is checked here, its range by {@link checkReportsSettings}.
+ */
+function contextNumber(label: string, value: unknown, rule: string): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (text === '') return undefined;
+    if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return Number(text);
+  }
+  throw new Error(`${label} must be ${rule}, got ${JSON.stringify(value)}`);
+}
+
+/** A flag of the context: `true`/`false` as JSON (cdk.json) or as text (`-c key=true`); `''` is unset. */
+function contextBoolean(label: string, value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  if (text === '') return undefined;
+  if (text === 'true' || text === 'false') return text === 'true';
+  throw new Error(`${label} must be true or false, got ${JSON.stringify(value)}`);
 }
 
 /** A recipients value of the context: `a@x.com,b@y.com` (the CLI) or `["a@x.com", "b@y.com"]` (cdk.json). */
@@ -141,10 +211,37 @@ export function checkReportsSettings(settings: ReportsSettings, label: (key: str
       throw new Error(`${label('reportsFrom')} must be one e-mail address, got '${from}'`);
     }
   }
-  const identity = settings.reportsIdentity ?? 'domain';
-  if (identity !== 'domain' && identity !== 'address') {
-    throw new Error(`${label('reportsIdentity')} must be 'domain' or 'address', got '${identity}'`);
+  const identity = settings.reportsIdentity || 'domain';
+  if (!IDENTITIES.includes(identity)) {
+    throw new Error(
+      `${label('reportsIdentity')} must be 'domain', 'address' or 'existing', got '${identity}'`,
+    );
   }
+  const sandbox = settings.reportsSandbox ?? false;
+  if (typeof sandbox !== 'boolean') {
+    throw new Error(`${label('reportsSandbox')} must be true or false, got ${show(sandbox)}`);
+  }
+  const reserved = settings.reportsReservedConcurrency;
+  if (
+    reserved !== undefined &&
+    reserved !== 'none' &&
+    !(Number.isInteger(reserved) && reserved >= 1 && reserved <= MAX_RESERVED_CONCURRENCY)
+  ) {
+    throw new Error(
+      `${label('reportsReservedConcurrency')} must be ${NUMBER_RULES.reportsReservedConcurrency}, got ${show(reserved)}`,
+    );
+  }
+  const deployChangeThresholds: DeployChangeThresholdSettings = {
+    ...optionalNumber(settings, 'governanceChangeThreshold', label, 'relative', (v) => v >= 0),
+    ...optionalNumber(settings, 'governanceRateThreshold', label, 'ratePoints', (v) => v >= 0 && v <= 1),
+    ...optionalNumber(
+      settings,
+      'governanceMinRequests',
+      label,
+      'minRequests',
+      (v) => Number.isSafeInteger(v) && v >= 1,
+    ),
+  };
   const configurationSet = settings.reportsConfigurationSet || undefined;
   if (configurationSet !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(configurationSet)) {
     throw new Error(
@@ -164,7 +261,37 @@ export function checkReportsSettings(settings: ReportsSettings, label: (key: str
     checkScheduleExpression(label(scheduleKey(kind)), schedule);
     return { kind, recipients, schedule };
   });
-  return { from, identity, configurationSet, timeZone, jobs };
+  return {
+    from,
+    identity,
+    configurationSet,
+    sandbox,
+    reservedConcurrency: reserved,
+    deployChangeThresholds,
+    timeZone,
+    jobs,
+  };
+}
+
+/** A value in an error message: a number as written, anything else as JSON. */
+function show(value: unknown): string {
+  return typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+/** `{ [prop]: value }` for a set and valid number setting, `{}` when it is unset; throws when it is invalid. */
+function optionalNumber<P extends keyof DeployChangeThresholdSettings>(
+  settings: ReportsSettings,
+  key: NumberKey,
+  label: (key: string) => string,
+  prop: P,
+  valid: (value: number) => boolean,
+): { [K in P]?: number } {
+  const value = settings[key];
+  if (value === undefined) return {};
+  if (typeof value !== 'number' || !Number.isFinite(value) || !valid(value)) {
+    throw new Error(`${label(key)} must be ${NUMBER_RULES[key]}, got ${show(value)}`);
+  }
+  return { [prop]: value } as { [K in P]?: number };
 }
 
 export interface ReportsStackProps extends StackProps, ReportsSettings {
@@ -204,8 +331,9 @@ export interface ReportsStackProps extends StackProps, ReportsSettings {
   readonly logRetention?: RetentionDays;
   /**
    * Reserved concurrency of each job; `null` for none (an account at the default quota of 10 cannot reserve).
+   * Wins over `reportsReservedConcurrency`.
    *
-   * @default 1
+   * @default - `reportsReservedConcurrency`, else 1
    */
   readonly reservedConcurrentExecutions?: number | null;
   /** Retries of a failed run (0–2). @default 2 */
@@ -217,15 +345,21 @@ export interface ReportsStackProps extends StackProps, ReportsSettings {
 /**
  * The scheduled report jobs (stateless): governance daily, waste daily, margin monthly — each a ReportJob
  * (function, schedule, dead-letter queue, alarms) — the topic their alarms notify, and, when a sender is set,
- * the SES identity it sends from. The settings are described on {@link ReportsSettings}.
+ * the SES identity it sends from (none with `reportsIdentity=existing`). The settings are described on
+ * {@link ReportsSettings}.
  */
 export class ReportsStack extends Stack {
   /** The jobs, by report kind. */
   public readonly jobs: Readonly<Record<ReportKind, ReportJob>>;
   /** The topic of the jobs' alarms. */
   public readonly alarmTopic: ReportAlarmTopic;
-  /** The SES identity of the sender; undefined without `reportsFrom`. */
+  /** The SES identity of the sender the stack creates; undefined without `reportsFrom` or with `existing`. */
   public readonly emailIdentity?: EmailIdentity;
+  /**
+   * The identities a send from `reportsFrom` is authorized against: the created one, or with `existing` those
+   * of the sender's domain and of its address (SES uses whichever the account has). Empty without a sender.
+   */
+  public readonly senderIdentities: readonly IEmailIdentity[];
 
   constructor(scope: Construct, id: string, props: ReportsStackProps) {
     super(scope, id, props);
@@ -233,7 +367,14 @@ export class ReportsStack extends Stack {
 
     this.alarmTopic = new ReportAlarmTopic(this, 'Alarms', { alarmEmail: props.alarmEmail });
 
-    if (settings.from !== undefined) {
+    const senderIdentities: IEmailIdentity[] = [];
+    if (settings.from !== undefined && settings.identity === 'existing') {
+      const domain = settings.from.slice(settings.from.lastIndexOf('@') + 1).toLowerCase();
+      senderIdentities.push(
+        EmailIdentity.fromEmailIdentityName(this, 'ExistingSenderDomain', domain),
+        EmailIdentity.fromEmailIdentityName(this, 'ExistingSenderAddress', settings.from),
+      );
+    } else if (settings.from !== undefined) {
       const domain = settings.from.slice(settings.from.lastIndexOf('@') + 1).toLowerCase();
       this.emailIdentity = new EmailIdentity(this, 'Sender', {
         identity: settings.identity === 'domain' ? Identity.domain(domain) : Identity.email(settings.from),
@@ -246,16 +387,25 @@ export class ReportsStack extends Stack {
           });
         });
       }
+      senderIdentities.push(this.emailIdentity);
     }
-    const identity = this.emailIdentity;
+    this.senderIdentities = senderIdentities;
     const mail =
-      identity && settings.from !== undefined
+      settings.from !== undefined
         ? {
             from: settings.from,
-            identity,
+            identities: senderIdentities,
             ...(settings.configurationSet ? { configurationSetName: settings.configurationSet } : {}),
+            ...(settings.sandbox ? { sandbox: true } : {}),
           }
         : undefined;
+    const reservedConcurrentExecutions =
+      props.reservedConcurrentExecutions !== undefined
+        ? props.reservedConcurrentExecutions
+        : settings.reservedConcurrency === 'none'
+          ? null
+          : settings.reservedConcurrency;
+    const thresholds = settings.deployChangeThresholds;
 
     const sources = {
       lakeBucket: props.lakeBucket,
@@ -281,7 +431,10 @@ export class ReportsStack extends Stack {
         memorySize: props.memorySize,
         timeout: props.timeout,
         logRetention: props.logRetention,
-        reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+        reservedConcurrentExecutions,
+        ...(kind === 'governance' && Object.keys(thresholds).length > 0
+          ? { deployChangeThresholds: thresholds }
+          : {}),
         retryAttempts: props.retryAttempts,
         maxEventAge: props.maxEventAge,
       });

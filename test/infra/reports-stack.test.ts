@@ -2,11 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
-import type { CfnEmailIdentity } from 'aws-cdk-lib/aws-ses';
+import { type CfnEmailIdentity, EmailIdentity } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReportJob, type ReportJobProps } from '../../infra/constructs/report-job.ts';
@@ -20,7 +21,9 @@ import { cfnString, type SynthesizedApp, stagedBundles, synthesizeApp } from './
 
 // The scheduled report jobs (TokenledgerReports) and the two DynamoDB tables of the data stack they use.
 // `built` is the app as `npx cdk deploy --all` builds it without context (bundled: the bundle is checked);
-// `mailing` is the same app with a sender, recipients for two of the three reports and other settings.
+// `mailing` is the same app with a sender, recipients for two of the three reports and other settings;
+// `sandboxed` sends from an identity the account has already, in the SES sandbox, with the deploy-change
+// thresholds and without reserved concurrency, every value given as text as `-c` gives it.
 
 const MAILING_CONTEXT = {
   reportsFrom: 'reports@example.com',
@@ -32,15 +35,30 @@ const MAILING_CONTEXT = {
   alarmEmail: 'ops@example.com',
 };
 
+const SANDBOXED_CONTEXT = {
+  reportsFrom: 'Reports@Example.com',
+  reportsIdentity: 'existing',
+  reportsSandbox: 'true',
+  governanceRecipients: 'cto@example.com,audit@example.org',
+  marginRecipients: 'finance@example.com',
+  governanceChangeThreshold: '0.3',
+  governanceRateThreshold: '0.05',
+  governanceMinRequests: '100',
+  reportsReservedConcurrency: 'none',
+};
+
 let built: SynthesizedApp;
 let mailing: SynthesizedApp;
+let sandboxed: SynthesizedApp;
 beforeAll(() => {
   built = synthesizeApp();
   mailing = synthesizeApp({ skipBundling: true, appProps: { context: MAILING_CONTEXT } });
+  sandboxed = synthesizeApp({ skipBundling: true, appProps: { context: SANDBOXED_CONTEXT } });
 });
 afterAll(() => {
   built.cleanup();
   mailing.cleanup();
+  sandboxed.cleanup();
 });
 
 // One cloud assembly directory for the apps that are built and never synthesized here.
@@ -88,6 +106,33 @@ function flat(app: SynthesizedApp, value: string): string {
   return cfnString(app.reports.resolve(value));
 }
 
+/** The ARN of the SES identity `name` in the reports stack (its account and region), flattened. */
+function identityArn(app: SynthesizedApp, name: string): string {
+  return flat(app, app.reports.formatArn({ service: 'ses', resource: 'identity', resourceName: name }));
+}
+
+/** The environment variables of a report function in the reports stack's template. */
+function environmentOf(template: Template, kind: ReportKind): Record<string, unknown> {
+  const functions = Object.values(
+    template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { REPORT_KIND: kind } } },
+    }),
+  );
+  expect(functions).toHaveLength(1);
+  return functions[0]?.Properties.Environment.Variables as Record<string, unknown>;
+}
+
+/** The reserved concurrency of each report function, by kind (undefined: none reserved). */
+function reservedConcurrency(template: Template): Record<string, unknown> {
+  const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+  return Object.fromEntries(
+    functions.map((fn) => [
+      fn.Properties.Environment.Variables.REPORT_KIND,
+      fn.Properties.ReservedConcurrentExecutions,
+    ]),
+  );
+}
+
 describe('report functions', () => {
   it('are three, one per report kind, each with REPORT_KIND and the workgroup, database, bucket and tables', () => {
     built.reportsTemplate.resourceCountIs('AWS::Lambda::Function', 3);
@@ -105,6 +150,9 @@ describe('report functions', () => {
             DELIVERIES_TABLE: built.reports.resolve(data.reportDeliveriesTable.tableName),
             MAIL_FROM: Match.absent(),
             MAIL_TO: '',
+            DEPLOY_CHANGE_RELATIVE: Match.absent(),
+            DEPLOY_CHANGE_RATE_POINTS: Match.absent(),
+            DEPLOY_CHANGE_MIN_REQUESTS: Match.absent(),
             POWERTOOLS_SERVICE_NAME: `tokenledger-report-${kind}`,
             POWERTOOLS_LOG_LEVEL: 'INFO',
             NODE_OPTIONS: '--enable-source-maps',
@@ -508,6 +556,161 @@ describe('SES identity', () => {
   });
 });
 
+describe('an SES identity the account has already (reportsIdentity=existing)', () => {
+  it('is not created: no EmailIdentity, no DKIM outputs', () => {
+    sandboxed.reportsTemplate.resourceCountIs('AWS::SES::EmailIdentity', 0);
+    expect(sandboxed.reports.emailIdentity).toBeUndefined();
+    expect(Object.keys(sandboxed.reportsTemplate.findOutputs('*'))).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/^SenderDkimRecord/)]),
+    );
+    expect(sandboxed.reports.senderIdentities.map((i) => i.emailIdentityName)).toEqual([
+      'example.com',
+      'Reports@Example.com',
+    ]);
+  });
+
+  it("the jobs with recipients may send on the sender's domain and address identities (ARNs in this account and region)", () => {
+    const domain = identityArn(sandboxed, 'example.com');
+    const address = identityArn(sandboxed, 'Reports@Example.com');
+    expect(domain).toBe('arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/example.com');
+    for (const kind of ['governance', 'margin'] as const) {
+      const resources = resourcesFor(sandboxed, job(sandboxed, kind).role, 'ses:SendEmail');
+      expect(resources).toEqual(expect.arrayContaining([domain, address]));
+      expect(resourcesFor(sandboxed, job(sandboxed, kind).role, 'ses:SendRawEmail')).toEqual(resources);
+    }
+    expect(resourcesFor(sandboxed, job(sandboxed, 'waste').role, 'ses:SendEmail')).toEqual([]);
+    expect(environmentOf(sandboxed.reportsTemplate, 'governance')).toMatchObject({
+      MAIL_FROM: 'Reports@Example.com',
+      MAIL_TO: 'cto@example.com,audit@example.org',
+    });
+  });
+
+  it('with reportsIdentity=address or domain the stack still creates the identity and sends on it only', () => {
+    const identity = mailing.reports.emailIdentity as EmailIdentity;
+    expect(identity).toBeInstanceOf(EmailIdentity);
+    expect(mailing.reports.senderIdentities).toEqual([identity]);
+  });
+});
+
+describe('the SES sandbox (reportsSandbox)', () => {
+  it("grants send on each recipient's identity, per job its own recipients only", () => {
+    const sender = [identityArn(sandboxed, 'example.com'), identityArn(sandboxed, 'Reports@Example.com')];
+    expect(resourcesFor(sandboxed, job(sandboxed, 'governance').role, 'ses:SendEmail')).toEqual(
+      [
+        ...sender,
+        identityArn(sandboxed, 'cto@example.com'),
+        identityArn(sandboxed, 'audit@example.org'),
+      ].sort(),
+    );
+    expect(resourcesFor(sandboxed, job(sandboxed, 'margin').role, 'ses:SendEmail')).toEqual(
+      [...sender, identityArn(sandboxed, 'finance@example.com')].sort(),
+    );
+  });
+
+  it('is off by default: the recipients are not granted', () => {
+    for (const kind of ['governance', 'margin'] as const) {
+      const resources = resourcesFor(mailing, job(mailing, kind).role, 'ses:SendEmail');
+      expect(resources).toHaveLength(2); // the domain identity and the configuration set
+      for (const resource of resources) expect(resource).not.toMatch(/identity\/[^/]*@/);
+    }
+  });
+
+  it('also with an identity the stack creates, and with a configuration set', () => {
+    const { reports } = createTokenledgerApp({
+      appProps: {
+        outdir,
+        context: {
+          'aws:cdk:bundling-stacks': [],
+          reportsFrom: 'reports@example.com',
+          reportsSandbox: true,
+          reportsConfigurationSet: 'set-1',
+          wasteRecipients: ['ops@example.com'],
+        },
+      },
+    });
+    const template = Template.fromStack(reports);
+    const [statement] = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+      .filter((st) => [st.Action].flat().includes('ses:SendEmail'));
+    const resources = [statement?.Resource].flat().map((r) => cfnString(reports.resolve(r)));
+    const arn = (resource: string, name: string) =>
+      cfnString(reports.resolve(reports.formatArn({ service: 'ses', resource, resourceName: name })));
+    expect(resources).toEqual([
+      cfnString(reports.resolve(reports.emailIdentity?.emailIdentityArn)),
+      arn('identity', 'ops@example.com'),
+      arn('configuration-set', 'set-1'),
+    ]);
+  });
+});
+
+describe('deploy-change thresholds (governanceChangeThreshold, governanceRateThreshold, governanceMinRequests)', () => {
+  it("are the governance function's DEPLOY_CHANGE_* variables", () => {
+    expect(environmentOf(sandboxed.reportsTemplate, 'governance')).toMatchObject({
+      DEPLOY_CHANGE_RELATIVE: '0.3',
+      DEPLOY_CHANGE_RATE_POINTS: '0.05',
+      DEPLOY_CHANGE_MIN_REQUESTS: '100',
+    });
+    for (const kind of ['waste', 'margin'] as const) {
+      expect(Object.keys(environmentOf(sandboxed.reportsTemplate, kind))).not.toEqual(
+        expect.arrayContaining([expect.stringMatching(/^DEPLOY_CHANGE_/)]),
+      );
+    }
+  });
+
+  it('set only those given (numbers from cdk.json), leaving the others to the defaults of the code', () => {
+    const { reports } = createTokenledgerApp({
+      appProps: {
+        outdir,
+        context: { 'aws:cdk:bundling-stacks': [], governanceMinRequests: 20, governanceRateThreshold: 0 },
+      },
+    });
+    const env = environmentOf(Template.fromStack(reports), 'governance');
+    expect(
+      Object.keys(env)
+        .filter((k) => k.startsWith('DEPLOY_CHANGE_'))
+        .sort(),
+    ).toEqual(['DEPLOY_CHANGE_MIN_REQUESTS', 'DEPLOY_CHANGE_RATE_POINTS']);
+    expect(env).toMatchObject({ DEPLOY_CHANGE_MIN_REQUESTS: '20', DEPLOY_CHANGE_RATE_POINTS: '0' });
+  });
+});
+
+describe('reserved concurrency (reportsReservedConcurrency)', () => {
+  const reservedWith = (context: Record<string, unknown>) =>
+    reservedConcurrency(
+      Template.fromStack(
+        createTokenledgerApp({ appProps: { outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } } })
+          .reports,
+      ),
+    );
+
+  it('is 1 by default, none with `none`, or the number given (text or number)', () => {
+    expect(reservedConcurrency(built.reportsTemplate)).toEqual({ governance: 1, waste: 1, margin: 1 });
+    expect(reservedConcurrency(sandboxed.reportsTemplate)).toEqual({
+      governance: undefined,
+      waste: undefined,
+      margin: undefined,
+    });
+    expect(reservedWith({ reportsReservedConcurrency: '5' })).toEqual({ governance: 5, waste: 5, margin: 5 });
+    expect(reservedWith({ reportsReservedConcurrency: 1000 })).toEqual({
+      governance: 1000,
+      waste: 1000,
+      margin: 1000,
+    });
+  });
+});
+
+describe('cdk-nag with every mail setting', () => {
+  it('finds nothing unacknowledged in the app with an existing identity, the sandbox, thresholds and no reserved concurrency', () => {
+    const report = new AwsSolutionsChecks(sandboxed.app).validateScope(sandboxed.app);
+    const lines = report.violations.flatMap((violation) =>
+      violation.violatingResources.map(
+        (resource) => `${violation.severity} ${violation.ruleName} @ ${resource.constructPath}`,
+      ),
+    );
+    expect(lines).toEqual([]);
+  });
+});
+
 describe('the report job bundle', () => {
   it('is one minified ESM bundle for the three functions, with queries/reports/*.sql next to it', () => {
     const bundles = stagedBundles(built.app.outdir, 'TokenledgerReports');
@@ -608,6 +811,11 @@ describe('context settings', () => {
         governanceSchedule: 'cron(0 5 * * ? *)',
         wasteSchedule: 'rate(1 day)',
         marginSchedule: 'cron(0 7 L * ? *)',
+        reportsSandbox: 'TRUE',
+        reportsReservedConcurrency: ' 3 ',
+        governanceChangeThreshold: '0.25',
+        governanceRateThreshold: 0.02,
+        governanceMinRequests: '50',
         alarmEmail: 'ops@example.com',
       }),
     ).toEqual({
@@ -621,8 +829,27 @@ describe('context settings', () => {
       governanceSchedule: 'cron(0 5 * * ? *)',
       wasteSchedule: 'rate(1 day)',
       marginSchedule: 'cron(0 7 L * ? *)',
+      reportsSandbox: true,
+      reportsReservedConcurrency: 3,
+      governanceChangeThreshold: 0.25,
+      governanceRateThreshold: 0.02,
+      governanceMinRequests: 50,
     });
     expect(settings({})).toEqual({});
+    expect(
+      settings({
+        reportsIdentity: 'existing',
+        reportsSandbox: false,
+        reportsReservedConcurrency: 'none',
+        governanceChangeThreshold: 0,
+        governanceMinRequests: '',
+      }),
+    ).toEqual({
+      reportsIdentity: 'existing',
+      reportsSandbox: false,
+      reportsReservedConcurrency: 'none',
+      governanceChangeThreshold: 0,
+    });
   });
 
   it.each([
@@ -645,7 +872,56 @@ describe('context settings', () => {
       { reportsFrom: 'a@x.com,b@y.com' },
       "context reportsFrom must be one e-mail address, got 'a@x.com,b@y.com'",
     ],
-    [{ reportsIdentity: 'dns' }, "context reportsIdentity must be 'domain' or 'address', got 'dns'"],
+    [
+      { reportsIdentity: 'dns' },
+      "context reportsIdentity must be 'domain', 'address' or 'existing', got 'dns'",
+    ],
+    [{ reportsSandbox: 'yes' }, 'context reportsSandbox must be true or false, got "yes"'],
+    [{ reportsSandbox: 1 }, 'context reportsSandbox must be true or false, got 1'],
+    [
+      { reportsReservedConcurrency: '0' },
+      "context reportsReservedConcurrency must be a whole number from 1 to 1000, or 'none', got 0",
+    ],
+    [
+      { reportsReservedConcurrency: 1001 },
+      'context reportsReservedConcurrency must be a whole number from 1 to 1000',
+    ],
+    [
+      { reportsReservedConcurrency: '2.5' },
+      "context reportsReservedConcurrency must be a whole number from 1 to 1000, or 'none', got 2.5",
+    ],
+    [
+      { reportsReservedConcurrency: 'None' },
+      'context reportsReservedConcurrency must be a whole number from 1 to 1000, or \'none\', got "None"',
+    ],
+    [
+      { reportsReservedConcurrency: true },
+      "context reportsReservedConcurrency must be a whole number from 1 to 1000, or 'none', got true",
+    ],
+    [
+      { governanceChangeThreshold: '-0.1' },
+      'context governanceChangeThreshold must be a number ≥ 0, got -0.1',
+    ],
+    [
+      { governanceChangeThreshold: '25%' },
+      'context governanceChangeThreshold must be a number ≥ 0, got "25%"',
+    ],
+    [
+      { governanceChangeThreshold: '0x10' },
+      'context governanceChangeThreshold must be a number ≥ 0, got "0x10"',
+    ],
+    [
+      { governanceChangeThreshold: 'Infinity' },
+      'context governanceChangeThreshold must be a number ≥ 0, got "Infinity"',
+    ],
+    [
+      { governanceRateThreshold: '2' },
+      'context governanceRateThreshold must be a number from 0 to 1 (a difference of rates: 0.02 is 2 points), got 2',
+    ],
+    [{ governanceRateThreshold: -0.01 }, 'context governanceRateThreshold must be a number from 0 to 1'],
+    [{ governanceMinRequests: '0' }, 'context governanceMinRequests must be a whole number ≥ 1, got 0'],
+    [{ governanceMinRequests: 12.5 }, 'context governanceMinRequests must be a whole number ≥ 1, got 12.5'],
+    [{ governanceMinRequests: [50] }, 'context governanceMinRequests must be a whole number ≥ 1, got [50]'],
     [
       { reportsConfigurationSet: 'my set' },
       'context reportsConfigurationSet must be an SES configuration set name',
@@ -672,6 +948,12 @@ describe('context settings', () => {
       { governanceRecipient: 'a@x.com' },
       'context governanceRecipient is not a report setting; the keys are reportsFrom',
     ],
+    [{ reportsSandBox: 'true' }, 'context reportsSandBox is not a report setting'],
+    [{ governanceMinRequest: 50 }, 'context governanceMinRequest is not a report setting'],
+    [
+      { reportsReservedConcurrencyLimit: 1 },
+      'context reportsReservedConcurrencyLimit is not a report setting',
+    ],
   ])('refuses %j, naming the key and quoting the value', (context, message) => {
     expect(() => settings(context)).toThrow(message);
   });
@@ -688,7 +970,11 @@ describe('context settings', () => {
     const { reports } = createTokenledgerApp({
       appProps: {
         outdir,
-        context: { 'aws:cdk:bundling-stacks': [], governanceSchedule: 'cron(0 4 * * ? *)' },
+        context: {
+          'aws:cdk:bundling-stacks': [],
+          governanceSchedule: 'cron(0 4 * * ? *)',
+          reportsReservedConcurrency: '5',
+        },
       },
       reports: { governanceSchedule: 'cron(0 5 * * ? *)', reservedConcurrentExecutions: null },
     });
@@ -746,6 +1032,31 @@ describe('ReportJob and tokenledgerFunction props', () => {
     );
     expect(() => reportJob({ timeout: Duration.minutes(16) })).toThrow(
       'timeout must be from 1 second to 15 minutes',
+    );
+  });
+
+  it('takes deploy-change thresholds for the governance job only, checked', () => {
+    expect(() => reportJob({ deployChangeThresholds: { relative: 0.1 } })).toThrow(
+      'ReportJob Job: deployChangeThresholds are for the governance report only, not waste',
+    );
+    expect(() => reportJob({ kind: 'governance', deployChangeThresholds: { relative: -1 } })).toThrow(
+      'ReportJob Job: deployChangeThresholds.relative must be a number ≥ 0, got -1',
+    );
+    expect(() => reportJob({ kind: 'governance', deployChangeThresholds: { ratePoints: 1.5 } })).toThrow(
+      'deployChangeThresholds.ratePoints must be a number from 0 to 1, got 1.5',
+    );
+    expect(() => reportJob({ kind: 'governance', deployChangeThresholds: { minRequests: 0 } })).toThrow(
+      'deployChangeThresholds.minRequests must be a whole number ≥ 1, got 0',
+    );
+    const governance = reportJob({ kind: 'governance', deployChangeThresholds: { relative: 0.5 } });
+    const env = environmentOf(Template.fromStack(Stack.of(governance)), 'governance');
+    expect(env.DEPLOY_CHANGE_RELATIVE).toBe('0.5');
+    expect(env.DEPLOY_CHANGE_RATE_POINTS).toBeUndefined();
+  });
+
+  it('refuses a sender without an SES identity to send on', () => {
+    expect(() => reportJob({ recipients: ['a@x.com'], mail: { from: 'r@x.com', identities: [] } })).toThrow(
+      'ReportJob Job: mail.identities must name at least one SES identity of the sender',
     );
   });
 
