@@ -64,7 +64,7 @@ export function createIngestHandler(deps: IngestDependencies) {
     if (retryFrom === null) return { batchItemFailures: [] };
     if (retryFrom <= 0) {
       throw new LakeWriteError(
-        `no record of the batch could be stored: ${outcome.errors.map((e) => `${e.key}: ${e.error.message}`).join('; ')}`,
+        `the batch's first record could not be stored, so none is acknowledged (a retry skips objects already stored): ${outcome.errors.map((e) => `${e.key}: ${e.error.message}`).join('; ')}`,
       );
     }
     const from = records[retryFrom]?.kinesis.sequenceNumber as string;

@@ -111,4 +111,38 @@ describe('S3LakeStore when another writer wins the race', () => {
       racing.destroy();
     }
   });
+  it('answers "exists" on a 409 conflict when the other writer stored the object, and fails when it did not', async () => {
+    // Fault injection: s3rver never answers 409 ConditionalRequestConflict (a concurrent conditional write still
+    // in flight). A middleware answers it; for the "won" key the other writer's object lands first.
+    const { S3ServiceException } = await import('@aws-sdk/client-s3');
+    const racing = s3.newClient();
+    const other = new S3LakeStore(s3.s3, BUCKET);
+    const won = 'events/dt=2026-01-03/conflict.parquet';
+    racing.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutObjectCommand') {
+          if ((args.input as { Key?: string }).Key === won)
+            await other.put(won, Buffer.from('theirs'), 'text/plain');
+          throw new S3ServiceException({
+            name: 'ConditionalRequestConflict',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 409 },
+            message: 'conflict injected',
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const store = new S3LakeStore(racing, BUCKET);
+    try {
+      expect(await store.putNew(won, Buffer.from('mine'), 'text/plain')).toBe('exists');
+      expect(Buffer.from(await other.get(won)).toString()).toBe('theirs');
+      await expect(
+        store.putNew('events/dt=2026-01-03/lost.parquet', Buffer.from('x'), 'text/plain'),
+      ).rejects.toThrow('conflict injected');
+    } finally {
+      racing.destroy();
+    }
+  });
 });

@@ -10,7 +10,8 @@ import type { LakeStore } from '../../ports/lake-store.ts';
 
 /**
  * The lake as an S3 bucket. `putNew` asks first (a redelivered batch finds its object and stops there), then
- * writes with `If-None-Match: *`, so S3 itself refuses to overwrite an object that appeared in between.
+ * writes with `If-None-Match: *`, so S3 itself refuses to overwrite an object that appeared in between (412,
+ * or 409 while the other write is still in flight).
  */
 export class S3LakeStore implements LakeStore {
   constructor(
@@ -35,6 +36,15 @@ export class S3LakeStore implements LakeStore {
       if (
         err instanceof S3ServiceException &&
         (err.$metadata.httpStatusCode === 412 || err.name === 'PreconditionFailed')
+      ) {
+        return 'exists';
+      }
+      // 409 ConditionalRequestConflict: a concurrent conditional write to the key was in flight. If it stored the
+      // object, ours is a duplicate; if not, fail and let the batch be retried.
+      if (
+        err instanceof S3ServiceException &&
+        (err.$metadata.httpStatusCode === 409 || err.name === 'ConditionalRequestConflict') &&
+        (await this.exists(key))
       ) {
         return 'exists';
       }
