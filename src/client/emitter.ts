@@ -89,7 +89,8 @@ export function createEmitter(options: EmitterOptions): Emitter {
     }
   };
   const o = resolveOptions(options);
-  const hasher = o.hmacKey === undefined ? null : new UserHasher(o.hmacKey);
+  // An empty key (an unset secret) would hash every user under '': anyone could recompute it. It counts as none.
+  const hasher = o.hmacKey === undefined || o.hmacKey.length === 0 ? null : new UserHasher(o.hmacKey);
   const stats: EmitterStats = {
     recorded: 0,
     queued: 0,
@@ -161,7 +162,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
       if (input.userId !== undefined && hasher === null && !warnedNoKey) {
         warnedNoKey = true;
         process.emitWarning(
-          'tokenledger: no hmacKey given, so userId is left out of every event',
+          `tokenledger: ${o.hmacKey === undefined ? 'no' : 'an empty'} hmacKey given, so userId is left out of every event`,
           'TokenledgerWarning',
         );
       }

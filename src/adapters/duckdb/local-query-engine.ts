@@ -70,6 +70,7 @@ export class LocalQueryEngine {
    * (it executes its statement), is refused before it runs. Numbers come back as JSON numbers.
    */
   async query(sql: string, params: readonly DuckDBValue[] = []): Promise<{ columns: string[]; rows: Row[] }> {
+    await this.refuseBeforePreparing(sql);
     const prepared = await this.prepareOne(sql);
     const explained = /^\s*EXPLAIN\b/i.exec(sql);
     if (prepared.statementType === StatementType.EXPLAIN && explained) {
@@ -83,6 +84,36 @@ export class LocalQueryEngine {
     if (params.length > 0) prepared.bind([...params]);
     const reader = await prepared.runAndReadAll();
     return { columns: reader.columnNames(), rows: jsonRows(reader) };
+  }
+
+  /**
+   * Preparing a statement can already act (EXPORT DATABASE makes its folder, CREATE SECRET loads extensions), so
+   * the statement is first only parsed: DuckDB's json_serialize_sql takes SELECTs alone. Anything else but an
+   * EXPLAIN (checked again after preparing) is refused here, named by its first keyword; a syntax error is left
+   * for prepare to report.
+   */
+  private async refuseBeforePreparing(sql: string): Promise<void> {
+    const [row] = await this.run('SELECT json_serialize_sql(?::VARCHAR) AS parsed', [sql]);
+    const parsed = JSON.parse(String(row?.parsed)) as {
+      error: boolean;
+      error_type?: string;
+      statements?: unknown[];
+    };
+    if (!parsed.error) {
+      const count = parsed.statements?.length ?? 0;
+      if (count !== 1) throw new ReadOnlyQueryError(`query takes exactly one statement, got ${count}`);
+      return;
+    }
+    if (parsed.error_type === 'parser') return;
+    const explained = /^\s*EXPLAIN\b/i.exec(sql);
+    if (explained) {
+      const inner = sql.slice(explained[0].length);
+      if (/^\s*ANALY[SZ]E\b/i.test(inner)) throw refused('EXPLAIN ANALYZE', sql);
+      return this.refuseBeforePreparing(inner);
+    }
+    const keyword =
+      /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*([A-Za-z]+)/.exec(sql)?.[1]?.toUpperCase() ?? 'non-SELECT';
+    throw refused(keyword, sql);
   }
 
   private async prepareOne(sql: string) {
