@@ -1,5 +1,5 @@
 import { Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { createTokenledgerApp } from './tokenledger-app.ts';
 
 // Entry of `npx cdk synth` / `npx cdk deploy` (cdk.json). The stacks are env-agnostic: they deploy to the
@@ -8,5 +8,6 @@ import { createTokenledgerApp } from './tokenledger-app.ts';
 // README "Report recipients and schedules").
 const { app } = createTokenledgerApp();
 
-// cdk-nag v3 runs as a policy validation plugin: an unacknowledged AwsSolutions error fails synthesis.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// cdk-nag v3 runs as policy validation plugins: an unacknowledged AwsSolutions or Serverless error fails
+// synthesis. The findings the app accepts, each with its reason, are in infra/nag-acknowledgments.ts.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

@@ -15,8 +15,9 @@ export interface NagAcknowledgment {
 }
 
 /**
- * Every cdk-nag (AwsSolutions) finding this app accepts, each with its reason. Nothing else is
- * acknowledged: a new finding fails `cdk synth` and test/infra/nag.test.ts.
+ * Every cdk-nag finding (AwsSolutions and Serverless packs) this app accepts, each with its reason, on the
+ * construct it is about. Nothing else is acknowledged: a new finding fails `cdk synth` and
+ * test/infra/nag.test.ts.
  */
 export function acknowledgeNagFindings(stacks: {
   data: DataStack;
@@ -113,14 +114,81 @@ export function acknowledgeNagFindings(stacks: {
           'period known only when it runs; s3:PutObject only, in the folder of its own report kind.',
       },
     ]);
-    Validations.of(job.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself a dead-letter queue: the on-failure destination of the report function (Lambda ' +
-        'asynchronous invocation) and the DeadLetterConfig of its schedule. cdk-nag recognises only SQS redrive ' +
-        'policies and Lambda DeadLetterConfig as DLQ uses; a DLQ of this queue would have nothing to catch.',
+    acknowledgeDeadLetterQueue(
+      job.deadLetterQueue,
+      'This queue is itself a dead-letter queue: the on-failure destination of the report function (Lambda ' +
+        'asynchronous invocation) and the DeadLetterConfig of its schedule.',
+    );
+    acknowledgeServerless(job.function, {
+      LambdaDLQ:
+        `The ${job.kind} report function (invoked asynchronously by its schedule) sends a run that failed after ` +
+        "its retries to its on-failure destination, the job's SQS dead-letter queue, which records the event " +
+        'and the error and raises an alarm; a DeadLetterConfig would be a second queue with less in it.',
+      LambdaTracing: NO_TRACING,
     });
   }
+
+  acknowledgeDeadLetterQueue(
+    invoice.deadLetterQueue,
+    'This queue is itself a dead-letter queue: the on-failure destination of the invoice function (Lambda ' +
+      'asynchronous invocation by S3 notifications).',
+  );
+  acknowledgeServerless(invoice.function, {
+    LambdaDLQ:
+      'The invoice function (invoked asynchronously by S3 notifications) sends an invocation that failed after ' +
+      'its retries to its on-failure destination, an SQS dead-letter queue, which records the S3 event and the ' +
+      'error and raises an alarm; a DeadLetterConfig would be a second queue with less in it.',
+    LambdaTracing: NO_TRACING,
+  });
+
+  acknowledgeServerless(ingest.function, {
+    LambdaDLQ:
+      'The ingest function is invoked only by its Kinesis event source mapping, synchronously; a batch it ' +
+      'fails on is retried, then sent by the mapping to its on-failure destination, the failed-records bucket ' +
+      '(payloads included, alarmed). A function DeadLetterConfig applies to asynchronous invocations only and ' +
+      'would never receive anything.',
+    ...(ingest.tracing === Tracing.ACTIVE
+      ? {}
+      : { LambdaTracing: `${NO_TRACING} Set tracing to turn it on.` }),
+  });
+
+  acknowledgeServerless(views.function, {
+    LambdaDLQ:
+      'The views function is invoked only synchronously (RequestResponse) by the custom resource framework, ' +
+      'which reports its error to CloudFormation: the deployment fails and rolls back. A DeadLetterConfig ' +
+      'applies to asynchronous invocations only and would never receive anything.',
+    LambdaTracing: NO_TRACING,
+  });
+  const viewsInvokeConfig = views.function.node.findChild('EventInvokeConfig');
+  acknowledgeServerless(viewsInvokeConfig, {
+    LambdaAsyncFailureDestination:
+      'The views function is invoked only synchronously by the custom resource framework; this configuration ' +
+      'only sets retries of any asynchronous invocation to 0, so a DDL statement never runs twice. There is no ' +
+      'asynchronous failure to send anywhere: an error reaches CloudFormation, which fails the deployment.',
+  });
+  acknowledgeServerless(views.frameworkFunction, {
+    LambdaDLQ:
+      "CDK's custom resource framework function, invoked by CloudFormation on deploy; it reports every failure " +
+      'to CloudFormation (FAILED response: the deployment fails and rolls back), so there is no lost event for ' +
+      'a dead-letter queue to keep.',
+    LambdaDefaultMemorySize:
+      "CDK's custom resource framework function (aws-cdk-lib's Provider, which offers no memory setting): it " +
+      "runs at Lambda's default 128 MB, enough to relay one CloudFormation event to the views function and its " +
+      'answer back; it cannot be changed without patching CDK.',
+    LambdaTracing: NO_TRACING,
+  });
+
+  acknowledgeServerless(priceBook.handlerFunction, {
+    LambdaLatestVersion:
+      "The runtime of CDK's BucketDeployment handler (Python, with its AWS CLI layer) is set by aws-cdk-lib, " +
+      'which builds and tests the handler for it; it cannot be chosen without patching CDK. It runs only during ' +
+      'deployments, invoked by CloudFormation, and takes no other input.',
+    LambdaDLQ:
+      "CDK's BucketDeployment handler, invoked by CloudFormation on deploy; it reports every failure to " +
+      'CloudFormation (FAILED response: the deployment fails and rolls back), so there is no lost event for a ' +
+      'dead-letter queue to keep.',
+    LambdaTracing: NO_TRACING,
+  });
 
   Validations.of(priceBook.handlerFunction).acknowledge({
     id: 'AwsSolutions-L1',
@@ -136,6 +204,29 @@ export function acknowledgeNagFindings(stacks: {
       reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
     });
   }
+}
+
+/** Why no function of the app has X-Ray active tracing (Serverless-LambdaTracing, a warning). */
+const NO_TRACING =
+  'X-Ray tracing is off: each function is one hop (stream, S3 event, schedule or deploy to S3, Athena, DynamoDB, ' +
+  'SES) whose failures are in its JSON logs and alarms; tracing would give every role xray:Put* on Resource * ' +
+  'and bill traces for no extra diagnosis.';
+
+/** Acknowledges Serverless pack findings (`Serverless-<rule>`) on `scope`, each with its reason. */
+function acknowledgeServerless(scope: IConstruct, reasons: Record<string, string>): void {
+  for (const [rule, reason] of Object.entries(reasons)) {
+    Validations.of(scope).acknowledge({ id: `Serverless-${rule}`, reason });
+  }
+}
+
+/**
+ * Acknowledges, on a queue that is itself a dead-letter queue, the findings that ask it for one: cdk-nag
+ * recognises only SQS redrive policies and Lambda DeadLetterConfig as DLQ uses, not an on-failure destination.
+ */
+function acknowledgeDeadLetterQueue(queue: IConstruct, what: string): void {
+  const reason = `${what} A dead-letter queue of this queue would have nothing to catch: nothing consumes it but a person.`;
+  Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason });
+  Validations.of(queue).acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason });
 }
 
 /**

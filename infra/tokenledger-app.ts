@@ -2,7 +2,7 @@ import { App, type AppProps } from 'aws-cdk-lib';
 import { RESULTS_PREFIX } from './constructs/athena-views.ts';
 import { acknowledgeNagFindings } from './nag-acknowledgments.ts';
 import { DataStack, type DataStackProps } from './stacks/data-stack.ts';
-import { IngestStack, type IngestStackProps } from './stacks/ingest-stack.ts';
+import { IngestStack, type IngestStackProps, ingestSettingsFromContext } from './stacks/ingest-stack.ts';
 import { InvoiceStack, type InvoiceStackProps } from './stacks/invoice-stack.ts';
 import { ReportsStack, type ReportsStackProps, reportsSettingsFromContext } from './stacks/reports-stack.ts';
 
@@ -55,7 +55,8 @@ export interface TokenledgerApp {
  * The deployable app: `TokenledgerData` (stateful), `TokenledgerIngest`, `TokenledgerInvoices` and
  * `TokenledgerReports` (stateless), env-agnostic, with the cdk-nag acknowledgments applied. infra/app.ts and the
  * tests both build it here. Context `alarmEmail` (e.g. `-c alarmEmail=ops@example.com`) subscribes an address to
- * the alarm topics; the report jobs' context keys (sender, recipients, schedules, time zone) are described on
+ * the alarm topics, `ingestReservedConcurrency` (a whole number, or `none`) sets the ingest function's reserved
+ * concurrency; the report jobs' context keys (sender, recipients, schedules, time zone) are described on
  * ReportsSettings (infra/stacks/reports-stack.ts).
  */
 export function createTokenledgerApp(options: TokenledgerAppOptions = {}): TokenledgerApp {
@@ -71,13 +72,16 @@ export function createTokenledgerApp(options: TokenledgerAppOptions = {}): Token
   const ingest = new IngestStack(app, 'TokenledgerIngest', {
     description: 'tokenledger: ingest Lambda, its Kinesis event source mapping and alarms (stateless)',
     ...(typeof alarmEmail === 'string' ? { alarmEmail } : {}),
+    ...ingestSettingsFromContext(app),
     ...options.ingest,
     stream: data.eventStream.stream,
     lakeBucket: data.lakeBucket,
     failedRecordsBucket: data.failedRecordsBucket,
   });
   const invoices = new InvoiceStack(app, 'TokenledgerInvoices', {
-    description: 'tokenledger: invoice Lambda and the S3 notifications of invoices/<format>/ (stateless)',
+    description:
+      'tokenledger: invoice Lambda, the S3 notifications of invoices/<format>/, its dead-letter queue and alarm (stateless)',
+    ...(typeof alarmEmail === 'string' ? { alarmEmail } : {}),
     ...options.invoices,
     lakeBucket: data.lakeBucket,
   });

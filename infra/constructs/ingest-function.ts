@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
-import { StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { MetricType, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -14,6 +14,16 @@ import { tokenledgerFunction } from './tokenledger-function.ts';
 
 /** Key prefix of rejected events in the lake bucket (DESIGN §4). */
 export const QUARANTINE_PREFIX = 'quarantine/';
+
+/**
+ * The shards the default reserved concurrency is sized for: an on-demand stream starts with 4 shards, each
+ * processed by `parallelizationFactor` concurrent invocations, and 10 leaves room for the stream to more than
+ * double before the mapping is throttled (the iterator-age alarm then fires: raise the reservation).
+ */
+export const RESERVED_CONCURRENCY_SHARDS = 10;
+
+/** The largest reserved concurrency the ingest function accepts. */
+export const MAX_INGEST_RESERVED_CONCURRENCY = 1000;
 
 export interface IngestFunctionProps {
   /** The stream the function consumes. */
@@ -47,11 +57,15 @@ export interface IngestFunctionProps {
    */
   readonly tracing?: Tracing;
   /**
-   * Concurrency reserved for (and capping) the function.
+   * Concurrency reserved for (and capping) the function: the stream consumer is never starved by other
+   * functions of the account, and cannot starve them. `null`: none, the function shares the account's
+   * unreserved concurrency (an account at Lambda's default quota of 10 cannot reserve any: Lambda keeps 100
+   * unreserved). Context `ingestReservedConcurrency` (a whole number, or `none`) sets it for the app.
    *
-   * @default - unreserved: the function uses the account's unreserved concurrency
+   * @default RESERVED_CONCURRENCY_SHARDS (10) × parallelizationFactor: one invocation per batch in flight on
+   * 10 shards, the 4 an on-demand stream starts with and room to grow
    */
-  readonly reservedConcurrentExecutions?: number;
+  readonly reservedConcurrentExecutions?: number | null;
   /**
    * Most records per invocation (1-10000).
    *
@@ -92,8 +106,9 @@ export interface IngestFunctionProps {
  *
  * The mapping reads from TRIM_HORIZON, reports partial batch failures, bisects a failing batch, retries
  * a finite number of times, drops records past a maximum age, and sends what it gives up on to an S3
- * bucket. The function may write and read (for its existence check) only `events/*` and `quarantine/*`
- * of the lake bucket; its role has no AWS-managed policy, only write access to its own log group.
+ * bucket, and publishes its EventCount metrics. The function has reserved concurrency (by default), and may
+ * write and read (for its existence check) only `events/*` and `quarantine/*` of the lake bucket; its role has
+ * no AWS-managed policy, only write access to its own log group.
  */
 export class IngestFunction extends Construct {
   /** The function. */
@@ -106,6 +121,8 @@ export class IngestFunction extends Construct {
   public readonly eventSource: KinesisEventSource;
   /** The X-Ray tracing mode (anything but DISABLED adds `xray:Put*` on `*` to the role). */
   public readonly tracing: Tracing;
+  /** The function's reserved concurrency; undefined when it has none. */
+  public readonly reservedConcurrentExecutions: number | undefined;
   /** The lake objects the function may write and read: `events/*` and `quarantine/*`. */
   public readonly lakeObjectArns: readonly string[];
   /** The objects of the failed-records bucket the event source mapping writes to (`<bucket>/*`). */
@@ -128,9 +145,14 @@ export class IngestFunction extends Construct {
     checkInteger(owner, 'retryAttempts', retryAttempts, 0, 10000);
     checkDuration(owner, 'maxRecordAge', maxRecordAge, Duration.seconds(60), Duration.days(7));
     checkInteger(owner, 'parallelizationFactor', parallelizationFactor, 1, 10);
-    if (props.reservedConcurrentExecutions !== undefined) {
-      checkInteger(owner, 'reservedConcurrentExecutions', props.reservedConcurrentExecutions, 1, 10000);
+    const reserved =
+      props.reservedConcurrentExecutions === undefined
+        ? RESERVED_CONCURRENCY_SHARDS * parallelizationFactor
+        : (props.reservedConcurrentExecutions ?? undefined);
+    if (reserved !== undefined) {
+      checkInteger(owner, 'reservedConcurrentExecutions', reserved, 1, MAX_INGEST_RESERVED_CONCURRENCY);
     }
+    this.reservedConcurrentExecutions = reserved;
 
     this.tracing = props.tracing ?? Tracing.DISABLED;
 
@@ -143,7 +165,7 @@ export class IngestFunction extends Construct {
       timeout,
       logRetention: props.logRetention,
       tracing: this.tracing,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      ...(reserved === undefined ? {} : { reservedConcurrentExecutions: reserved }),
       environment: {
         LAKE_BUCKET: props.lakeBucket.bucketName,
         POWERTOOLS_SERVICE_NAME: 'tokenledger-ingest',
@@ -178,6 +200,9 @@ export class IngestFunction extends Construct {
       maxRecordAge,
       parallelizationFactor,
       onFailure: failedRecords,
+      // The mapping's EventCount metrics (AWS/Lambda, by EventSourceMappingUUID), OnFailureDestinationDeliveredEventCount
+      // and DroppedEventCount among them: the alarms on batches sent to the failed-records bucket, or lost.
+      metricsConfig: { metrics: [MetricType.EVENT_COUNT] },
     });
     this.function.addEventSource(this.eventSource);
   }

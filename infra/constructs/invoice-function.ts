@@ -1,9 +1,14 @@
-import { type CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { INVOICE_FORMATS, type InvoiceFormat } from '../../src/core/costs/cost-line.ts';
 import { INVOICES_PREFIX, REJECTED_PREFIX } from '../../src/imports/invoice-object.ts';
@@ -46,6 +51,12 @@ export interface InvoiceFunctionProps {
    * @default 2
    */
   readonly retryAttempts?: number;
+  /**
+   * The topic the dead-letter alarm notifies.
+   *
+   * @default - the alarm notifies nobody
+   */
+  readonly alarmTopic?: ITopic;
 }
 
 /**
@@ -53,6 +64,9 @@ export interface InvoiceFunctionProps {
  * `s3:ObjectCreated:*` filter per format folder (`invoices/openai-costs/`, `invoices/anthropic-cost-report/`,
  * `invoices/focus/`). `invoices/rejected/` matches none of them, and neither does `costs/`, so nothing the
  * function writes can invoke it again.
+ *
+ * An S3 notification is an asynchronous invocation: one that still fails after Lambda's retries goes to the
+ * function's dead-letter queue (its on-failure destination: the S3 event and the error), which raises an alarm.
  *
  * The function may read and delete only objects of the three format folders, write only `invoices/rejected/*`
  * and `costs/*` (and read `costs/*` back, to skip a file already imported), and list key names so that a
@@ -81,6 +95,10 @@ export class InvoiceFunction extends Construct {
   public readonly inboxObjectArns: readonly string[];
   /** Objects the function may write: `invoices/rejected/*` and `costs/*`. */
   public readonly outputObjectArns: readonly string[];
+  /** Where Lambda puts an invocation (an S3 event) that failed after its retries, with the error. */
+  public readonly deadLetterQueue: Queue;
+  /** Fires when an invocation lands in the dead-letter queue. */
+  public readonly deadLetterAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: InvoiceFunctionProps) {
     super(scope, id);
@@ -111,7 +129,6 @@ export class InvoiceFunction extends Construct {
       memorySize,
       timeout,
       logRetention: props.logRetention,
-      retryAttempts,
       environment: {
         LAKE_BUCKET: lakeBucket.bucketName,
         POWERTOOLS_SERVICE_NAME: 'tokenledger-invoices',
@@ -121,6 +138,38 @@ export class InvoiceFunction extends Construct {
     this.logGroup = built.logGroup;
     this.role = built.role;
     this.function = built.function;
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The longest SQS keeps a message: time to read the error and drop the file again.
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.function.configureAsyncInvoke({
+      retryAttempts,
+      onFailure: new SqsDestination(this.deadLetterQueue),
+    });
+    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription:
+        'tokenledger invoices: an invoice file was not imported, its invocation failed after Lambda retried it ' +
+        `${retryAttempts} time(s) (a storage error, not a refused file). The message in the dead-letter queue holds ` +
+        'the S3 event and the error; the file is still in invoices/<format>/. Fix the cause, copy the file onto ' +
+        'itself (or upload it again) to import it, then delete the message.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        statistic: 'Maximum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopic) {
+      const action = new SnsAction(props.alarmTopic);
+      this.deadLetterAlarm.addAlarmAction(action);
+      this.deadLetterAlarm.addOkAction(action);
+    }
 
     this.invoiceFolders = invoiceFolders();
     this.inboxObjectArns = this.invoiceFolders.map((folder) => lakeBucket.arnForObjects(`${folder}*`));

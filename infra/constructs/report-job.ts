@@ -3,7 +3,6 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -17,12 +16,12 @@ import {
 } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IEmailIdentity } from 'aws-cdk-lib/aws-ses';
-import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { parseAddresses } from '../../src/email/report-email.ts';
 import { REPORT_KINDS, type ReportKind } from '../../src/reports/report-period.ts';
+import { AlarmTopic } from './alarm-topic.ts';
 import { checkDuration, checkInteger, checkPattern } from './prop-checks.ts';
 import { runQueriesStatement } from './query-workgroup.ts';
 import { tokenledgerFunction } from './tokenledger-function.ts';
@@ -514,60 +513,14 @@ export interface ReportAlarmTopicProps {
   readonly alarmEmail?: string;
 }
 
-/**
- * The SNS topic the report jobs' alarms notify, as the ingest alarms' topic is built: encrypted with a
- * customer-managed key that CloudWatch of this account may use (it cannot publish under `alias/aws/sns`), and a
- * policy that refuses publishing without TLS and lets CloudWatch of this account publish.
- */
-export class ReportAlarmTopic extends Construct {
-  /** The topic. */
-  public readonly topic: Topic;
-  /** The key that encrypts it. */
-  public readonly topicKey: Key;
-
+/** The SNS topic the report jobs' alarms notify, an {@link AlarmTopic} like the ingest and invoice ones. */
+export class ReportAlarmTopic extends AlarmTopic {
   constructor(scope: Construct, id: string, props: ReportAlarmTopicProps = {}) {
-    super(scope, id);
-    if (props.alarmEmail !== undefined) {
-      checkPattern(
-        `ReportAlarmTopic ${id}`,
-        'alarmEmail',
-        props.alarmEmail,
-        /^[^@\s]+@[^@\s]+$/,
-        'an e-mail address',
-      );
-    }
-    this.topicKey = new Key(this, 'TopicKey', {
-      description: 'tokenledger: encrypts the report jobs alarm topic',
-      enableKeyRotation: true,
-      // The key protects notifications in flight only; nothing durable is lost when it goes with the stack.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const fromCloudWatch = {
-      principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-    };
-    this.topicKey.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsOfThisAccount',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        ...fromCloudWatch,
-      }),
-    );
-    this.topic = new Topic(this, 'Topic', {
+    super(scope, id, {
       displayName: 'tokenledger report job alarms',
-      masterKey: this.topicKey,
-      enforceSSL: true,
+      keyDescription: 'tokenledger: encrypts the report jobs alarm topic',
+      ...props,
     });
-    this.topic.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsOfThisAccount',
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-        ...fromCloudWatch,
-      }),
-    );
-    if (props.alarmEmail !== undefined) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
   }
 }
 

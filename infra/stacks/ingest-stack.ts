@@ -1,7 +1,11 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { IngestAlarms, type IngestAlarmsProps } from '../constructs/ingest-alarms.ts';
-import { IngestFunction, type IngestFunctionProps } from '../constructs/ingest-function.ts';
+import {
+  IngestFunction,
+  type IngestFunctionProps,
+  MAX_INGEST_RESERVED_CONCURRENCY,
+} from '../constructs/ingest-function.ts';
 
 /**
  * The ingest function's props (stream and buckets from the data stack) and its alarms' props, as documented on
@@ -10,7 +14,38 @@ import { IngestFunction, type IngestFunctionProps } from '../constructs/ingest-f
 export interface IngestStackProps
   extends StackProps,
     IngestFunctionProps,
-    Omit<IngestAlarmsProps, 'function'> {}
+    Omit<IngestAlarmsProps, 'function' | 'eventSourceMappingId' | 'logGroup'> {}
+
+/** The ingest settings given as CDK context. */
+export interface IngestSettings {
+  /** `-c ingestReservedConcurrency=20`, or `none` (null) for no reservation. */
+  readonly reservedConcurrentExecutions?: number | null;
+}
+
+/** The CDK context key of the ingest function's reserved concurrency. */
+export const INGEST_RESERVED_CONCURRENCY_KEY = 'ingestReservedConcurrency';
+
+/**
+ * The ingest settings of the CDK context (`-c ingestReservedConcurrency=20`, or `none`; a JSON number in
+ * cdk.json): a bad value is an error naming the key and quoting the value.
+ */
+export function ingestSettingsFromContext(scope: Construct): IngestSettings {
+  const value: unknown = scope.node.tryGetContext(INGEST_RESERVED_CONCURRENCY_KEY);
+  if (value === undefined || value === '') return {};
+  if (typeof value === 'string' && value.trim() === 'none') return { reservedConcurrentExecutions: null };
+  const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (
+    typeof number !== 'number' ||
+    !Number.isInteger(number) ||
+    number < 1 ||
+    number > MAX_INGEST_RESERVED_CONCURRENCY
+  ) {
+    throw new Error(
+      `context ${INGEST_RESERVED_CONCURRENCY_KEY} must be a whole number from 1 to ${MAX_INGEST_RESERVED_CONCURRENCY}, or 'none', got ${JSON.stringify(value)}`,
+    );
+  }
+  return { reservedConcurrentExecutions: number };
+}
 
 /**
  * The stateless half of the ingest path: the ingest function, its event source mapping and its alarms.
@@ -31,6 +66,8 @@ export class IngestStack extends Stack {
     this.ingestAlarms = new IngestAlarms(this, 'IngestAlarms', {
       ...props,
       function: this.ingestFunction.function,
+      eventSourceMappingId: this.ingestFunction.eventSource.eventSourceMappingId,
+      logGroup: this.ingestFunction.logGroup,
     });
   }
 }

@@ -63,6 +63,10 @@ describe('ingest function', () => {
     });
   });
 
+  it('reserves 10 concurrent executions (4 shards of a new on-demand stream × parallelization factor 1, and room)', () => {
+    built.ingestTemplate.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 10 });
+  });
+
   it('has a role without AWS-managed policies', () => {
     built.ingestTemplate.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
@@ -140,11 +144,12 @@ describe('event source mapping', () => {
     built.ingestTemplate.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
   });
 
-  it('sends batches it gives up on to the failed-records bucket', () => {
+  it('sends batches it gives up on to the failed-records bucket, and publishes its EventCount metrics', () => {
     built.ingestTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       DestinationConfig: {
         OnFailure: { Destination: built.ingest.resolve(built.data.failedRecordsBucket.bucketArn) },
       },
+      MetricsConfig: { Metrics: ['EventCount'] },
     });
   });
 
@@ -169,6 +174,41 @@ describe('alarms', () => {
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^IngestAlarmsTopic') }],
     });
+  });
+
+  it('alarm when the mapping sends records to the failed-records bucket, or drops them (EventCount metrics, Sum >= 1 in 5 min)', () => {
+    for (const metric of ['OnFailureDestinationDeliveredEventCount', 'DroppedEventCount']) {
+      built.ingestTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: metric,
+        Statistic: 'Sum',
+        Period: 300,
+        Dimensions: [
+          {
+            Name: 'EventSourceMappingUUID',
+            Value: { Ref: Match.stringLikeRegexp('^IngestFunctionKinesisEventSource') },
+          },
+        ],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: Match.stringLikeRegexp('^IngestAlarmsTopic') }],
+      });
+    }
+  });
+
+  it('alarm when more than 5 % of the events of 15 minutes (100 at least) are quarantined', () => {
+    built.ingestTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(events >= 100, quarantined / events, 0)', ReturnData: true }),
+      ]),
+      Threshold: 0.05,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^IngestAlarmsTopic') }],
+    });
+    built.ingestTemplate.resourceCountIs('AWS::Logs::MetricFilter', 2);
+    built.ingestTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 4);
   });
 
   it('notify a KMS-encrypted topic that refuses publishing without TLS', () => {

@@ -88,6 +88,37 @@ describe('invoice function', () => {
     });
   });
 
+  it('sends an invocation that failed after its retries to an encrypted, TLS-only dead-letter queue, which raises an alarm', () => {
+    built.invoicesTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^InvoiceFunctionDeadLetterQueue'), 'Arn'] },
+        },
+      },
+    });
+    built.invoicesTemplate.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    built.invoicesTemplate.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ],
+      },
+    });
+    built.invoicesTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlarmsTopic') }],
+    });
+    built.invoicesTemplate.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlarmsTopicKey'), 'Arn'] },
+    });
+  });
+
   it('has roles without AWS-managed policies', () => {
     const roles = built.invoicesTemplate.findResources('AWS::IAM::Role');
     expect(Object.keys(roles)).toHaveLength(2);

@@ -1,13 +1,14 @@
 import { type Stack, Validations } from 'aws-cdk-lib';
 import { Tracing } from 'aws-cdk-lib/aws-lambda';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNagAcknowledgments } from '../../infra/nag-acknowledgments.ts';
 import { REPORT_KINDS } from '../../src/reports/report-period.ts';
 import { cfnString, type SynthesizedApp, synthesizeApp } from './synth-app.ts';
 
-// Compliance as a test: the app as deployed passes the AwsSolutions pack with nothing left over, and
-// every finding it accepts says why.
+// Compliance as a test: the app as deployed passes the AwsSolutions and Serverless packs with nothing left
+// over, and every finding it accepts says why, on the construct it is about.
 
 let built: SynthesizedApp;
 beforeAll(() => {
@@ -24,6 +25,28 @@ function describeViolations(report: ReturnType<AwsSolutionsChecks['validateScope
   );
 }
 
+/** Violations of both packs in `scope`. */
+function allViolations(scope: IConstruct): string[] {
+  return [new AwsSolutionsChecks(scope), new ServerlessChecks(scope)].flatMap((pack) =>
+    describeViolations(pack.validateScope(scope)),
+  );
+}
+
+/** The acknowledgments recorded on each construct itself (not a descendant), as `id @ construct path`. */
+function acknowledgmentsByPath(scope: IConstruct, prefix: string): string[] {
+  return scope.node
+    .findAll()
+    .flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && m.data)
+        .flatMap((m) => Object.keys(m.data as object))
+        .map((key) => key.replace(/^annotation::/i, ''))
+        .filter((id) => id.startsWith(prefix))
+        .map((id) => `${id} @ ${c.node.path}`),
+    )
+    .sort();
+}
+
 describe('cdk-nag AwsSolutions', () => {
   it('finds no unacknowledged error in the app', () => {
     const report = new AwsSolutionsChecks(built.app).validateScope(built.app);
@@ -36,21 +59,23 @@ describe('cdk-nag AwsSolutions', () => {
     expect(describeViolations(report)).toEqual([]);
   });
 
-  it('every acknowledgment carries a reason', () => {
+  it('every acknowledgment (of either pack) carries a reason', () => {
     const acknowledgments = listNagAcknowledgments(built.app);
     expect(acknowledgments.length).toBeGreaterThan(0);
     for (const { id, reason } of acknowledgments) {
-      expect(id).toMatch(/^AwsSolutions-[A-Z]+\d+/);
+      expect(id).toMatch(/^(AwsSolutions-[A-Z]+\d+|Serverless-[A-Za-z]+$)/);
       expect(reason.trim().length, `reason of ${id}`).toBeGreaterThan(20);
     }
   });
 
-  it("acknowledges only the prefix wildcards of the function roles (the views function's and the report jobs' included), the report jobs' DLQs as DLQs, and the L1 of CDK's BucketDeployment (a new one must be reviewed here)", () => {
+  it("acknowledges only the prefix wildcards of the function roles (the views function's and the report jobs' included), the DLQs as DLQs, and the L1 of CDK's BucketDeployment (a new one must be reviewed here)", () => {
     const wildcard = (stack: Stack, arn: string) =>
       `AwsSolutions-IAM5[Resource::${cfnString(stack.resolve(arn))}]`;
     const { ingest, invoices, data, reports } = built;
     const lake = data.lakeBucket;
-    const ids = listNagAcknowledgments(built.app).map(({ id }) => id);
+    const ids = listNagAcknowledgments(built.app)
+      .map(({ id }) => id)
+      .filter((id) => id.startsWith('AwsSolutions-'));
     const reportJobs = REPORT_KINDS.flatMap((kind) => [
       ...['events/*', 'costs/*', 'prices/*', 'revenue/*'].map((prefix) =>
         wildcard(reports, lake.arnForObjects(prefix)),
@@ -73,6 +98,7 @@ describe('cdk-nag AwsSolutions', () => {
         wildcard(data, lake.arnForObjects('prices/default/*')),
         wildcard(data, data.athenaViews.tablesArn),
         wildcard(data, data.queryWorkgroup.resultsBucket.arnForObjects('results/*')),
+        'AwsSolutions-SQS3',
         'AwsSolutions-L1',
       ].sort(),
     );
@@ -94,7 +120,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(l1[0]).toMatch(/^TokenledgerData\/Custom::CDKBucketDeployment[0-9A-F]+256MiB$/);
   });
 
-  it('acknowledges AwsSolutions-SQS3 on the report jobs dead-letter queues only', () => {
+  it('acknowledges AwsSolutions-SQS3 on the dead-letter queues only (the report jobs and the invoice function)', () => {
     const sqs3 = built.app.node
       .findAll()
       .filter((c) =>
@@ -107,7 +133,10 @@ describe('cdk-nag AwsSolutions', () => {
       .map((c) => c.node.path)
       .sort();
     expect(sqs3).toEqual(
-      REPORT_KINDS.map((kind) => built.reports.jobs[kind].deadLetterQueue.node.path).sort(),
+      [
+        ...REPORT_KINDS.map((kind) => built.reports.jobs[kind].deadLetterQueue.node.path),
+        built.invoices.invoiceFunction.deadLetterQueue.node.path,
+      ].sort(),
     );
   });
 
@@ -126,23 +155,69 @@ describe('cdk-nag AwsSolutions', () => {
       },
     });
     try {
-      const report = new AwsSolutionsChecks(mailing.app).validateScope(mailing.app);
-      expect(describeViolations(report)).toEqual([]);
+      expect(allViolations(mailing.app)).toEqual([]);
     } finally {
       mailing.cleanup();
     }
   });
 
-  it('still passes with X-Ray tracing on (its Resource::* is acknowledged only then)', () => {
+  it('still passes with X-Ray tracing on (its Resource::* is acknowledged only then, LambdaTracing no longer)', () => {
     const traced = synthesizeApp({ skipBundling: true, ingest: { tracing: Tracing.ACTIVE } });
     try {
-      const report = new AwsSolutionsChecks(traced.app).validateScope(traced.app);
-      expect(describeViolations(report)).toEqual([]);
-      expect(listNagAcknowledgments(traced.app).map(({ id }) => id)).toContain(
-        'AwsSolutions-IAM5[Resource::*]',
+      expect(allViolations(traced.app)).toEqual([]);
+      const ids = listNagAcknowledgments(traced.app).map(({ id }) => id);
+      expect(ids).toContain('AwsSolutions-IAM5[Resource::*]');
+      expect(acknowledgmentsByPath(traced.app, 'Serverless-LambdaTracing')).not.toContain(
+        `Serverless-LambdaTracing @ ${traced.ingest.ingestFunction.function.node.path}`,
       );
     } finally {
       traced.cleanup();
     }
+  });
+});
+
+describe('cdk-nag Serverless', () => {
+  it('finds no unacknowledged error in the app', () => {
+    const report = new ServerlessChecks(built.app).validateScope(built.app);
+    const errors = describeViolations(report).filter((line) => line.startsWith('error'));
+    expect(errors).toEqual([]);
+  });
+
+  it('finds no unacknowledged warning either', () => {
+    const report = new ServerlessChecks(built.app).validateScope(built.app);
+    expect(describeViolations(report)).toEqual([]);
+  });
+
+  it('acknowledges exactly these findings, each on its construct (a new one must be reviewed here)', () => {
+    const { data, ingest, invoices, reports } = built;
+    const jobs = REPORT_KINDS.map((kind) => reports.jobs[kind]);
+    const fn = (c: IConstruct) => c.node.path;
+    const views = data.athenaViews;
+    const bucketDeployment = fn(data.priceBook.handlerFunction);
+    const functions = [
+      fn(ingest.ingestFunction.function),
+      fn(invoices.invoiceFunction.function),
+      ...jobs.map((job) => fn(job.function)),
+      fn(views.function),
+      fn(views.frameworkFunction),
+      bucketDeployment,
+    ];
+    expect(acknowledgmentsByPath(built.app, 'Serverless-')).toEqual(
+      [
+        // Asynchronous functions send failures to an on-failure destination; the others are not invoked asynchronously.
+        ...functions.map((path) => `Serverless-LambdaDLQ @ ${path}`),
+        // X-Ray tracing is off by default.
+        ...functions.map((path) => `Serverless-LambdaTracing @ ${path}`),
+        // The views function is invoked synchronously; its invoke config only turns async retries off.
+        `Serverless-LambdaAsyncFailureDestination @ ${fn(views.function)}/EventInvokeConfig`,
+        // Functions CDK provides, configured by aws-cdk-lib.
+        `Serverless-LambdaDefaultMemorySize @ ${fn(views.frameworkFunction)}`,
+        `Serverless-LambdaLatestVersion @ ${bucketDeployment}`,
+        // Queues that are themselves dead-letter queues.
+        ...[...jobs.map((job) => job.deadLetterQueue), invoices.invoiceFunction.deadLetterQueue].map(
+          (queue) => `Serverless-SQSRedrivePolicy @ ${fn(queue)}`,
+        ),
+      ].sort(),
+    );
   });
 });

@@ -3,16 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventStream } from '../../infra/constructs/event-stream.ts';
-import { IngestAlarms } from '../../infra/constructs/ingest-alarms.ts';
+import { IngestAlarms, type IngestAlarmsProps } from '../../infra/constructs/ingest-alarms.ts';
 import { IngestFunction, type IngestFunctionProps } from '../../infra/constructs/ingest-function.ts';
 import { InvoiceFunction } from '../../infra/constructs/invoice-function.ts';
 import { LakeDatabase } from '../../infra/constructs/lake-database.ts';
 import { LakeTable } from '../../infra/constructs/lake-table.ts';
 import { PrivateBucket } from '../../infra/constructs/private-bucket.ts';
 import { QueryWorkgroup } from '../../infra/constructs/query-workgroup.ts';
+import { ingestSettingsFromContext } from '../../infra/stacks/ingest-stack.ts';
 import { COST_COLUMNS } from '../../src/core/costs/cost-columns.ts';
 
 // Props are checked in the constructors, and the message names the prop and echoes the bad value.
@@ -73,6 +75,37 @@ describe('IngestFunction props', () => {
     );
     expect(() => ingestFunction({ reservedConcurrentExecutions: 0 })).toThrow('reservedConcurrentExecutions');
   });
+
+  it('reserves 10 × parallelizationFactor concurrency by default, what it is given, or none with null', () => {
+    const reserved = (props: Partial<IngestFunctionProps>) => {
+      const ingest = ingestFunction(props);
+      const fn = ingest.function.node.defaultChild as CfnFunction;
+      return [ingest.reservedConcurrentExecutions, fn.reservedConcurrentExecutions];
+    };
+    expect(reserved({})).toEqual([10, 10]);
+    expect(reserved({ parallelizationFactor: 3 })).toEqual([30, 30]);
+    expect(reserved({ reservedConcurrentExecutions: 4 })).toEqual([4, 4]);
+    expect(reserved({ reservedConcurrentExecutions: null })).toEqual([undefined, undefined]);
+    expect(() => ingestFunction({ reservedConcurrentExecutions: 1001 })).toThrow(
+      'IngestFunction Ingest: reservedConcurrentExecutions must be an integer from 1 to 1000, got 1001',
+    );
+  });
+
+  it('reads ingestReservedConcurrency from the context: a whole number, or none', () => {
+    const settings = (value: unknown) =>
+      ingestSettingsFromContext(
+        new App({ outdir, context: value === undefined ? {} : { ingestReservedConcurrency: value } }),
+      );
+    expect(settings(undefined)).toEqual({});
+    expect(settings('none')).toEqual({ reservedConcurrentExecutions: null });
+    expect(settings('20')).toEqual({ reservedConcurrentExecutions: 20 });
+    expect(settings(20)).toEqual({ reservedConcurrentExecutions: 20 });
+    for (const bad of ['0', 'ten', '2.5', 1001, true]) {
+      expect(() => settings(bad)).toThrow(
+        `context ingestReservedConcurrency must be a whole number from 1 to 1000, or 'none', got ${JSON.stringify(bad)}`,
+      );
+    }
+  });
 });
 
 describe('other constructs', () => {
@@ -105,15 +138,31 @@ describe('other constructs', () => {
     );
   });
 
-  it('IngestAlarms rejects a bad e-mail and a zero evaluation period count', () => {
-    const scope = stack();
-    const fn = ingestFunction({}).function;
-    expect(() => new IngestAlarms(scope, 'A', { function: fn, alarmEmail: 'ops' })).toThrow(
+  it('IngestAlarms rejects a bad e-mail, a zero evaluation period count and a quarantine rate outside (0, 1)', () => {
+    const ingest = ingestFunction({});
+    const scope = Stack.of(ingest);
+    const alarms = (id: string, props: Partial<IngestAlarmsProps>) =>
+      new IngestAlarms(scope, id, {
+        function: ingest.function,
+        eventSourceMappingId: ingest.eventSource.eventSourceMappingId,
+        logGroup: ingest.logGroup,
+        ...props,
+      });
+    expect(() => alarms('A', { alarmEmail: 'ops' })).toThrow(
       "alarmEmail must be an e-mail address, got 'ops'",
     );
-    expect(() => new IngestAlarms(scope, 'B', { function: fn, iteratorAgeEvaluationPeriods: 0 })).toThrow(
+    expect(() => alarms('B', { iteratorAgeEvaluationPeriods: 0 })).toThrow(
       'iteratorAgeEvaluationPeriods must be an integer from 1 to 1440, got 0',
     );
+    for (const rate of [0, 1, 5, -0.1, Number.NaN]) {
+      expect(() => alarms(`R${rate}`, { quarantineRateThreshold: rate })).toThrow(
+        `IngestAlarms R${rate}: quarantineRateThreshold must be a number between 0 and 1 (0.05 is 5 %), got ${rate}`,
+      );
+    }
+    expect(() => alarms('M', { quarantineRateMinEvents: 0 })).toThrow(
+      'quarantineRateMinEvents must be an integer from 1 to 1000000000, got 0',
+    );
+    expect(() => alarms('OK', { quarantineRateThreshold: 0.2, quarantineRateMinEvents: 10 })).not.toThrow();
   });
 });
 

@@ -1,0 +1,77 @@
+import { Aws, RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { checkPattern } from './prop-checks.ts';
+
+export interface AlarmTopicProps {
+  /** The topic's display name (the sender name of its e-mails). */
+  readonly displayName: string;
+  /** What the topic's key encrypts, for the key's description. */
+  readonly keyDescription: string;
+  /**
+   * E-mail address subscribed to the topic.
+   *
+   * @default - no subscription
+   */
+  readonly alarmEmail?: string;
+}
+
+/**
+ * An SNS topic that CloudWatch alarms notify: encrypted with a customer-managed key, rotated, that CloudWatch of
+ * this account may use (it cannot publish under the AWS-managed `alias/aws/sns` key), and a policy that refuses
+ * publishing without TLS and lets CloudWatch of this account publish.
+ */
+export class AlarmTopic extends Construct {
+  /** The topic. */
+  public readonly topic: Topic;
+  /** The key that encrypts it. */
+  public readonly topicKey: Key;
+
+  constructor(scope: Construct, id: string, props: AlarmTopicProps) {
+    super(scope, id);
+    if (props.alarmEmail !== undefined) {
+      checkPattern(
+        `${this.constructor.name} ${id}`,
+        'alarmEmail',
+        props.alarmEmail,
+        /^[^@\s]+@[^@\s]+$/,
+        'an e-mail address',
+      );
+    }
+    this.topicKey = new Key(this, 'TopicKey', {
+      description: props.keyDescription,
+      enableKeyRotation: true,
+      // The key protects notifications in flight only; nothing durable is lost when it goes with the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const fromCloudWatch = {
+      principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+    };
+    this.topicKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        ...fromCloudWatch,
+      }),
+    );
+    this.topic = new Topic(this, 'Topic', {
+      displayName: props.displayName,
+      masterKey: this.topicKey,
+      enforceSSL: true,
+    });
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        ...fromCloudWatch,
+      }),
+    );
+    if (props.alarmEmail !== undefined) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+  }
+}
