@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { quote } from '../core/event/rejection.ts';
 import { UsageError } from './errors.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -12,9 +13,27 @@ export function parseCommand<O extends Options>(command: string, argv: string[],
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
-    const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
-    throw new UsageError(`${command}: ${message}`);
+    const message = (err as Error).message;
+    // An option whose value starts with a dash: parseArgs explains it over three lines, without the value.
+    const ambiguous = /^Option '(-[^' ]+)' argument is ambiguous/.exec(message);
+    if (ambiguous) {
+      const option = ambiguous[1] as string;
+      const at = argv.findIndex((a, i) => a === option && argv[i + 1]?.startsWith('-'));
+      const value = argv[at + 1] ?? '';
+      const long = option.startsWith('--') ? option : `--${longName(options, option.slice(1))}`;
+      throw new UsageError(
+        `${command}: option '${option}' needs a value, got ${quote(value)} (if that is its value, write ${long}=${value})`,
+      );
+    }
+    throw new UsageError(
+      `${command}: ${message.replace(/\. To specify a positional argument.*$/s, '').split('\n')[0]}`,
+    );
   }
+}
+
+/** The long name of a short option (`-e` → `events`). */
+function longName(options: Options, short: string): string {
+  return Object.entries(options).find(([, o]) => o.short === short)?.[0] ?? short;
 }
 
 /** Checks that an option's value is one of the allowed ones. */

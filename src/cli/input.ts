@@ -24,6 +24,15 @@ export async function readText(path: string): Promise<string> {
     throw new DataError(`${path}: is UTF-16 encoded; save it as UTF-8`);
   }
   const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    // No text file of these formats holds a NUL; UTF-16 without a byte order mark is full of them.
+    throw new DataError(
+      looksLikeUtf16(bytes)
+        ? `${path}: looks like UTF-16 (NUL bytes, no byte order mark); save it as UTF-8`
+        : `${path}: line ${lineOf(bytes, nul)}: holds a NUL byte; not a text file`,
+    );
+  }
   try {
     return utf8.decode(bytes.subarray(start));
   } catch {
@@ -49,6 +58,26 @@ async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** UTF-16 of mostly ASCII text: a NUL in every other byte of its first ones (the high bytes). */
+function looksLikeUtf16(bytes: Buffer): boolean {
+  const head = bytes.subarray(0, 4096);
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < head.length; i++) {
+    if (head[i] !== 0) continue;
+    if (i % 2 === 0) even++;
+    else odd++;
+  }
+  return Math.max(even, odd) >= head.length / 4;
+}
+
+/** The 1-based line of a byte offset. */
+function lineOf(bytes: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = bytes.indexOf(0x0a); i >= 0 && i < offset; i = bytes.indexOf(0x0a, i + 1)) line++;
+  return line;
 }
 
 /** The 1-based number of the first line that is not valid UTF-8. */

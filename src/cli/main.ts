@@ -84,8 +84,14 @@ export async function main(
   try {
     if (!command) {
       const known = Object.keys(COMMANDS).join(', ');
-      const group = Object.keys(COMMANDS).some((c) => c.startsWith(`${argv[0]} `));
-      const asked = group ? argv.slice(0, 2).join(' ') : (argv[0] as string);
+      const subcommands = Object.keys(COMMANDS)
+        .filter((c) => c.startsWith(`${argv[0]} `))
+        .map((c) => c.slice(`${argv[0]} `.length));
+      // A group (`ingest`, `prompts`, `report`) followed by nothing or by an option: no subcommand was given.
+      if (subcommands.length > 0 && (argv[1] === undefined || argv[1].startsWith('-'))) {
+        throw new UsageError(`${JSON.stringify(argv[0])} needs a subcommand: ${subcommands.join(', ')}`);
+      }
+      const asked = subcommands.length > 0 ? argv.slice(0, 2).join(' ') : (argv[0] as string);
       throw new UsageError(`unknown command ${JSON.stringify(asked)}; commands: ${known}`);
     }
     return await command(rest, { out, err });

@@ -20,6 +20,7 @@ export interface Emitter {
   record(input: RecordInput): void;
   /**
    * Queues an already-serialised wire event (a JSONL line) as it is, unchecked: the consumer validates it.
+   * Only a line over the 32 KiB event limit is refused here (counted as invalid), as it could not be sent.
    * For replaying files (`tokenledger ingest events`).
    */
   recordLine(line: string): void;

@@ -198,17 +198,7 @@ function readInvoice(key: string, format: InvoiceFormat, bytes: Uint8Array): Cos
   } catch {
     throw new DataFileError(key, 'whole file', 'encoding', 'not UTF-8 text');
   }
-  const lines = normaliseInvoice(text, format, key);
-  const foreign = lines.findIndex((line) => line.currency !== 'USD');
-  if (foreign >= 0) {
-    throw new DataFileError(
-      key,
-      `line item ${foreign + 1}`,
-      'currency',
-      `${JSON.stringify(lines[foreign]?.currency)}: only USD is supported (reports are in USD)`,
-    );
-  }
-  return lines;
+  return normaliseInvoice(text, format, key, { usdOnly: true });
 }
 
 /** Copies the file to `invoices/rejected/…`, writes the report beside it, then deletes the original. */

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createEmitter, type Emitter } from '../client/emitter.ts';
 import type { EmitterError, EmitterStats } from '../client/emitter-options.ts';
-import { addCounts, type BatchCounts, emptyCounts } from '../core/ingest/event-batch.ts';
+import { EVENT_LIMITS } from '../core/event/limits.ts';
+import type { FramedLine } from '../core/framing/record-framing.ts';
+import { addCounts, type BatchCounts, EventBatch, emptyCounts } from '../core/ingest/event-batch.ts';
+import { writeBatch } from '../core/ingest/write-batch.ts';
 import { createIngestHandler } from '../ingest/kinesis-ingest.ts';
 import type { LakeStore } from '../ports/lake-store.ts';
 import { startLocalKinesis } from './kinesalite-stream.ts';
@@ -24,7 +27,8 @@ export interface PipelineOptions {
 /**
  * The whole pipeline on one machine, with real APIs between the parts: the app's events go through the
  * client into a Kinesis API (kinesalite, in-process), and the ingest consumer reads them from there, as the
- * Lambda event source mapping would, into the lake.
+ * Lambda event source mapping would, into the lake. A line fed through `recordLine` that is over the event
+ * size limit, which the client cannot send, is quarantined by the consumer's code all the same.
  */
 export async function runLocalPipeline(
   store: LakeStore,
@@ -46,9 +50,26 @@ export async function runLocalPipeline(
       shutdownTimeoutMs: 10 * 60_000,
       onError: (e) => clientErrors.push(e),
     });
+    // A line over the event size limit never reaches the stream: the client refuses it (for an app, it counts
+    // it as invalid and tells onError). A file's such lines are kept here, to be quarantined by the consumer's
+    // own code, as a record of their own, like every other line the contract refuses.
+    const oversize: FramedLine[] = [];
+    let position = 0;
+    const feeding: Emitter = {
+      ...ledger,
+      record: (input) => {
+        position++;
+        ledger.record(input);
+      },
+      recordLine: (line) => {
+        const index = position++;
+        if (typeof line === 'string' && overSizeLimit(line)) oversize.push({ index, text: line });
+        else ledger.recordLine(line);
+      },
+    };
     const progress = setInterval(() => options.onProgress?.('send', ledger.stats().sent), 250);
     try {
-      feed(ledger);
+      feed(feeding);
       await ledger.shutdown();
     } finally {
       clearInterval(progress);
@@ -61,6 +82,7 @@ export async function runLocalPipeline(
       client: ledger.stats(),
       clientErrors,
     };
+    if (oversize.length > 0) await quarantineUnsent(store, kinesis.streamName, oversize, result);
     const handler = createIngestHandler({
       store,
       onBatch: ({ counts }) => addCounts(result, counts),
@@ -73,6 +95,40 @@ export async function runLocalPipeline(
   } finally {
     await kinesis.stop();
   }
+}
+
+/** More UTF-8 bytes than an event may have (DESIGN §2): the client would not send it. */
+function overSizeLimit(line: string): boolean {
+  return (
+    line.length * 3 > EVENT_LIMITS.eventBytesMax &&
+    Buffer.byteLength(line, 'utf8') > EVENT_LIMITS.eventBytesMax
+  );
+}
+
+/**
+ * The lines the client could not send, through the consumer's batch and lake writer: each is quarantined
+ * (`too_large`) under `quarantine/dt=…/<stream>/unsent/…`, its index being its position among the calls of the
+ * feed. Their counts join the consumer's (not as a stream record).
+ */
+async function quarantineUnsent(
+  store: LakeStore,
+  stream: string,
+  lines: readonly FramedLine[],
+  into: PipelineResult,
+): Promise<void> {
+  const batch = new EventBatch();
+  const arrivedAt = Date.now();
+  batch.addLines(
+    { stream, shardId: 'unsent', sequenceNumber: '0', arrivedAt, data: new Uint8Array(0) },
+    lines,
+  );
+  const outcome = await writeBatch(batch, store);
+  if (outcome.errors.length > 0) {
+    throw new Error(
+      `the quarantine could not be written: ${outcome.errors.map((e) => `${e.key}: ${e.error.message}`).join('; ')}`,
+    );
+  }
+  addCounts(into, { ...batch.stats(), records: 0 });
 }
 
 function localStreamName(): string {

@@ -216,7 +216,7 @@ describe('a refused file', () => {
   it('not in USD: rejected like the CLI refuses it, field currency', async () => {
     const body = OPENAI.toString('utf8').replace('"currency": "usd"', '"currency": "eur"');
     const { report, keys } = await rejected('invoices/openai-costs/eur.json', body);
-    expect(report).toMatchObject({ position: 'line item 1', field: 'currency' });
+    expect(report).toMatchObject({ position: 'page 1, data[0].results[0]', field: 'amount.currency' });
     expect(report.message).toBe('"EUR": only USD is supported (reports are in USD)');
     expect(keys.some((k) => k.startsWith('costs/'))).toBe(false);
   });

@@ -24,13 +24,8 @@ export async function ingestInvoiceCommand(argv: string[], io: Io): Promise<numb
   const format = oneOf<InvoiceFormat>('format', values.format, INVOICE_FORMATS);
   const text = await readText(file);
   const now = Date.now();
-  const lines = asData(() => normaliseInvoice(text, format, file));
-  const foreign = lines.findIndex((l) => l.currency !== 'USD');
-  if (foreign >= 0) {
-    throw new DataError(
-      `${file}: line item ${foreign + 1}: currency: ${JSON.stringify(lines[foreign]?.currency)}: only USD is supported (reports are in USD)`,
-    );
-  }
+  // Reports are in USD: a line in another currency is refused where the file holds it.
+  const lines = asData(() => normaliseInvoice(text, format, file, { usdOnly: true }));
   const rows = lines.map((l) => ({ ...l, ingested_at: now }));
   const result = await importRows(
     openLocalLake(lakeDir(values.lake)),

@@ -33,6 +33,10 @@ export function rejectionKey(r: Rejection): string {
 export function quote(value: unknown): string {
   let text: string;
   if (value === undefined) return 'undefined';
+  // JSON.stringify writes a non-finite number as null; JSON.parse makes one of a literal too large for a double.
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return Number.isNaN(value) ? 'NaN' : `${value} (a number too large for a double)`;
+  }
   try {
     text = JSON.stringify(value) ?? String(value);
   } catch {

@@ -1,5 +1,5 @@
 import { rejectionKey } from '../event/rejection.ts';
-import { decodeRecord, FramingError } from '../framing/record-framing.ts';
+import { decodeRecord, type FramedLine, FramingError } from '../framing/record-framing.ts';
 import type { EventRow } from '../lake/event-columns.ts';
 import { parseEventLine } from './parse-event-line.ts';
 import type { QuarantineEntry } from './quarantine-entry.ts';
@@ -50,19 +50,29 @@ export class EventBatch {
   private readonly counts: BatchCounts = emptyCounts();
 
   add(record: StreamRecord): void {
-    this.records.push(record);
-    this.counts.records++;
-    let lines: ReturnType<typeof decodeRecord>;
+    let lines: FramedLine[];
     try {
       lines = decodeRecord(record.data);
     } catch (err) {
       if (!(err instanceof FramingError)) throw err;
+      this.records.push(record);
+      this.counts.records++;
       this.counts.events++;
       this.quarantine(record, null, Buffer.from(record.data).toString('base64'), 'base64', [
         { code: 'not_json', field: 'record', message: `record ${record.sequenceNumber}: ${err.message}` },
       ]);
       return;
     }
+    this.addLines(record, lines);
+  }
+
+  /**
+   * A record's events, already split into lines (its `data` is not read). The local pipeline passes the lines
+   * the client could not send (over the event size limit) this way, so that they are quarantined like the rest.
+   */
+  addLines(record: StreamRecord, lines: readonly FramedLine[]): void {
+    this.records.push(record);
+    this.counts.records++;
     for (const line of lines) this.addLine(record, line.index, line.text);
   }
 

@@ -1,5 +1,6 @@
 import { decimal, parseCsv, required, utcDate } from '../csv-rows.ts';
 import { DataFileError } from '../data-file-error.ts';
+import { quote } from '../event/rejection.ts';
 import { DOUBLE, STRING, type TableColumn, TIMESTAMP } from '../lake/table-column.ts';
 
 const USAGE = ['input', 'cache_read', 'cache_write', 'output'] as const;
@@ -51,7 +52,7 @@ export function parsePriceBook(text: string, file: string, ingestedAt: number): 
         file,
         at,
         'usage_type',
-        `${JSON.stringify(row.usage_type)} is not one of ${USAGE.join(', ')}`,
+        `${quote(row.usage_type)} is not one of ${USAGE.join(', ')}`,
       );
     }
     const price = decimal(file, at, 'usd_per_million_tokens', row.usd_per_million_tokens);
@@ -63,7 +64,7 @@ export function parsePriceBook(text: string, file: string, ingestedAt: number): 
         file,
         at,
         'effective_to',
-        `${row.effective_to} is not after effective_from ${row.effective_from}`,
+        `${quote(row.effective_to)} is not after effective_from ${quote(row.effective_from)}`,
       );
     }
     return {

@@ -1,5 +1,6 @@
 import { quote } from '../event/rejection.ts';
 import { parseTimestamp } from '../event/validate.ts';
+import { type JsonErrorPlace, jsonErrorPlace } from '../json-position.ts';
 
 /** A prompt deploy record (DESIGN §8): one per prompt_id + version, append-only; `retired_at` is set once. */
 export interface DeployRecord {
@@ -182,8 +183,11 @@ export type RecordEntry =
 /**
  * Reads a file of deploy records: one JSON object (`record 1`), a JSON array (`record N`, 1-based) or JSONL
  * (`line N`, blank lines skipped). Each record is validated on its own; a line that is not JSON is an entry
- * with an error, not a failure of the file. Throws only when the file holds no record at all or is a
- * broken JSON array (there is then no record to name).
+ * with an error, not a failure of the file. A file starting with `{` whose first line is not a record of its
+ * own, and is not followed by one, is read as one (pretty-printed) object: when it does not parse, that is
+ * ONE entry naming where the JSON breaks off ("truncated JSON at line L, column C"), not one per line.
+ * Throws only when the file holds no record at all or is a broken JSON array (there is then no record to
+ * name); the error says where the array breaks off.
  */
 export function parseRecordsFile(text: string, file: string): RecordEntry[] {
   const trimmed = text.trim();
@@ -195,27 +199,34 @@ export function parseRecordsFile(text: string, file: string): RecordEntry[] {
   if (trimmed.startsWith('[')) {
     let values: unknown;
     try {
-      values = JSON.parse(trimmed);
+      values = JSON.parse(text);
     } catch (err) {
-      throw new Error(`${file}: is not a valid JSON array (${(err as Error).message})`);
+      const place = jsonErrorPlace(text, err);
+      throw new Error(`${file}: is not a valid JSON array (${place.message}): ${where(place)}`);
     }
     const list = values as unknown[];
     if (list.length === 0) throw new Error(`${file}: holds no records (the array is empty)`);
     return list.map((v, i) => entry(`record ${i + 1}`, v));
   }
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
   if (trimmed.startsWith('{')) {
-    // One object, possibly pretty-printed over many lines; otherwise JSONL.
+    let value: unknown;
     try {
-      const value = JSON.parse(trimmed) as unknown;
-      return [entry('record 1', value)];
-    } catch {
-      // fall through to JSONL
+      value = JSON.parse(text);
+    } catch (err) {
+      if (!isJsonLines(lines)) {
+        // One object, pretty-printed over many lines, that does not parse (most often: cut off).
+        const position = `line ${lines.findIndex((l) => l.trim() !== '') + 1}`;
+        const place = jsonErrorPlace(text, err);
+        const message = `${file}: ${position}: not valid JSON (${place.message}): ${where(place)}`;
+        return [{ position, errors: [{ field: '(json)', message }] }];
+      }
     }
+    if (value !== undefined) return [entry('record 1', value)];
   }
   const entries: RecordEntry[] = [];
-  const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] as string).replace(/\r$/, '');
+    const line = lines[i] as string;
     if (line.trim() === '') continue;
     const position = `line ${i + 1}`;
     let value: unknown;
@@ -233,4 +244,23 @@ export function parseRecordsFile(text: string, file: string): RecordEntry[] {
     entries.push(entry(position, value));
   }
   return entries;
+}
+
+function where(place: JsonErrorPlace): string {
+  return place.truncated ? `truncated JSON at ${place.at}` : `the error is at ${place.at}`;
+}
+
+/**
+ * Whether a text starting with `{` that does not parse whole is JSONL: its first line is a JSON value of its
+ * own, or the next one starts a record of its own (a first line cut short). A pretty-printed object's first
+ * line is an opening that its next line continues.
+ */
+function isJsonLines(lines: readonly string[]): boolean {
+  const [first, next] = lines.filter((l) => l.trim() !== '');
+  try {
+    JSON.parse(first as string);
+    return true;
+  } catch {
+    return next?.trimStart().startsWith('{') ?? false;
+  }
 }

@@ -1,5 +1,6 @@
 import { decimal, parseCsv, required } from '../csv-rows.ts';
 import { DataFileError } from '../data-file-error.ts';
+import { quote } from '../event/rejection.ts';
 import { LABEL_PATTERN } from '../event/validate.ts';
 import { DOUBLE, STRING, type TableColumn, TIMESTAMP } from '../lake/table-column.ts';
 
@@ -33,7 +34,7 @@ export function parseRevenue(text: string, file: string, ingestedAt: number): Re
     ({ line, row }) => {
       const at = `line ${line}`;
       if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(row.month ?? '')) {
-        throw new DataFileError(file, at, 'month', `${JSON.stringify(row.month ?? '')} is not YYYY-MM`);
+        throw new DataFileError(file, at, 'month', `${quote(row.month ?? '')} is not YYYY-MM`);
       }
       const cohort = (row.cohort ?? '').trim().toLowerCase();
       if (!LABEL_PATTERN.test(cohort)) {
@@ -41,7 +42,7 @@ export function parseRevenue(text: string, file: string, ingestedAt: number): Re
           file,
           at,
           'cohort',
-          `${JSON.stringify(row.cohort ?? '')} does not match ${LABEL_PATTERN}`,
+          `${quote(row.cohort ?? '')} does not match ${LABEL_PATTERN}`,
         );
       }
       const currency = (row.currency ?? '').toUpperCase();
@@ -50,7 +51,7 @@ export function parseRevenue(text: string, file: string, ingestedAt: number): Re
           file,
           at,
           'currency',
-          `${JSON.stringify(row.currency ?? '')}: only USD is supported (reports are in USD)`,
+          `${quote(row.currency ?? '')}: only USD is supported (reports are in USD)`,
         );
       }
       return {

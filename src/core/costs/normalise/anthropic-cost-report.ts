@@ -18,7 +18,7 @@
  */
 import type { CostLine, CostUsageType } from '../cost-line.ts';
 import { readJsonPages } from './json-pages.ts';
-import { amount, currency, isoInstant, optionalString, periodEnd } from './values.ts';
+import { amount, currency, isoInstant, type NormaliseOptions, optionalString, periodEnd } from './values.ts';
 
 const TOKEN_TYPES: ReadonlyMap<string, CostUsageType> = new Map<string, CostUsageType>([
   ['uncached_input_tokens', 'input'],
@@ -28,7 +28,11 @@ const TOKEN_TYPES: ReadonlyMap<string, CostUsageType> = new Map<string, CostUsag
   ['cache_creation.ephemeral_1h_input_tokens', 'cache_write'],
 ]);
 
-export function normaliseAnthropicCostReport(text: string, sourceFile: string): CostLine[] {
+export function normaliseAnthropicCostReport(
+  text: string,
+  sourceFile: string,
+  options: NormaliseOptions = {},
+): CostLine[] {
   return readJsonPages(text, sourceFile, {
     bucket(bucket, where) {
       const start = isoInstant(bucket.starting_at, where, 'starting_at');
@@ -37,7 +41,7 @@ export function normaliseAnthropicCostReport(text: string, sourceFile: string): 
     },
     result(result, where, period) {
       const billed = amount(result.amount, where, 'amount', -2);
-      const cur = currency(result.currency, where, 'currency');
+      const cur = currency(result.currency, where, 'currency', options.usdOnly);
       const description = optionalString(result.description, where, 'description');
       const costType = optionalString(result.cost_type, where, 'cost_type');
       const tokenType = optionalString(result.token_type, where, 'token_type');

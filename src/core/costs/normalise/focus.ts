@@ -42,6 +42,7 @@
  *   refused. CR LF and CR line ends are read as LF.
  */
 import { type CsvError, parse } from 'csv-parse/sync';
+import { recordStartLine } from '../../csv-rows.ts';
 import type { CostLine, CostUsageType } from '../cost-line.ts';
 import {
   amount,
@@ -50,6 +51,7 @@ import {
   fail,
   fileBody,
   isoInstant,
+  type NormaliseOptions,
   periodEnd,
   quote,
   type Where,
@@ -70,10 +72,24 @@ function newlines(values: Iterable<unknown>): number {
   return n;
 }
 
-function csvError(error: unknown, file: string, header: readonly string[]): never {
-  const e = error as CsvError & { lines?: number; record?: unknown[]; column?: unknown };
+function csvError(error: unknown, file: string, body: string, header: readonly string[]): never {
+  const e = error as CsvError & {
+    lines?: number;
+    record?: unknown[];
+    column?: unknown;
+    bytes_records?: number;
+  };
   if (typeof e?.code !== 'string') throw error;
   const endLine = typeof e.lines === 'number' ? e.lines : 1;
+  if (e.code === 'CSV_QUOTE_NOT_CLOSED' && typeof e.bytes_records === 'number') {
+    // csv-parse names the line where the file ends; the row is named by the line where it starts.
+    const start = recordStartLine(body, e.bytes_records, header.length > 0, false);
+    fail(
+      { file, position: `line ${start}` },
+      typeof e.column === 'string' ? e.column : '(csv)',
+      'not valid CSV: Quote Not Closed: a quoted field opens in this row and the file ends before it is closed',
+    );
+  }
   if (e.code === 'CSV_RECORD_INCONSISTENT_COLUMNS' || e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') {
     const record = Array.isArray(e.record) ? e.record : [];
     const where = { file, position: `line ${endLine - newlines(record)}` };
@@ -159,7 +175,7 @@ function optionalDecimal(raw: string, where: Where, field: string, pow10 = 0): n
   return value;
 }
 
-export function normaliseFocus(text: string, sourceFile: string): CostLine[] {
+export function normaliseFocus(text: string, sourceFile: string, options: NormaliseOptions = {}): CostLine[] {
   const body = fileBody(text, sourceFile).replace(/\r\n?/g, '\n');
   let header: string[] = [];
   let rows: ParsedRow[];
@@ -174,7 +190,7 @@ export function normaliseFocus(text: string, sourceFile: string): CostLine[] {
       skip_empty_lines: true,
     });
   } catch (error) {
-    return csvError(error, sourceFile, header);
+    return csvError(error, sourceFile, body, header);
   }
 
   const headerWhere = { file: sourceFile, position: 'line 1' };
@@ -203,7 +219,7 @@ export function normaliseFocus(text: string, sourceFile: string): CostLine[] {
     const firstOf = (...values: string[]): string => values.find((v) => v !== '') ?? '';
 
     const billed = amount(record.BilledCost ?? '', where, 'BilledCost');
-    const cur = currency(cell('BillingCurrency'), where, 'BillingCurrency');
+    const cur = currency(cell('BillingCurrency'), where, 'BillingCurrency', options.usdOnly);
     const start = isoInstant(record.ChargePeriodStart, where, 'ChargePeriodStart');
     const endRaw = record.ChargePeriodEnd;
     const end = periodEnd(

@@ -1,3 +1,4 @@
+import { lineColumn } from '../../json-position.ts';
 import type { CostLine } from '../cost-line.ts';
 import { fail, fileBody, quote, type Where } from './values.ts';
 
@@ -11,19 +12,6 @@ function kind(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return `a ${typeof value}`;
-}
-
-/** 1-based line and column of a UTF-16 index, for a JSON syntax error. */
-function lineColumn(text: string, index: number): string {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < index && i < text.length; i++) {
-    if (text[i] === '\n') {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return `line ${line}, column ${index - lineStart + 1}`;
 }
 
 function parseJson(text: string, file: string): unknown {

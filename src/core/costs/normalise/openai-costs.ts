@@ -14,7 +14,16 @@
  */
 import type { CostLine, CostUsageType } from '../cost-line.ts';
 import { readJsonPages } from './json-pages.ts';
-import { amount, currency, fail, optionalString, periodEnd, quote, unixSeconds } from './values.ts';
+import {
+  amount,
+  currency,
+  fail,
+  type NormaliseOptions,
+  optionalString,
+  periodEnd,
+  quote,
+  unixSeconds,
+} from './values.ts';
 
 const KINDS: ReadonlyMap<string, CostUsageType> = new Map<string, CostUsageType>([
   ['input', 'input'],
@@ -38,7 +47,11 @@ export function parseOpenAiLineItem(lineItem: string | null): {
   return { model: model === '' ? null : model, usage_type: KINDS.get(kind) ?? 'other' };
 }
 
-export function normaliseOpenAiCosts(text: string, sourceFile: string): CostLine[] {
+export function normaliseOpenAiCosts(
+  text: string,
+  sourceFile: string,
+  options: NormaliseOptions = {},
+): CostLine[] {
   return readJsonPages(text, sourceFile, {
     objects: { page: 'page', bucket: 'bucket', result: 'organization.costs.result' },
     bucket(bucket, where) {
@@ -54,7 +67,7 @@ export function normaliseOpenAiCosts(text: string, sourceFile: string): CostLine
       }
       const { value, currency: code } = money as Record<string, unknown>;
       const billed = amount(value, where, 'amount.value');
-      const cur = currency(code, where, 'amount.currency');
+      const cur = currency(code, where, 'amount.currency', options.usdOnly);
       const lineItem = optionalString(result.line_item, where, 'line_item');
       const projectId = optionalString(result.project_id, where, 'project_id');
       const { model, usage_type } = parseOpenAiLineItem(lineItem);

@@ -58,13 +58,22 @@ export function amount(value: unknown, where: Where, field: string, shift = 0): 
   return parsed;
 }
 
-/** An ISO 4217 code: three letters, upper-cased. */
-export function currency(value: unknown, where: Where, field: string): string {
+/** How a file is read, beyond its format. */
+export interface NormaliseOptions {
+  /** Refuse a line in another currency than USD (reports are in USD), naming its position and field. */
+  usdOnly?: boolean;
+}
+
+/** An ISO 4217 code: three letters, upper-cased; with `usdOnly`, USD only. */
+export function currency(value: unknown, where: Where, field: string, usdOnly = false): string {
   if (value === undefined || value === null) fail(where, field, 'is missing');
   if (typeof value !== 'string' || !/^[A-Za-z]{3}$/.test(value.trim())) {
     fail(where, field, `not a 3-letter currency code: ${quote(value)}`);
   }
-  return value.trim().toUpperCase();
+  const code = value.trim().toUpperCase();
+  if (usdOnly && code !== 'USD')
+    fail(where, field, `${quote(code)}: only USD is supported (reports are in USD)`);
+  return code;
 }
 
 /** A string field that may be absent or null; an empty string is read as null. */
