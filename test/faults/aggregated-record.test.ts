@@ -1,14 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
 import { createEmitter } from '../../src/client/emitter.ts';
 import { rejectionKey } from '../../src/core/event/rejection.ts';
 import { decodeRecord } from '../../src/core/framing/record-framing.ts';
-import { type LocalKinesis, startLocalKinesis } from '../../src/local/kinesalite-stream.ts';
 import { consumeStream, readStream } from '../helpers/consume-stream.ts';
 import { wireEvent } from '../helpers/factories.ts';
 import { fileRows, lakeCounts, quarantined } from '../helpers/lake-counts.ts';
 import { recordInput } from '../helpers/record-input.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
+import { streamAndLakePerTest } from '../helpers/stream-and-lake.ts';
 
 // Case 4 of the fault-injection suite: one bad event inside an aggregated record (a gzip NDJSON batch, DESIGN §3).
 // The record is built by the real emitter (the bad line goes in through recordLine, which sends a line as it is,
@@ -38,16 +37,7 @@ const BAD_LINES = [
   },
 ];
 
-let kinesis: LocalKinesis;
-let lake: { dir: string; remove: () => Promise<void> };
-beforeEach(async () => {
-  kinesis = await startLocalKinesis('llm-events', 1);
-  lake = await tempDir('tokenledger-faults-');
-});
-afterEach(async () => {
-  await kinesis.stop();
-  await lake.remove();
-});
+const env = streamAndLakePerTest();
 
 describe('fault: one bad event inside an aggregated record', () => {
   it.each(BAD_LINES)(
@@ -55,8 +45,8 @@ describe('fault: one bad event inside an aggregated record', () => {
     async ({ line, reason }) => {
       // Prepare: one record of 10 events, the bad one in the middle.
       const ledger = createEmitter({
-        streamName: kinesis.streamName,
-        kinesisClient: kinesis.client,
+        streamName: env.kinesis.streamName,
+        kinesisClient: env.kinesis.client,
         hmacKey: 'k',
         maxRecordEvents: 100,
         maxBatchEvents: 100_000,
@@ -68,7 +58,7 @@ describe('fault: one bad event inside an aggregated record', () => {
       });
       await ledger.shutdown();
       expect(ledger.stats()).toMatchObject({ recorded: 10, sent: 10, invalid: 0, dropped: 0 });
-      const [event] = await readStream(kinesis);
+      const [event] = await readStream(env.kinesis);
       expect(event?.Records).toHaveLength(1);
       const record = event?.Records[0];
       const lines = decodeRecord(Buffer.from(record?.kinesis.data ?? '', 'base64'));
@@ -76,9 +66,9 @@ describe('fault: one bad event inside an aggregated record', () => {
       expect(lines[BAD_AT]?.text).toBe(line);
 
       // Act: consumed twice (a redelivery), to show the quarantine is not doubled either.
-      const store = new FsLakeStore(lake.dir);
-      const consumed = await consumeStream(kinesis, store);
-      const again = await consumeStream(kinesis, store);
+      const store = new FsLakeStore(env.lake.dir);
+      const consumed = await consumeStream(env.kinesis, store);
+      const again = await consumeStream(env.kinesis, store);
 
       // Assess: the record is not failed; 10 events in: 9 accepted, 1 quarantined.
       expect(consumed.deliveries.map((d) => d.response)).toEqual([{ batchItemFailures: [] }]);
@@ -106,7 +96,7 @@ describe('fault: one bad event inside an aggregated record', () => {
       });
       expect(entries[0]?.entry.reasons.map(rejectionKey)).toEqual([reason]);
 
-      const counts = await lakeCounts(lake.dir);
+      const counts = await lakeCounts(env.lake.dir);
       expect({
         rows: counts.rows,
         files: fileRows(counts),

@@ -1,16 +1,15 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
 import { createEmitter } from '../../src/client/emitter.ts';
 import { decodeRecord } from '../../src/core/framing/record-framing.ts';
 import { LakeWriteError } from '../../src/ingest/kinesis-ingest.ts';
-import { type LocalKinesis, startLocalKinesis } from '../../src/local/kinesalite-stream.ts';
 import { drainStream } from '../../src/local/kinesis-poller.ts';
 import { consumeStream, type Delivery, loggedHandler, readStream } from '../helpers/consume-stream.ts';
 import { FailingStore } from '../helpers/failing-store.ts';
 import { fileRows, lakeCounts } from '../helpers/lake-counts.ts';
 import { recordInput } from '../helpers/record-input.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
+import { streamAndLakePerTest } from '../helpers/stream-and-lake.ts';
 
 // Case 2 of the fault-injection suite: the lake cannot be written. Events go through the real emitter into
 // kinesalite (one shard, so the record order is known); the consumer is the real ingest handler over the folder
@@ -25,16 +24,7 @@ const DAY_B = dayOf(NOW - DAY);
 /** A day whose partition can never be written (say, a prefix the bucket policy denies). */
 const POISON_DAY = dayOf(NOW - 5 * DAY);
 
-let kinesis: LocalKinesis;
-let lake: { dir: string; remove: () => Promise<void> };
-beforeEach(async () => {
-  kinesis = await startLocalKinesis('llm-events', 1);
-  lake = await tempDir('tokenledger-faults-');
-});
-afterEach(async () => {
-  await kinesis.stop();
-  await lake.remove();
-});
+const env = streamAndLakePerTest();
 
 interface Planned {
   eventId: string;
@@ -44,8 +34,8 @@ interface Planned {
 /** Sends the events through the real client, `perRecord` events to a record, in one PutRecords call. */
 async function emit(records: Planned[][], perRecord: number): Promise<void> {
   const ledger = createEmitter({
-    streamName: kinesis.streamName,
-    kinesisClient: kinesis.client,
+    streamName: env.kinesis.streamName,
+    kinesisClient: env.kinesis.client,
     hmacKey: 'k',
     maxRecordEvents: perRecord,
     maxBatchEvents: 100_000,
@@ -54,7 +44,7 @@ async function emit(records: Planned[][], perRecord: number): Promise<void> {
   await ledger.shutdown();
   expect(ledger.stats()).toMatchObject({ sent: records.flat().length, dropped: 0, invalid: 0, calls: 1 });
   // The stream holds the records in the planned order.
-  const [event] = await readStream(kinesis);
+  const [event] = await readStream(env.kinesis);
   expect(event?.Records.map((r) => idsOf(r))).toEqual(records.map((r) => r.map((e) => e.eventId)));
 }
 
@@ -68,7 +58,7 @@ const planned = (prefix: string, n: number, at: number): Planned[] =>
   Array.from({ length: n }, (_, i) => ({ eventId: `${prefix}-${String(i).padStart(4, '0')}`, at }));
 
 const keyOf = (dt: string, first: Delivery, from = 0, to = first.sequenceNumbers.length - 1) =>
-  `events/dt=${dt}/${kinesis.streamName}/shardId-000000000000/${first.sequenceNumbers[from]}-${first.sequenceNumbers[to]}.parquet`;
+  `events/dt=${dt}/${env.kinesis.streamName}/shardId-000000000000/${first.sequenceNumbers[from]}-${first.sequenceNumbers[to]}.parquet`;
 
 /**
  * Four records: r0 holds 10 events of day A, r1 and r3 10 events of day B, r2 9 of day B and one of day A (x).
@@ -91,14 +81,14 @@ describe('fault: the lake write fails', () => {
     const { records, x, all } = fourRecords();
     await emit(records, 10);
     let failNext = true;
-    const store = new FailingStore(new FsLakeStore(lake.dir), (key) => {
+    const store = new FailingStore(new FsLakeStore(env.lake.dir), (key) => {
       const fail = failNext && key.includes(`dt=${DAY_B}/`);
       if (fail) failNext = false;
       return fail;
     });
 
     // Act
-    const consumed = await consumeStream(kinesis, store);
+    const consumed = await consumeStream(env.kinesis, store);
 
     // Assess: Kinesis is told to deliver again from r1, the first record with unstored events, and does.
     const [first, second] = consumed.deliveries;
@@ -112,7 +102,7 @@ describe('fault: the lake write fails', () => {
 
     // 40 events in. The day-A object of the first delivery holds r0..r3's day-A events (11), the redelivery
     // writes r1..r3 again under its own range: x (day A, in r2) is stored twice, every other event once.
-    const counts = await lakeCounts(lake.dir);
+    const counts = await lakeCounts(env.lake.dir);
     expect(counts.files).toEqual({
       [keyOf(DAY_A, first as Delivery)]: 11,
       [keyOf(DAY_A, second as Delivery)]: 1,
@@ -138,10 +128,10 @@ describe('fault: the lake write fails', () => {
     // Prepare: every write of the first delivery fails (two objects: day A and day B).
     const { records, all } = fourRecords();
     await emit(records, 10);
-    const store = new FailingStore(new FsLakeStore(lake.dir), () => store.failures < 2);
+    const store = new FailingStore(new FsLakeStore(env.lake.dir), () => store.failures < 2);
 
     // Act: the local poller delivers the whole batch again when the handler throws.
-    const consumed = await consumeStream(kinesis, store);
+    const consumed = await consumeStream(env.kinesis, store);
 
     // Assess
     const [first, second] = consumed.deliveries;
@@ -154,7 +144,7 @@ describe('fault: the lake write fails', () => {
     expect(second?.response).toEqual({ batchItemFailures: [] });
 
     // 40 events in, 40 rows out: nothing was stored the first time, the retry names the same two objects.
-    const counts = await lakeCounts(lake.dir);
+    const counts = await lakeCounts(env.lake.dir);
     expect(counts.files).toEqual({
       [keyOf(DAY_A, first as Delivery)]: 11,
       [keyOf(DAY_B, first as Delivery)]: 29,
@@ -178,12 +168,12 @@ describe('fault: the lake write fails', () => {
     const { records, all } = fourRecords();
     await emit(records, 10);
     const store = new FailingStore(
-      new FsLakeStore(lake.dir),
+      new FsLakeStore(env.lake.dir),
       (key) => store.failures < 1 && key.includes(`dt=${DAY_A}/`),
     );
 
     // Act
-    const consumed = await consumeStream(kinesis, store);
+    const consumed = await consumeStream(env.kinesis, store);
 
     // Assess
     const [first, second] = consumed.deliveries;
@@ -198,7 +188,7 @@ describe('fault: the lake write fails', () => {
       existing: [keyOf(DAY_B, first as Delivery)],
       retryFrom: null,
     });
-    const counts = await lakeCounts(lake.dir);
+    const counts = await lakeCounts(env.lake.dir);
     expect({
       rows: counts.rows,
       files: fileRows(counts),
@@ -232,8 +222,10 @@ describe('fault: the lake write fails', () => {
       // Prepare
       const { records, poison, good } = poisoned();
       await emit(records, 5);
-      const store = new FailingStore(new FsLakeStore(lake.dir), (key) => key.includes(`dt=${POISON_DAY}/`));
-      const [event] = await readStream(kinesis);
+      const store = new FailingStore(new FsLakeStore(env.lake.dir), (key) =>
+        key.includes(`dt=${POISON_DAY}/`),
+      );
+      const [event] = await readStream(env.kinesis);
       const deliveries: Delivery[] = [];
 
       // Act: the records the local poller reads from kinesalite, delivered as the AWS event source mapping
@@ -269,9 +261,9 @@ describe('fault: the lake write fails', () => {
       // 20 events in; p is never stored; the 19 others are each once in the view. Raw copies, exactly: r0 and
       // r1 once; r2's other 4 events and r3's 5 three times (the first batch, the r2..r3 retry, and the r2 or
       // r3 half of the bisection).
-      const counts = await lakeCounts(lake.dir);
+      const counts = await lakeCounts(env.lake.dir);
       const range = (from: string | undefined, to: string | undefined) =>
-        `events/dt=${DAY_A}/${kinesis.streamName}/shardId-000000000000/${from}-${to}.parquet`;
+        `events/dt=${DAY_A}/${env.kinesis.streamName}/shardId-000000000000/${from}-${to}.parquet`;
       expect(counts.files).toEqual({
         [range(s0, s3)]: 19,
         [range(s2, s3)]: 9,
@@ -304,13 +296,20 @@ describe('fault: the lake write fails', () => {
       // Prepare
       const { records, good } = poisoned();
       await emit(records, 5);
-      const store = new FailingStore(new FsLakeStore(lake.dir), (key) => key.includes(`dt=${POISON_DAY}/`));
+      const store = new FailingStore(new FsLakeStore(env.lake.dir), (key) =>
+        key.includes(`dt=${POISON_DAY}/`),
+      );
       const deliveries: Delivery[] = [];
 
       // Act
-      const drained = drainStream(kinesis.client, kinesis.streamName, loggedHandler(store, deliveries), {
-        maxRetries: 2,
-      });
+      const drained = drainStream(
+        env.kinesis.client,
+        env.kinesis.streamName,
+        loggedHandler(store, deliveries),
+        {
+          maxRetries: 2,
+        },
+      );
 
       // Assess: the first delivery names r2; its two redeliveries (r2 first) throw; the poller gives up with the
       // handler's error, which names the unwritable object and r2's sequence number. The record stays in the
@@ -325,12 +324,12 @@ describe('fault: the lake write fails', () => {
       ]);
       expect(first?.response).toEqual({ batchItemFailures: [{ itemIdentifier: seqs[2] }] });
       await expect(drained).rejects.toThrow(
-        `dt=${POISON_DAY}/${kinesis.streamName}/shardId-000000000000/${seqs[2]}-`,
+        `dt=${POISON_DAY}/${env.kinesis.streamName}/shardId-000000000000/${seqs[2]}-`,
       );
 
       // 20 events in: r0 and r1 stored once; r2's good events and r3's twice (the first batch and the r2..r3
       // retry; the second retry found that object); p never.
-      const counts = await lakeCounts(lake.dir);
+      const counts = await lakeCounts(env.lake.dir);
       expect({
         rows: counts.rows,
         files: fileRows(counts),

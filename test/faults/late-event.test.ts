@@ -1,17 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
 import { LocalQueryRunner } from '../../src/adapters/duckdb/local-query-runner.ts';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
 import { createEmitter } from '../../src/client/emitter.ts';
 import type { RecordInput } from '../../src/client/record-input.ts';
-import { type LocalKinesis, startLocalKinesis } from '../../src/local/kinesalite-stream.ts';
 import { marginReport } from '../../src/reports/margin-report.ts';
 import { parseMonth } from '../../src/reports/month.ts';
 import { wasteReport } from '../../src/reports/waste-report.ts';
 import { consumeStream, readStream } from '../helpers/consume-stream.ts';
 import { fileRows, lakeCounts } from '../helpers/lake-counts.ts';
 import { recordInput } from '../helpers/record-input.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
+import { streamAndLakePerTest } from '../helpers/stream-and-lake.ts';
 
 // Case 5 of the fault-injection suite: an event arrives 3 days after its request started (a client that was
 // offline, a replayed file). Only a ts more than 24 h in the future is refused, so it must be stored under its
@@ -27,21 +26,12 @@ const LATE_DAY = dayOf(LATE_TS);
 const NEXT_DAY = dayOf(LATE_TS + DAY);
 const MONTH = parseMonth(LATE_DAY.slice(0, 7));
 
-let kinesis: LocalKinesis;
-let lake: { dir: string; remove: () => Promise<void> };
-beforeEach(async () => {
-  kinesis = await startLocalKinesis('llm-events', 1);
-  lake = await tempDir('tokenledger-faults-');
-});
-afterEach(async () => {
-  await kinesis.stop();
-  await lake.remove();
-});
+const env = streamAndLakePerTest();
 
 async function send(events: RecordInput[]): Promise<void> {
   const ledger = createEmitter({
-    streamName: kinesis.streamName,
-    kinesisClient: kinesis.client,
+    streamName: env.kinesis.streamName,
+    kinesisClient: env.kinesis.client,
     hmacKey: 'k',
   });
   for (const e of events) ledger.record(e);
@@ -51,7 +41,7 @@ async function send(events: RecordInput[]): Promise<void> {
 
 /** One run of the margin report (the late day's month) and of the waste report (the late day). */
 async function reports() {
-  const engine = await LocalQueryEngine.open(lake.dir);
+  const engine = await LocalQueryEngine.open(env.lake.dir);
   try {
     const queries = new LocalQueryRunner(engine);
     if (!MONTH) throw new Error(`no month for ${LATE_DAY}`);
@@ -67,10 +57,10 @@ async function reports() {
 describe('fault: an event arrives 3 days late', () => {
   it('ts 3 days before arrival → stored under dt=<its own day>; the next margin and waste reports over that day count it, with no repair step', async () => {
     // Prepare: today's traffic is ingested and the reports run.
-    const store = new FsLakeStore(lake.dir);
+    const store = new FsLakeStore(env.lake.dir);
     const onTime = Array.from({ length: 5 }, (_, i) => `c5-ontime-${i}-xxxx`);
     await send(onTime.map((eventId) => recordInput({ eventId, feature: 'draft-email' })));
-    await consumeStream(kinesis, store, { batchSize: 1 });
+    await consumeStream(env.kinesis, store, { batchSize: 1 });
     const before = await reports();
 
     // Act: the late event arrives, and the consumer reads the stream (again from its start, one record per batch).
@@ -85,11 +75,11 @@ describe('fault: an event arrives 3 days late', () => {
       status: 'cancelled',
     });
     await send([late]);
-    const consumed = await consumeStream(kinesis, store, { batchSize: 1 });
+    const consumed = await consumeStream(env.kinesis, store, { batchSize: 1 });
     const after = await reports();
 
     // Assess: it did arrive 3 days after its ts, and was accepted.
-    const [event] = await readStream(kinesis);
+    const [event] = await readStream(env.kinesis);
     const lateRecord = event?.Records[1];
     const arrivedAt = (lateRecord?.kinesis.approximateArrivalTimestamp ?? 0) * 1000;
     expect(arrivedAt - LATE_TS).toBeGreaterThanOrEqual(3 * DAY);
@@ -98,9 +88,9 @@ describe('fault: an event arrives 3 days late', () => {
 
     // It is stored under its own day, in an object of its own; the on-time record was found already stored.
     const seq = lateRecord?.kinesis.sequenceNumber;
-    const lateKey = `events/dt=${LATE_DAY}/${kinesis.streamName}/shardId-000000000000/${seq}-${seq}.parquet`;
+    const lateKey = `events/dt=${LATE_DAY}/${env.kinesis.streamName}/shardId-000000000000/${seq}-${seq}.parquet`;
     expect(consumed.deliveries.map((d) => d.report?.outcome.written)).toEqual([[], [lateKey]]);
-    const counts = await lakeCounts(lake.dir);
+    const counts = await lakeCounts(env.lake.dir);
     expect(counts.files[lateKey]).toBe(1);
     expect({
       rows: counts.rows,
@@ -113,7 +103,7 @@ describe('fault: an event arrives 3 days late', () => {
       distinct: 6,
       dedup: 6,
     });
-    const engine = await LocalQueryEngine.open(lake.dir);
+    const engine = await LocalQueryEngine.open(env.lake.dir);
     try {
       expect(
         await engine.run(
