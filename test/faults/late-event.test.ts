@@ -83,7 +83,6 @@ describe('fault: an event arrives 3 days late', () => {
     const lateRecord = event?.Records[1];
     const arrivedAt = (lateRecord?.kinesis.approximateArrivalTimestamp ?? 0) * 1000;
     expect(arrivedAt - LATE_TS).toBeGreaterThanOrEqual(3 * DAY);
-    expect(arrivedAt - LATE_TS).toBeLessThan(3 * DAY + 3_600_000);
     expect(consumed.counts).toMatchObject({ records: 2, events: 6, accepted: 6, quarantined: 0 });
 
     // It is stored under its own day, in an object of its own; the on-time record was found already stored.

@@ -7,6 +7,7 @@ import { type LocalKinesis, startLocalKinesis } from '../../src/local/kinesalite
 import type { LakeStore } from '../../src/ports/lake-store.ts';
 import { consumeStream, type Delivery, loggedHandler } from '../helpers/consume-stream.ts';
 import { fileRows, lakeCounts, mirrorToFolder } from '../helpers/lake-counts.ts';
+import { meetingAtPutNew } from '../helpers/meeting-store.ts';
 import { recordInput } from '../helpers/record-input.ts';
 import { startS3 } from '../helpers/s3rver.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -143,11 +144,9 @@ describe.each([
     await consumeStream(kinesis, reference.store);
     const expected = await snapshot(reference.store);
 
-    // Act: two consumers read and write the same batch at the same time.
-    const [a, b] = await Promise.all([
-      consumeStream(kinesis, lake.store),
-      consumeStream(kinesis, lake.store),
-    ]);
+    // Act: two consumers read and write the same batch at the same time, meeting at each key's write.
+    const racing = meetingAtPutNew(lake.store);
+    const [a, b] = await Promise.all([consumeStream(kinesis, racing), consumeStream(kinesis, racing)]);
 
     // Assess: both delivered the same records, and named the same two objects.
     const da = a.deliveries[0] as Delivery;
@@ -248,5 +247,27 @@ describe.each([
     const last: Delivery[] = [];
     await loggedHandler(lake.store, last)(whole);
     expect(last[0]?.report?.outcome).toMatchObject({ written: [], existing: wholeKeys });
+  });
+});
+
+describe('fault: many writers of one key at once, into the folder lake', () => {
+  it('32 concurrent putNew of one key → exactly one written, its bytes stored, the other 31 told it exists', async () => {
+    // The folder lake hard-links a finished temp file into place, which fails when the key exists. A check-then-
+    // rename store would let several writers "win" here (the last overwriting): this catches it often, not always
+    // — a race cannot be made certain from outside the store.
+    const dir = await tempDir('tokenledger-race-');
+    try {
+      const store = new FsLakeStore(dir.dir);
+      const key = 'events/dt=2026-01-01/raced.parquet';
+      const results = await Promise.all(
+        Array.from({ length: 32 }, (_, i) =>
+          store.putNew(key, Buffer.from(`writer ${i}`), 'application/octet-stream'),
+        ),
+      );
+      expect(results.filter((r) => r === 'written')).toHaveLength(1);
+      expect(Buffer.from(await store.get(key)).toString()).toBe(`writer ${results.indexOf('written')}`);
+    } finally {
+      await dir.remove();
+    }
   });
 });

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { glueColumns } from '../../infra/constructs/glue-columns.ts';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
 import { validateEvent } from '../../src/core/event/validate.ts';
-import PUBLISHED_JSON from '../../src/core/lake/event-columns.published.json' with { type: 'json' };
 import { cellOf, EVENT_COLUMNS, type EventRow } from '../../src/core/lake/event-columns.ts';
 import { eventsToParquet } from '../../src/core/lake/events-parquet.ts';
+import PUBLISHED_JSON from '../../src/core/lake/lake-columns.published.json' with { type: 'json' };
 import { writeParquet } from '../../src/core/lake/parquet-file.ts';
 import { type PublishedColumn, schemaChanges } from '../../src/core/lake/schema-evolution.ts';
 import { STRING, type TableColumn } from '../../src/core/lake/table-column.ts';
@@ -17,7 +17,7 @@ import { ARRIVAL, wireEvent } from '../helpers/factories.ts';
 import { LakeFixture } from '../helpers/lake-fixture.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
-const PUBLISHED = PUBLISHED_JSON as PublishedColumn[];
+const PUBLISHED = PUBLISHED_JSON.events as PublishedColumn[];
 
 // Issue 6, case 6: a schema change.
 // (a) A new optional event field: files written by a future writer carry an extra column next to the files the
@@ -30,7 +30,7 @@ const PUBLISHED = PUBLISHED_JSON as PublishedColumn[];
 //     EVENT_COLUMNS, so they cannot be called with a mutated definition: they are re-stated here, as written
 //     there, and run on a mutated copy. They pass a change made in the one definition; what fails it before
 //     deploy is the published-schema guard (src/core/lake/schema-evolution.ts against
-//     event-columns.published.json, in test/lake/schema-evolution.test.ts).
+//     lake-columns.published.json, in test/lake/schema-evolution.test.ts).
 
 /** A column a future writer adds: optional, so every old row reads it as NULL. */
 const REGION: TableColumn = { name: 'region', ...STRING, nullable: true, comment: 'cloud region of the app' };

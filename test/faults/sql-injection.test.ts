@@ -241,12 +241,7 @@ describe('fault: query is read-only on the lake', () => {
     expect(await countOf(lake, 'events_dedup')).toBe(6);
   });
 
-  // BUG: src/adapters/duckdb/local-query-engine.ts LocalQueryEngine.query (prepareOne, ~line 80) prepares the
-  // statement BEFORE checking its type, and DuckDB creates the target folder of EXPORT DATABASE while preparing
-  // it. So `tokenledger query "EXPORT DATABASE '<lake>/events/dt=2099-01-01'"` is "refused" (exit 2) but leaves
-  // a new folder — an empty partition — in the lake (any folder, anywhere the user can write). Fix: decide
-  // read-only-ness before preparing, e.g. refuse unless `SELECT json_serialize_sql(?)` (parse only, SELECT
-  // only) succeeds, or check the statement kind from the parser without binding.
+  // Preparing EXPORT DATABASE would already make its folder: the statement must be refused before it is prepared.
   it('refuses EXPORT DATABASE without creating its folder in the lake', async () => {
     const target = inLake('events', 'dt=2099-01-01');
     try {
