@@ -6,7 +6,6 @@ import {
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -14,6 +13,7 @@ import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-log
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { anyCountAlarm, notifyTopic } from './failure-alarms.ts';
 import { checkDuration, checkInteger, checkPattern } from './prop-checks.ts';
 
 /** Namespace of the metrics the ingest function's log lines are turned into. */
@@ -181,28 +181,22 @@ export class IngestAlarms extends Construct {
         statistic: 'Sum',
         period: FAILED_RECORDS_PERIOD,
       });
-    this.failedRecordsAlarm = new Alarm(this, 'FailedRecordsAlarm', {
-      alarmDescription:
-        'tokenledger ingest gave up on records (retries or maximum record age exhausted) and wrote them to the ' +
+    this.failedRecordsAlarm = anyCountAlarm(
+      this,
+      'FailedRecordsAlarm',
+      mappingMetric('OnFailureDestinationDeliveredEventCount'),
+      'tokenledger ingest gave up on records (retries or maximum record age exhausted) and wrote them to the ' +
         'failed-records bucket (OnFailureDestinationDeliveredEventCount >= 1 in 5 minutes). Their events are not ' +
         'in the lake: read the error in the function log group, fix it, and replay the objects of the bucket.',
-      metric: mappingMetric('OnFailureDestinationDeliveredEventCount'),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    this.droppedRecordsAlarm = new Alarm(this, 'DroppedRecordsAlarm', {
-      alarmDescription:
-        'tokenledger ingest dropped records it gave up on without writing them to the failed-records bucket ' +
+    );
+    this.droppedRecordsAlarm = anyCountAlarm(
+      this,
+      'DroppedRecordsAlarm',
+      mappingMetric('DroppedEventCount'),
+      'tokenledger ingest dropped records it gave up on without writing them to the failed-records bucket ' +
         '(DroppedEventCount >= 1 in 5 minutes): they are lost unless still in the stream. Check the ' +
         "function's DestinationDeliveryFailures and its permission on the failed-records bucket.",
-      metric: mappingMetric('DroppedEventCount'),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    );
 
     // No default value: a log line other than `ingest batch` publishes nothing, so no traffic is no data.
     this.eventsFilter = new MetricFilter(this, 'EventsFilter', {
@@ -242,11 +236,7 @@ export class IngestAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
-    const action = new SnsAction(this.topic);
-    for (const alarm of this.alarms) {
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-    }
+    notifyTopic(this.topic, this.alarms);
   }
 
   /** Every alarm of the ingest path. */

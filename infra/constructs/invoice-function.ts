@@ -1,17 +1,16 @@
-import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { INVOICE_FORMATS, type InvoiceFormat } from '../../src/core/costs/cost-line.ts';
 import { INVOICES_PREFIX, REJECTED_PREFIX } from '../../src/imports/invoice-object.ts';
+import { deadLetterQueue, notifyTopic } from './failure-alarms.ts';
 import { HelperRole } from './helper-role.ts';
 import { checkDuration, checkInteger } from './prop-checks.ts';
 import { tokenledgerFunction } from './tokenledger-function.ts';
@@ -139,37 +138,17 @@ export class InvoiceFunction extends Construct {
     this.role = built.role;
     this.function = built.function;
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // The longest SQS keeps a message: time to read the error and drop the file again.
-      retentionPeriod: Duration.days(14),
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.function.configureAsyncInvoke({
+    const failures = deadLetterQueue(this, this.function, {
       retryAttempts,
-      onFailure: new SqsDestination(this.deadLetterQueue),
-    });
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
       alarmDescription:
         'tokenledger invoices: an invoice file was not imported, its invocation failed after Lambda retried it ' +
         `${retryAttempts} time(s) (a storage error, not a refused file). The message in the dead-letter queue holds ` +
         'the S3 event and the error; the file is still in invoices/<format>/. Fix the cause, copy the file onto ' +
         'itself (or upload it again) to import it, then delete the message.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        statistic: 'Maximum',
-        period: Duration.minutes(5),
-      }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    if (props.alarmTopic) {
-      const action = new SnsAction(props.alarmTopic);
-      this.deadLetterAlarm.addAlarmAction(action);
-      this.deadLetterAlarm.addOkAction(action);
-    }
+    this.deadLetterQueue = failures.queue;
+    this.deadLetterAlarm = failures.alarm;
+    if (props.alarmTopic) notifyTopic(props.alarmTopic, [this.deadLetterAlarm]);
 
     this.invoiceFolders = invoiceFolders();
     this.inboxObjectArns = this.invoiceFolders.map((folder) => lakeBucket.arnForObjects(`${folder}*`));

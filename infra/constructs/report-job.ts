@@ -1,9 +1,7 @@
-import { Aws, Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Aws, Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -17,11 +15,12 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { parseAddresses } from '../../src/email/report-email.ts';
 import { REPORT_KINDS, type ReportKind } from '../../src/reports/report-period.ts';
 import { AlarmTopic } from './alarm-topic.ts';
+import { anyCountAlarm, deadLetterQueue, notifyTopic } from './failure-alarms.ts';
 import { checkDuration, checkInteger, checkPattern } from './prop-checks.ts';
 import { runQueriesStatement } from './query-workgroup.ts';
 import { tokenledgerFunction } from './tokenledger-function.ts';
@@ -311,18 +310,17 @@ export class ReportJob extends Construct {
     this.role = built.role;
     this.logGroup = built.logGroup;
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // The longest SQS keeps a message: time to read the error and re-run the period.
-      retentionPeriod: Duration.days(14),
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.function.configureAsyncInvoke({
+    const rerun = kind === 'margin' ? `{"period":"YYYY-MM"}` : `{"period":"YYYY-MM-DD"}`;
+    const failures = deadLetterQueue(this, this.function, {
       retryAttempts,
       maxEventAge,
-      onFailure: new SqsDestination(this.deadLetterQueue),
+      alarmDescription:
+        `tokenledger ${kind} report: a run was given up on after its retries (or never delivered); its report was ` +
+        `not emailed. The message in the dead-letter queue holds the event and the error. Fix the cause, re-run ` +
+        `with the payload ${rerun}, then delete the message.`,
     });
+    this.deadLetterQueue = failures.queue;
+    this.deadLetterAlarm = failures.alarm;
 
     const stack = Stack.of(this);
     this.workGroupArn = stack.formatArn({
@@ -416,38 +414,15 @@ export class ReportJob extends Construct {
     });
     this.schedule.node.addDependency(this.schedulerRole);
 
-    const rerun = kind === 'margin' ? `{"period":"YYYY-MM"}` : `{"period":"YYYY-MM-DD"}`;
-    this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
-      alarmDescription:
-        `tokenledger ${kind} report: a run failed (function Errors >= 1 within ${errorsAlarmPeriod.toHumanString()}). ` +
+    this.errorsAlarm = anyCountAlarm(
+      this,
+      'ErrorsAlarm',
+      this.function.metricErrors({ statistic: 'Sum', period: errorsAlarmPeriod }),
+      `tokenledger ${kind} report: a run failed (function Errors >= 1 within ${errorsAlarmPeriod.toHumanString()}). ` +
         `Lambda retries it ${retryAttempts} time(s); nothing is emailed until a run has written every file. ` +
         'The error is in the function log group.',
-      metric: this.function.metricErrors({ statistic: 'Sum', period: errorsAlarmPeriod }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      // No run, no data point: a day without a run is not a failure.
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription:
-        `tokenledger ${kind} report: a run was given up on after its retries (or never delivered); its report was ` +
-        `not emailed. The message in the dead-letter queue holds the event and the error. Fix the cause, re-run ` +
-        `with the payload ${rerun}, then delete the message.`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        statistic: 'Maximum',
-        period: Duration.minutes(5),
-      }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    const action = new SnsAction(props.alarmTopic);
-    for (const alarm of [this.errorsAlarm, this.deadLetterAlarm]) {
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-    }
+    );
+    notifyTopic(props.alarmTopic, [this.errorsAlarm, this.deadLetterAlarm]);
   }
 
   /** Athena in the workgroup, the catalog entries of the tables and views, their data, and the results. */
