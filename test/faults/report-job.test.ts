@@ -1,22 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AwsClients, awsReportJobDependencies } from '../../src/jobs/aws-report-job.ts';
-import { createReportJobHandler, reportJobConfig } from '../../src/jobs/report-job-handler.ts';
-import { QUERIES_DIR } from '../../src/queries/query-files.ts';
+import type { AwsClients } from '../../src/jobs/aws-report-job.ts';
 import { REPORT_KINDS } from '../../src/reports/report-period.ts';
-import { type LocalAthena, localAthenaClient, startLocalAthena } from '../helpers/athena-endpoint.ts';
-import { type LocalDynamo, startDynalite } from '../helpers/dynalite.ts';
+import { type LocalAthena, localAthenaClient } from '../helpers/athena-endpoint.ts';
+import type { LocalDynamo } from '../helpers/dynalite.ts';
 import { wireEvent } from '../helpers/factories.ts';
-import { LakeFixture } from '../helpers/lake-fixture.ts';
-import { startS3 } from '../helpers/s3rver.ts';
-import { type LocalSes, startLocalSes } from '../helpers/ses-endpoint.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
+import { type ReportJobAws, readQuery, startReportJobAws } from '../helpers/report-job-aws.ts';
+import type { LocalSes } from '../helpers/ses-endpoint.ts';
 import { type SynthesizedApp, synthesizeApp } from '../infra/synth-app.ts';
 
 // Issue 6, case 7: a report job that runs twice sends one email; Athena failing mid-report leaves no partial
@@ -26,89 +19,54 @@ import { type SynthesizedApp, synthesizeApp } from '../infra/synth-app.ts';
 
 const NOW = new Date('2026-11-02T06:00:00.000Z');
 const DAY = '2026-11-01';
-const readQuery = (file: string) => readFileSync(join(QUERIES_DIR, file), 'utf8');
 
-let lakeDir: { dir: string; remove: () => Promise<void> };
+let aws: ReportJobAws;
 let athena: LocalAthena;
 let dynamo: LocalDynamo;
-let s3: S3Client;
-let stopS3: () => Promise<void>;
 let ses: LocalSes;
-let clients: AwsClients;
-let resources = 0;
 
 beforeAll(async () => {
-  lakeDir = await tempDir('tokenledger-fault-report-job-');
-  const lake = new LakeFixture(lakeDir.dir);
-  await lake.events(
-    [0, 1, 2, 3, 4, 5].map((h) =>
-      wireEvent({
-        ts: `${DAY}T0${h}:00:00Z`,
-        customer_id: 'cus_1',
-        ...(h % 2 ? { status: 'cancelled', delivered_output_tokens: 20 } : {}),
-      }),
-    ),
-  );
-  await lake.revenue([{ month: '2026-11', customer_id: 'cus_1', cohort: 'pro', amount: 100 }]);
-  const [localAthena, localDynamo, localS3, localSes] = await Promise.all([
-    startLocalAthena({ lakeDir: lakeDir.dir }),
-    startDynalite(),
-    startS3('fault-lake-0'),
-    startLocalSes(),
-  ]);
-  athena = localAthena;
-  dynamo = localDynamo;
-  ({ s3, stop: stopS3 } = localS3);
-  ses = localSes;
-  clients = { athena: athena.client, dynamo: dynamo.client, s3, ses: ses.newClient() };
-  await dynamo.createTable('prompt-registry', 'prompt_id', 'version');
+  aws = await startReportJobAws({
+    buildLake: async (lake) => {
+      await lake.events(
+        [0, 1, 2, 3, 4, 5].map((h) =>
+          wireEvent({
+            ts: `${DAY}T0${h}:00:00Z`,
+            customer_id: 'cus_1',
+            ...(h % 2 ? { status: 'cancelled', delivered_output_tokens: 20 } : {}),
+          }),
+        ),
+      );
+      await lake.revenue([{ month: '2026-11', customer_id: 'cus_1', cohort: 'pro', amount: 100 }]);
+    },
+    registryTable: 'prompt-registry',
+    bucketPrefix: 'fault-lake-',
+    deliveriesPrefix: 'fault-deliveries-',
+  });
+  ({ athena, dynamo, ses } = aws);
 });
 
 afterAll(async () => {
-  clients?.ses.destroy();
-  await Promise.all([athena?.stop(), dynamo?.stop(), stopS3?.(), ses?.close()]);
-  await lakeDir?.remove();
+  await aws?.stop();
 });
 
 /** The environment the CDK stack gives one job, over a bucket and a deliveries table of its own. */
-async function jobEnv(kind: string): Promise<NodeJS.ProcessEnv> {
-  const n = ++resources;
-  const env = {
-    REPORT_KIND: kind,
+const jobEnv = (kind: string) =>
+  aws.jobEnv(kind, {
     ATHENA_WORKGROUP: 'tokenledger',
     GLUE_DATABASE: 'tokenledger',
-    LAKE_BUCKET: `fault-lake-${n}`,
-    REGISTRY_TABLE: 'prompt-registry',
-    DELIVERIES_TABLE: `fault-deliveries-${n}`,
     MAIL_FROM: 'reports@acme.test',
     MAIL_TO: 'cfo@acme.test',
-  };
-  await s3.send(new CreateBucketCommand({ Bucket: env.LAKE_BUCKET }));
-  await dynamo.createTable(env.DELIVERIES_TABLE, 'report_id');
-  return env;
-}
+  });
 
 /** One Lambda container: the handler as lambdas/report-job/handler.ts builds it, with its own logger. */
-function container(env: NodeJS.ProcessEnv, overrides: Partial<AwsClients> = {}) {
-  const config = reportJobConfig(env);
+function container(env: NodeJS.ProcessEnv, clients: Partial<AwsClients> = {}) {
   const logs: string[] = [];
   const logger = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m) };
-  const handler = createReportJobHandler(
-    config.kind,
-    awsReportJobDependencies(
-      config,
-      { ...clients, ...overrides },
-      { readQuery, pollIntervalMs: 2, now: () => NOW },
-    ),
-    logger,
-  );
-  return { config, handler, logs };
+  return { ...aws.handler(env, { now: NOW, logger, clients }), logs };
 }
 
-async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
-  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return (out.Contents ?? []).map((o) => o.Key as string).sort();
-}
+const keysUnder = (bucket: string, prefix: string) => aws.keysUnder(bucket, prefix);
 
 async function deliveryRecords(table: string): Promise<Record<string, unknown>[]> {
   const doc = DynamoDBDocumentClient.from(dynamo.client);

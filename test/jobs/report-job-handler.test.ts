@@ -1,34 +1,23 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   GetQueryExecutionCommand,
   type QueryExecutionState,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeliveryLedger } from '../../src/adapters/dynamodb/dynamo-delivery-ledger.ts';
 import { DynamoPromptRegistry } from '../../src/adapters/dynamodb/dynamo-prompt-registry.ts';
 import type { DeployRecord } from '../../src/core/prompts/deploy-record.ts';
-import { type AwsClients, awsReportJobDependencies } from '../../src/jobs/aws-report-job.ts';
-import { createReportJobHandler, reportJobConfig } from '../../src/jobs/report-job-handler.ts';
-import { QUERIES_DIR } from '../../src/queries/query-files.ts';
+import { reportJobConfig } from '../../src/jobs/report-job-handler.ts';
 import { AMBER, BLUE, RED } from '../../src/reports/html/email-html.ts';
-import { type LocalAthena, startLocalAthena } from '../helpers/athena-endpoint.ts';
+import type { LocalAthena } from '../helpers/athena-endpoint.ts';
 import { hasColour, inkShare, launchChromium, renderHtml } from '../helpers/chromium.ts';
-import { type LocalDynamo, startDynalite } from '../helpers/dynalite.ts';
+import type { LocalDynamo } from '../helpers/dynalite.ts';
 import { wireEvent } from '../helpers/factories.ts';
-import { LakeFixture } from '../helpers/lake-fixture.ts';
-import { startS3 } from '../helpers/s3rver.ts';
-import { type LocalSes, startLocalSes } from '../helpers/ses-endpoint.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
+import { type ReportJobAws, readQuery, startReportJobAws } from '../helpers/report-job-aws.ts';
+import type { LocalSes } from '../helpers/ses-endpoint.ts';
 
 // The scheduled report jobs as the Lambda wires them (lambdas/report-job/handler.ts), over the real SDK clients:
 // Athena → a local Athena endpoint (DuckDB over a LakeFixture lake), DynamoDB → dynalite, S3 → s3rver,
@@ -44,8 +33,6 @@ const MAIL_FROM = 'reports@acme.test';
 const MAIL_TO = ['cfo@acme.test', 'ops@acme.test'];
 const WORKGROUP = 'tokenledger-reports';
 const DATABASE = 'tokenledger_lake';
-
-const readQuery = (file: string) => readFileSync(join(QUERIES_DIR, file), 'utf8');
 
 const record = (promptId: string, version: string, extra: Partial<DeployRecord> = {}): DeployRecord => ({
   prompt_id: promptId,
@@ -128,68 +115,38 @@ const EXPECTED_FINDINGS = [
   },
 ];
 
-let lakeDir: { dir: string; remove: () => Promise<void> };
+let aws: ReportJobAws;
 let athena: LocalAthena;
 let dynamo: LocalDynamo;
 let s3: S3Client;
-let stopS3: () => Promise<void>;
 let ses: LocalSes;
-let clients: AwsClients;
-let resources = 0;
 
 beforeAll(async () => {
-  lakeDir = await tempDir('report-job-handler-');
-  const lake = new LakeFixture(lakeDir.dir);
-  await lake.events(EVENTS);
-  await lake.revenue([{ month: '2026-11', customer_id: 'cus_1', cohort: 'pro', amount: 100 }]);
-  // The endpoint reads the lake as it is when it starts (as LocalQueryEngine does): build it first.
-  const [localAthena, localDynamo, localS3, localSes] = await Promise.all([
-    startLocalAthena({ lakeDir: lakeDir.dir }),
-    startDynalite(),
-    startS3('lake-0'),
-    startLocalSes(),
-  ]);
-  athena = localAthena;
-  dynamo = localDynamo;
-  ({ s3, stop: stopS3 } = localS3);
-  ses = localSes;
-  clients = { athena: athena.client, dynamo: dynamo.client, s3, ses: ses.newClient() };
-  await dynamo.createTable(REGISTRY_TABLE, 'prompt_id', 'version');
+  aws = await startReportJobAws({
+    buildLake: async (lake) => {
+      await lake.events(EVENTS);
+      await lake.revenue([{ month: '2026-11', customer_id: 'cus_1', cohort: 'pro', amount: 100 }]);
+    },
+    registryTable: REGISTRY_TABLE,
+    bucketPrefix: 'lake-',
+    deliveriesPrefix: 'report-deliveries-',
+  });
+  ({ athena, dynamo, s3, ses } = aws);
   const registry = new DynamoPromptRegistry(dynamo.client, REGISTRY_TABLE);
   for (const r of RECORDS) expect(await registry.register(r)).toBe('registered');
 });
 
 afterAll(async () => {
-  clients?.ses.destroy();
-  await Promise.all([athena?.stop(), dynamo?.stop(), stopS3?.(), ses?.close()]);
-  await lakeDir?.remove();
+  await aws?.stop();
 });
 
-/**
- * The environment of one job (as the CDK stack sets it) over a lake bucket and a deliveries table of its own,
- * so that each case starts with no reports and no delivery records. `undefined` removes a variable.
- */
-async function jobEnv(
-  kind: string,
-  overrides: Record<string, string | undefined> = {},
-): Promise<NodeJS.ProcessEnv> {
-  const n = ++resources;
-  const env: Record<string, string | undefined> = {
-    REPORT_KIND: kind,
-    ATHENA_WORKGROUP: WORKGROUP,
-    GLUE_DATABASE: DATABASE,
-    LAKE_BUCKET: `lake-${n}`,
-    REGISTRY_TABLE,
-    DELIVERIES_TABLE: `report-deliveries-${n}`,
-    MAIL_FROM,
-    MAIL_TO: MAIL_TO.join(', '),
-    ...overrides,
-  };
-  await s3.send(new CreateBucketCommand({ Bucket: env.LAKE_BUCKET as string }));
-  await dynamo.createTable(env.DELIVERIES_TABLE as string, 'report_id');
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  return env;
-}
+/** The environment of one job (as the CDK stack sets it); `undefined` removes a variable. */
+const jobEnv = (kind: string, overrides: Record<string, string | undefined> = {}) =>
+  aws.jobEnv(
+    kind,
+    { ATHENA_WORKGROUP: WORKGROUP, GLUE_DATABASE: DATABASE, MAIL_FROM, MAIL_TO: MAIL_TO.join(', ') },
+    overrides,
+  );
 
 interface LogLine {
   level: 'info' | 'warn';
@@ -199,24 +156,15 @@ interface LogLine {
 
 /** The handler exactly as lambdas/report-job/handler.ts builds it, from `env`, with a recording logger. */
 function jobHandler(env: NodeJS.ProcessEnv) {
-  const config = reportJobConfig(env);
   const logs: LogLine[] = [];
   const logger = {
     info: (message: string, ...extra: unknown[]) => logs.push({ level: 'info', message, extra }),
     warn: (message: string, ...extra: unknown[]) => logs.push({ level: 'warn', message, extra }),
   };
-  const handler = createReportJobHandler(
-    config.kind,
-    awsReportJobDependencies(config, clients, { readQuery, pollIntervalMs: 2, now: () => NOW }),
-    logger,
-  );
-  return { config, handler, logs };
+  return { ...aws.handler(env, { now: NOW, logger }), logs };
 }
 
-async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
-  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return (out.Contents ?? []).map((o) => o.Key as string).sort();
-}
+const keysUnder = (bucket: string, prefix: string) => aws.keysUnder(bucket, prefix);
 
 async function object(bucket: string, key: string): Promise<string> {
   const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
