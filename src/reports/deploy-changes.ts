@@ -1,5 +1,6 @@
 import type { PromptRegistry } from '../ports/prompt-registry.ts';
 import type { QueryRunner } from '../ports/query-runner.ts';
+import { parseDay, utcDay } from './report-period.ts';
 
 /** A prompt's traffic in one 24 h window around a deploy (every version of the prompt). */
 export interface WindowMetrics {
@@ -101,8 +102,8 @@ export function flagChange(before: WindowMetrics, after: WindowMetrics, t: Deplo
 
 /** Epoch ms of a UTC day `YYYY-MM-DD`. */
 function dayStart(day: string, name: string): number {
-  const ms = /^\d{4}-\d{2}-\d{2}$/.test(day) ? Date.parse(`${day}T00:00:00Z`) : Number.NaN;
-  if (Number.isNaN(ms)) throw new Error(`${name}: expected a date YYYY-MM-DD, got ${JSON.stringify(day)}`);
+  const ms = parseDay(day);
+  if (ms === null) throw new Error(`${name}: expected a date YYYY-MM-DD, got ${JSON.stringify(day)}`);
   return ms;
 }
 
@@ -110,8 +111,6 @@ function dayStart(day: string, name: string): number {
 function sqlInstant(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 }
-
-const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 function numberOrNull(value: unknown): number | null {
   if (value === null || value === undefined) return null;

@@ -19,13 +19,14 @@ export interface ReportPeriod {
 }
 
 const DAY_MS = 86_400_000;
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** The UTC day `YYYY-MM-DD` of an instant (epoch ms). */
+export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** A calendar day `YYYY-MM-DD`, as milliseconds at its UTC midnight; null when it is not one. */
 export function parseDay(value: string): number | null {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
   const ms = Date.parse(`${value}T00:00:00Z`);
-  return Number.isNaN(ms) || day(ms) !== value ? null : ms;
+  return Number.isNaN(ms) || utcDay(ms) !== value ? null : ms;
 }
 
 export function dayRange(from: string, to: string): ReportPeriod {
@@ -57,15 +58,15 @@ export function jobPeriod(kind: ReportKind, requested: string | undefined, now: 
     return monthPeriod(month);
   }
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  const value = requested ?? day(today - DAY_MS);
+  const value = requested ?? utcDay(today - DAY_MS);
   const ms = parseDay(value);
   if (ms === null)
     throw new Error(`period ${JSON.stringify(value)} is not a day YYYY-MM-DD (${kind} reports a day)`);
-  return dayRange(value, day(ms + DAY_MS));
+  return dayRange(value, utcDay(ms + DAY_MS));
 }
 
 /** `2026-11-26` for one day, `2026-11-01 to 2026-11-30` for several: the last day inclusive, as people say it. */
 export function periodText(from: string, to: string): string {
-  const last = day(Date.parse(`${to}T00:00:00Z`) - DAY_MS);
+  const last = utcDay(Date.parse(`${to}T00:00:00Z`) - DAY_MS);
   return last === from ? from : `${from} to ${last}`;
 }
