@@ -70,9 +70,12 @@ export async function buildReport(
     };
   }
   if (!sources.registry) throw new Error('the governance report needs the prompt registry');
+  // Both parts read every deploy record: list them once (in AWS, one DynamoDB scan).
+  const records = await sources.registry.list();
+  const registry = { list: async () => records };
   const [report, changes] = await Promise.all([
-    governanceReport(sources.queries, sources.registry, period.from, period.to),
-    deployChanges(sources.queries, sources.registry, period.from, period.to, {
+    governanceReport(sources.queries, registry, period.from, period.to),
+    deployChanges(sources.queries, registry, period.from, period.to, {
       now: sources.now,
       overlapping: true,
       ...(sources.deployChangeThresholds ? { thresholds: sources.deployChangeThresholds } : {}),

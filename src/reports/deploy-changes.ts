@@ -180,7 +180,7 @@ async function mapLimited<T, R>(
  */
 export async function deployChanges(
   queries: QueryRunner,
-  registry: PromptRegistry,
+  registry: Pick<PromptRegistry, 'list'>,
   from: string,
   to: string,
   options: {

@@ -19,7 +19,7 @@ function epochMs(value: unknown): number {
 /** The governance report over [from, to): the served prompt versions (queries/reports/prompt_events.sql) and the registry. */
 export async function governanceReport(
   queries: QueryRunner,
-  registry: PromptRegistry,
+  registry: Pick<PromptRegistry, 'list'>,
   from: string,
   to: string,
 ): Promise<GovernanceReport> {
