@@ -4,8 +4,8 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
-/** Debian's `chromium` package; playwright-core never downloads a browser here. */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** The system's Chromium (Debian's `chromium` package), used when present. */
+export const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -16,15 +16,24 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-/** Headless Chromium for rendering HTML; close it when done (`await browser.close()`). */
+/**
+ * Headless Chromium for rendering HTML; close it when done (`await browser.close()`). The system's Chromium
+ * when there is one, else the one the `@sparticuz/chromium` devDependency ships inside its npm package
+ * (unpacked to the temp folder on first use): `npm install` is all a machine needs, and playwright-core
+ * never downloads a browser.
+ */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM_PATH}. Install it with \`apt-get install -y chromium\` ` +
-        '(Debian/Ubuntu; CI installs it in .ci/run).',
-    );
+  if (existsSync(SYSTEM_CHROMIUM)) {
+    return chromium.launch({ executablePath: SYSTEM_CHROMIUM, args: CHROMIUM_ARGS, headless: true });
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+  const { default: packaged } = await import('@sparticuz/chromium');
+  // Its own flag list has --single-process, which closes the browser when a second context opens: the same
+  // flags as the system's Chromium serve.
+  return chromium.launch({
+    executablePath: await packaged.executablePath(),
+    args: CHROMIUM_ARGS,
+    headless: true,
+  });
 }
 
 export interface Rendered {
