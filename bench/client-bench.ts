@@ -1,10 +1,10 @@
 import { gzipSync } from 'node:zlib';
-import type { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import type { Attributes } from '@opentelemetry/api';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { build } from 'esbuild';
-import { createEmitter } from '../src/client/emitter.ts';
-import type { RecordInput } from '../src/client/record-input.ts';
+import { createEmitter } from '../packages/client/src/emitter.ts';
+import type { PutRecordsInput, PutRecordsOutput } from '../packages/client/src/index.ts';
+import type { RecordInput } from '../packages/client/src/record-input.ts';
 import { type BenchResult, result } from './measure.ts';
 
 const CALLS = 200_000;
@@ -83,10 +83,9 @@ function acceptingKinesis() {
   const events = 0;
   return {
     events: () => events,
-    send: async (command: PutRecordsCommand): Promise<PutRecordsCommandOutput> => {
+    send: async (command: { input: PutRecordsInput }): Promise<PutRecordsOutput> => {
       const records = command.input.Records ?? [];
       return {
-        $metadata: {},
         FailedRecordCount: 0,
         Records: records.map(() => ({ SequenceNumber: '1', ShardId: 'shardId-000000000000' })),
       };
@@ -171,7 +170,7 @@ async function bundleBytes(entry: string, external: string[]): Promise<number> {
 export async function clientBenchmarks(): Promise<{ results: BenchResult[]; notes: string[] }> {
   const span = await measureSpan();
   const client = await measureClient();
-  const clientBytes = await bundleBytes('src/client/index.ts', ['@aws-sdk/*']);
+  const clientBytes = await bundleBytes('packages/client/src/index.ts', ['@aws-sdk/*']);
   const emitterBytes = await bundleBytes('bench/emitter-entry.ts', ['@aws-sdk/*']);
   const otelBytes = await bundleBytes('bench/otel-entry.ts', []);
   return {

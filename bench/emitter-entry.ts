@@ -1,2 +1,2 @@
 // An app that emits events without a provider helper imports only this.
-export { createEmitter } from '../src/client/index.ts';
+export { createEmitter } from '../packages/client/src/index.ts';

@@ -9,7 +9,7 @@ import { EventBatch } from '../src/core/ingest/event-batch.ts';
 import type { EventRow } from '../src/core/lake/event-columns.ts';
 import { eventsToParquet } from '../src/core/lake/events-parquet.ts';
 import { generateTraffic, trafficLines } from '../src/demo/traffic.ts';
-import { createIngestHandler, toStreamRecord } from '../src/ingest/kinesis-ingest.ts';
+import { createIngestHandler, toStreamRecord } from '../src/jobs/ingest-job.ts';
 import { type BenchResult, medianMs, medianMsAsync, result } from './measure.ts';
 
 /** The columns a margin report reads (with event_id and received_at, which the deduplicated view reads). */

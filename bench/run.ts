@@ -1,12 +1,13 @@
 import { cpus } from 'node:os';
 import { clientBenchmarks } from './client-bench.ts';
 import { ingestBenchmarks } from './ingest-bench.ts';
+import { installBenchmarks } from './install-bench.ts';
 import { marginBenchmarks } from './margin-bench.ts';
 import type { BenchResult } from './measure.ts';
 
 /**
  * `npm run bench`: every benchmark against a baseline measured in the same run. `-- --json` prints one
- * JSON object per line; without it, a Markdown table for BENCHMARKS.md.
+ * JSON object per line; without it, a Markdown table for docs/benchmarks.md.
  */
 const json = process.argv.includes('--json');
 const results: BenchResult[] = [];
@@ -19,6 +20,7 @@ const benches = {
   ingest: ingestBenchmarks,
   client: clientBenchmarks,
   margin: () => marginBenchmarks(marginEvents),
+  install: installBenchmarks,
 };
 for (const [name, bench] of Object.entries(benches)) {
   if (only && only !== name) continue;

@@ -1,5 +1,5 @@
 // Renders an HTML file (e.g. a report email) to a PNG in headless Chromium, the way the tests do: no network,
-// no scripts, one CSS pixel per image pixel, as tall as the content. Used for the README's screenshots.
+// no scripts, one CSS pixel per image pixel, as tall as the content. Used for the screenshots in README.md and docs/.
 //
 //   npx tsx scripts/screenshot-html.ts IN.html OUT.png [--width 800]
 import { readFile } from 'node:fs/promises';

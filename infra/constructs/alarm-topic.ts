@@ -34,6 +34,7 @@ export class AlarmTopic extends Construct {
     super(scope, id);
     if (props.alarmEmail !== undefined) {
       checkPattern(
+        this,
         `${this.constructor.name} ${id}`,
         'alarmEmail',
         props.alarmEmail,

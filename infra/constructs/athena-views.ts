@@ -77,7 +77,7 @@ export class AthenaViews extends Construct {
     super(scope, id);
     const owner = `AthenaViews ${id}`;
     const timeout = props.timeout ?? Duration.minutes(5);
-    checkDuration(owner, 'timeout', timeout, Duration.seconds(1), Duration.minutes(15));
+    checkDuration(this, owner, 'timeout', timeout, Duration.seconds(1), Duration.minutes(15));
     const stack = Stack.of(this);
     const databaseName = props.database.databaseName;
     const workGroupName = props.workgroup.workGroupName;

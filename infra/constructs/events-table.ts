@@ -15,7 +15,7 @@ import { checkPattern } from './prop-checks.ts';
 
 export type { GlueColumn } from './glue-columns.ts';
 
-/** Key prefix of valid events in the lake bucket (DESIGN §4). */
+/** Key prefix of valid events in the lake bucket (docs/contracts.md §4). */
 export const EVENTS_PREFIX = 'events/';
 
 /** The events table's data columns, in Parquet file order, derived from EVENT_COLUMNS (never by hand). */
@@ -36,7 +36,7 @@ export function eventsTableLocation(bucketName: string): string {
 /**
  * Table parameters of the events table: Parquet, and partition projection on `dt` so Athena computes the
  * partitions from the date range instead of a crawler or `MSCK REPAIR TABLE` registering them. The range
- * ends at NOW+1DAYS because an event's `ts` may lie up to 24 h after ingest (DESIGN §2).
+ * ends at NOW+1DAYS because an event's `ts` may lie up to 24 h after ingest (docs/contracts.md §2).
  */
 export function eventsTableParameters(bucketName: string): Record<string, string> {
   const dt = PARTITION_COLUMN.name;
@@ -67,7 +67,7 @@ export interface EventsTableProps {
 }
 
 /**
- * The Glue `events` table over the Parquet files under `events/dt=YYYY-MM-DD/` (DESIGN §4). Columns come
+ * The Glue `events` table over the Parquet files under `events/dt=YYYY-MM-DD/` (docs/contracts.md §4). Columns come
  * from EVENT_COLUMNS, the one definition the Parquet writer also follows, so the two cannot drift.
  */
 export class EventsTable extends Construct {
@@ -80,6 +80,7 @@ export class EventsTable extends Construct {
     super(scope, id);
     this.tableName = props.tableName ?? 'events';
     checkPattern(
+      this,
       `EventsTable ${id}`,
       'tableName',
       this.tableName,
@@ -94,7 +95,7 @@ export class EventsTable extends Construct {
       tableInput: {
         name: this.tableName,
         description:
-          'Valid LLM request events, one row per request (DESIGN §2), partitioned by UTC date of ts',
+          'Valid LLM request events, one row per request (docs/contracts.md §2), partitioned by UTC date of ts',
         tableType: 'EXTERNAL_TABLE',
         parameters: eventsTableParameters(bucketName),
         partitionKeys: eventsTablePartitionKeys(),

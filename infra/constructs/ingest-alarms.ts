@@ -14,14 +14,14 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { anyCountAlarm, notifyTopic } from './failure-alarms.ts';
-import { checkDuration, checkInteger, checkPattern } from './prop-checks.ts';
+import { checkDuration, checkInteger, checkPattern, validationError } from './prop-checks.ts';
 
 /** Namespace of the metrics the ingest function's log lines are turned into. */
 export const INGEST_METRICS_NAMESPACE = 'tokenledger/ingest';
 
 /**
  * The log events the ingest metrics are read from: the `ingest batch` line the handler logs once per batch
- * (src/ingest/kinesis-ingest.ts), a Powertools JSON line whose top-level `events` and `quarantined` are the
+ * (src/jobs/ingest-job.ts), a Powertools JSON line whose top-level `events` and `quarantined` are the
  * batch's counts.
  */
 export const INGEST_BATCH_PATTERN = FilterPattern.stringValue('$.message', '=', 'ingest batch');
@@ -113,16 +113,17 @@ export class IngestAlarms extends Construct {
     const evaluationPeriods = props.iteratorAgeEvaluationPeriods ?? 3;
     const quarantineRate = props.quarantineRateThreshold ?? 0.05;
     const minEvents = props.quarantineRateMinEvents ?? 100;
-    checkDuration(owner, 'iteratorAgeThreshold', threshold, Duration.seconds(1), Duration.days(7));
-    checkInteger(owner, 'iteratorAgeEvaluationPeriods', evaluationPeriods, 1, 1440);
+    checkDuration(this, owner, 'iteratorAgeThreshold', threshold, Duration.seconds(1), Duration.days(7));
+    checkInteger(this, owner, 'iteratorAgeEvaluationPeriods', evaluationPeriods, 1, 1440);
     if (!(Number.isFinite(quarantineRate) && quarantineRate > 0 && quarantineRate < 1)) {
-      throw new Error(
+      throw validationError(
+        this,
         `${owner}: quarantineRateThreshold must be a number between 0 and 1 (0.05 is 5 %), got ${quarantineRate}`,
       );
     }
-    checkInteger(owner, 'quarantineRateMinEvents', minEvents, 1, 1_000_000_000);
+    checkInteger(this, owner, 'quarantineRateMinEvents', minEvents, 1, 1_000_000_000);
     if (props.alarmEmail !== undefined) {
-      checkPattern(owner, 'alarmEmail', props.alarmEmail, /^[^@\s]+@[^@\s]+$/, 'an e-mail address');
+      checkPattern(this, owner, 'alarmEmail', props.alarmEmail, /^[^@\s]+@[^@\s]+$/, 'an e-mail address');
     }
 
     this.topicKey = new Key(this, 'TopicKey', {

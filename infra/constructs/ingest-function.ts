@@ -12,7 +12,7 @@ import { FailedRecordsDestination } from './failed-records-destination.ts';
 import { checkDuration, checkInteger } from './prop-checks.ts';
 import { tokenledgerFunction } from './tokenledger-function.ts';
 
-/** Key prefix of rejected events in the lake bucket (DESIGN §4). */
+/** Key prefix of rejected events in the lake bucket (docs/contracts.md §4). */
 export const QUARANTINE_PREFIX = 'quarantine/';
 
 /**
@@ -138,19 +138,26 @@ export class IngestFunction extends Construct {
     const retryAttempts = props.retryAttempts ?? 10;
     const maxRecordAge = props.maxRecordAge ?? Duration.hours(6);
     const parallelizationFactor = props.parallelizationFactor ?? 1;
-    checkInteger(owner, 'memorySize', memorySize, 128, 10240);
-    checkDuration(owner, 'timeout', timeout, Duration.seconds(1), Duration.minutes(15));
-    checkInteger(owner, 'batchSize', batchSize, 1, 10000);
-    checkDuration(owner, 'maxBatchingWindow', maxBatchingWindow, Duration.seconds(0), Duration.minutes(5));
-    checkInteger(owner, 'retryAttempts', retryAttempts, 0, 10000);
-    checkDuration(owner, 'maxRecordAge', maxRecordAge, Duration.seconds(60), Duration.days(7));
-    checkInteger(owner, 'parallelizationFactor', parallelizationFactor, 1, 10);
+    checkInteger(this, owner, 'memorySize', memorySize, 128, 10240);
+    checkDuration(this, owner, 'timeout', timeout, Duration.seconds(1), Duration.minutes(15));
+    checkInteger(this, owner, 'batchSize', batchSize, 1, 10000);
+    checkDuration(
+      this,
+      owner,
+      'maxBatchingWindow',
+      maxBatchingWindow,
+      Duration.seconds(0),
+      Duration.minutes(5),
+    );
+    checkInteger(this, owner, 'retryAttempts', retryAttempts, 0, 10000);
+    checkDuration(this, owner, 'maxRecordAge', maxRecordAge, Duration.seconds(60), Duration.days(7));
+    checkInteger(this, owner, 'parallelizationFactor', parallelizationFactor, 1, 10);
     const reserved =
       props.reservedConcurrentExecutions === undefined
         ? RESERVED_CONCURRENCY_SHARDS * parallelizationFactor
         : (props.reservedConcurrentExecutions ?? undefined);
     if (reserved !== undefined) {
-      checkInteger(owner, 'reservedConcurrentExecutions', reserved, 1, MAX_INGEST_RESERVED_CONCURRENCY);
+      checkInteger(this, owner, 'reservedConcurrentExecutions', reserved, 1, MAX_INGEST_RESERVED_CONCURRENCY);
     }
     this.reservedConcurrentExecutions = reserved;
 

@@ -9,13 +9,13 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { INVOICE_FORMATS, type InvoiceFormat } from '../../src/core/costs/cost-line.ts';
-import { INVOICES_PREFIX, REJECTED_PREFIX } from '../../src/imports/invoice-object.ts';
+import { INVOICES_PREFIX, REJECTED_PREFIX } from '../../src/jobs/invoice-object.ts';
 import { deadLetterQueue, notifyTopic } from './failure-alarms.ts';
 import { HelperRole } from './helper-role.ts';
 import { checkDuration, checkInteger } from './prop-checks.ts';
 import { tokenledgerFunction } from './tokenledger-function.ts';
 
-/** Key prefix of the costs table in the lake bucket (DESIGN §4). */
+/** Key prefix of the costs table in the lake bucket (docs/contracts.md §4). */
 export const COSTS_PREFIX = 'costs/';
 
 /** The folders an invoice is dropped into, one per format: each is one S3 notification filter. */
@@ -105,9 +105,9 @@ export class InvoiceFunction extends Construct {
     const memorySize = props.memorySize ?? 1024;
     const timeout = props.timeout ?? Duration.minutes(5);
     const retryAttempts = props.retryAttempts ?? 2;
-    checkInteger(owner, 'memorySize', memorySize, 128, 10240);
-    checkDuration(owner, 'timeout', timeout, Duration.seconds(1), Duration.minutes(15));
-    checkInteger(owner, 'retryAttempts', retryAttempts, 0, 2);
+    checkInteger(this, owner, 'memorySize', memorySize, 128, 10240);
+    checkDuration(this, owner, 'timeout', timeout, Duration.seconds(1), Duration.minutes(15));
+    checkInteger(this, owner, 'retryAttempts', retryAttempts, 0, 2);
 
     this.notificationsHandler = new HelperRole(this, 'NotificationsHandler', {
       description: 'tokenledger: sets the invoice notifications of the lake bucket on deploy',

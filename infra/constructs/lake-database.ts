@@ -23,6 +23,7 @@ export class LakeDatabase extends Construct {
     super(scope, id);
     this.databaseName = props.databaseName ?? 'tokenledger';
     checkPattern(
+      this,
       `LakeDatabase ${id}`,
       'databaseName',
       this.databaseName,

@@ -44,13 +44,21 @@ export class LakeTable extends Construct {
     const owner = `LakeTable ${id}`;
     this.tableName = props.tableName;
     checkPattern(
+      this,
       owner,
       'tableName',
       this.tableName,
       /^[a-z][a-z0-9_]{0,254}$/,
       'lower-case letters, digits and _, starting with a letter, at most 255 characters',
     );
-    checkPattern(owner, 'prefix', props.prefix, /^([a-z0-9][a-z0-9_.-]*\/)+$/, 'a key prefix ending in /');
+    checkPattern(
+      this,
+      owner,
+      'prefix',
+      props.prefix,
+      /^([a-z0-9][a-z0-9_.-]*\/)+$/,
+      'a key prefix ending in /',
+    );
     this.location = lakeLocation(props.lakeBucket.bucketName, props.prefix);
 
     this.table = new CfnTable(this, 'Table', {

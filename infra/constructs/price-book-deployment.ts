@@ -8,8 +8,8 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
+import { DEFAULT_PRICE_BOOK_FILE } from '../../src/assets.ts';
 import { writeParquet } from '../../src/core/lake/parquet-file.ts';
-import { DEFAULT_PRICE_BOOK_FILE } from '../../src/core/prices/default-price-book.ts';
 import { PRICE_COLUMNS, parsePriceBook } from '../../src/core/prices/price-book.ts';
 import { HelperRole } from './helper-role.ts';
 

@@ -50,19 +50,8 @@ export interface PrivateBucketProps {
  */
 export class PrivateBucket extends Bucket {
   constructor(scope: Construct, id: string, props: PrivateBucketProps = {}) {
-    const owner = `PrivateBucket ${id}`;
     const versioned = props.versioned ?? false;
     const noncurrentVersionExpiration = props.noncurrentVersionExpiration ?? Duration.days(30);
-    checkDuration(
-      owner,
-      'noncurrentVersionExpiration',
-      noncurrentVersionExpiration,
-      Duration.days(1),
-      Duration.days(36500),
-    );
-    if (props.expiration !== undefined) {
-      checkDuration(owner, 'expiration', props.expiration, Duration.days(1), Duration.days(36500));
-    }
     const rule: LifecycleRule = {
       id: 'housekeeping',
       abortIncompleteMultipartUploadAfter: Duration.days(1),
@@ -85,5 +74,18 @@ export class PrivateBucket extends Bucket {
           }
         : {}),
     });
+    // Checked once the bucket exists, so the errors are scoped to it (the Bucket constructor accepts any durations).
+    const owner = `PrivateBucket ${id}`;
+    checkDuration(
+      this,
+      owner,
+      'noncurrentVersionExpiration',
+      noncurrentVersionExpiration,
+      Duration.days(1),
+      Duration.days(36500),
+    );
+    if (props.expiration !== undefined) {
+      checkDuration(this, owner, 'expiration', props.expiration, Duration.days(1), Duration.days(36500));
+    }
   }
 }

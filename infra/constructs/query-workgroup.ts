@@ -63,6 +63,7 @@ export class QueryWorkgroup extends Construct {
     const owner = `QueryWorkgroup ${id}`;
     this.workGroupName = props.workGroupName ?? 'tokenledger';
     checkPattern(
+      this,
       owner,
       'workGroupName',
       this.workGroupName,
@@ -71,6 +72,7 @@ export class QueryWorkgroup extends Construct {
     );
     const bytesScannedCutoffPerQuery = props.bytesScannedCutoffPerQuery ?? DEFAULT_BYTES_SCANNED_CUTOFF;
     checkInteger(
+      this,
       owner,
       'bytesScannedCutoffPerQuery',
       bytesScannedCutoffPerQuery,

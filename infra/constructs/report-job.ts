@@ -16,12 +16,12 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { parseAddresses } from '../../src/email/report-email.ts';
 import { REPORT_KINDS, type ReportKind } from '../../src/reports/report-period.ts';
 import { AlarmTopic } from './alarm-topic.ts';
 import { anyCountAlarm, deadLetterQueue, notifyTopic } from './failure-alarms.ts';
-import { checkDuration, checkInteger, checkPattern } from './prop-checks.ts';
+import { checkDuration, checkInteger, checkPattern, scopedCheck, validationError } from './prop-checks.ts';
 import { runQueriesStatement } from './query-workgroup.ts';
 import { tokenledgerFunction } from './tokenledger-function.ts';
 
@@ -219,26 +219,42 @@ export class ReportJob extends Construct {
     super(scope, id);
     const owner = `ReportJob ${id}`;
     const { kind, sources } = props;
-    checkPattern(owner, 'kind', kind, new RegExp(`^(${REPORT_KINDS.join('|')})$`), REPORT_KINDS.join(' | '));
-    checkScheduleExpression(`${owner}: schedule`, props.schedule);
-    checkTimeZone(`${owner}: timeZone`, props.timeZone);
-    const recipients = checkRecipients(`${owner}: recipients`, props.recipients);
+    checkPattern(
+      this,
+      owner,
+      'kind',
+      kind,
+      new RegExp(`^(${REPORT_KINDS.join('|')})$`),
+      REPORT_KINDS.join(' | '),
+    );
+    checkScheduleExpression(this, `${owner}: schedule`, props.schedule);
+    checkTimeZone(this, `${owner}: timeZone`, props.timeZone);
+    const recipients = checkRecipients(this, `${owner}: recipients`, props.recipients);
     if (recipients.length > 0 && props.mail === undefined) {
-      throw new Error(
+      throw validationError(
+        this,
         `${owner}: recipients are set (${recipients.join(',')}), so mail (the sender) is required`,
       );
     }
     if (props.mail) {
-      parseAddresses(props.mail.from, `${owner}: mail.from`);
+      const from = props.mail.from;
+      scopedCheck(this, () => parseAddresses(from, `${owner}: mail.from`));
       if (props.mail.identities.length === 0) {
-        throw new Error(`${owner}: mail.identities must name at least one SES identity of the sender`);
+        throw validationError(
+          this,
+          `${owner}: mail.identities must name at least one SES identity of the sender`,
+        );
       }
     }
     const thresholds = props.deployChangeThresholds ?? {};
     if (props.deployChangeThresholds !== undefined && kind !== 'governance') {
-      throw new Error(`${owner}: deployChangeThresholds are for the governance report only, not ${kind}`);
+      throw validationError(
+        this,
+        `${owner}: deployChangeThresholds are for the governance report only, not ${kind}`,
+      );
     }
     checkThreshold(
+      this,
       owner,
       'deployChangeThresholds.relative',
       thresholds.relative,
@@ -246,6 +262,7 @@ export class ReportJob extends Construct {
       (v) => v >= 0,
     );
     checkThreshold(
+      this,
       owner,
       'deployChangeThresholds.ratePoints',
       thresholds.ratePoints,
@@ -253,6 +270,7 @@ export class ReportJob extends Construct {
       (v) => v >= 0 && v <= 1,
     );
     checkThreshold(
+      this,
       owner,
       'deployChangeThresholds.minRequests',
       thresholds.minRequests,
@@ -266,12 +284,12 @@ export class ReportJob extends Construct {
     const retryAttempts = props.retryAttempts ?? 2;
     const maxEventAge = props.maxEventAge ?? Duration.hours(1);
     const errorsAlarmPeriod = props.errorsAlarmPeriod ?? Duration.hours(1);
-    checkInteger(owner, 'memorySize', memorySize, 128, 10240);
-    checkDuration(owner, 'timeout', timeout, Duration.seconds(1), Duration.minutes(15));
-    if (reserved !== undefined) checkInteger(owner, 'reservedConcurrentExecutions', reserved, 1, 1000);
-    checkInteger(owner, 'retryAttempts', retryAttempts, 0, 2);
-    checkDuration(owner, 'maxEventAge', maxEventAge, Duration.minutes(1), Duration.hours(6));
-    checkDuration(owner, 'errorsAlarmPeriod', errorsAlarmPeriod, Duration.minutes(1), Duration.days(1));
+    checkInteger(this, owner, 'memorySize', memorySize, 128, 10240);
+    checkDuration(this, owner, 'timeout', timeout, Duration.seconds(1), Duration.minutes(15));
+    if (reserved !== undefined) checkInteger(this, owner, 'reservedConcurrentExecutions', reserved, 1, 1000);
+    checkInteger(this, owner, 'retryAttempts', retryAttempts, 0, 2);
+    checkDuration(this, owner, 'maxEventAge', maxEventAge, Duration.minutes(1), Duration.hours(6));
+    checkDuration(this, owner, 'errorsAlarmPeriod', errorsAlarmPeriod, Duration.minutes(1), Duration.days(1));
     this.kind = kind;
     const emails = recipients.length > 0 ? props.mail : undefined;
 
@@ -508,6 +526,7 @@ const SCHEDULE_RULE =
 
 /** Throws unless `value` is unset or a finite number that is `valid`. */
 function checkThreshold(
+  scope: IConstruct,
   owner: string,
   prop: string,
   value: number | undefined,
@@ -515,22 +534,28 @@ function checkThreshold(
   valid: (value: number) => boolean,
 ): void {
   if (value !== undefined && !(Number.isFinite(value) && valid(value))) {
-    throw new Error(`${owner}: ${prop} must be ${rule}, got ${value}`);
+    throw validationError(scope, `${owner}: ${prop} must be ${rule}, got ${value}`);
   }
 }
 
-/** Throws `<label> must be <rule>, got '<value>'` unless `value` is a recurring Scheduler expression. */
-export function checkScheduleExpression(label: string, value: string): void {
+/**
+ * Throws `<label> must be <rule>, got '<value>'` (a ValidationError of `scope`) unless `value` is a recurring
+ * Scheduler expression.
+ */
+export function checkScheduleExpression(scope: IConstruct, label: string, value: string): void {
   const cron = CRON.exec(value);
   const rate = RATE.exec(value);
   const valid = cron
     ? (cron[3] === '?') !== (cron[5] === '?')
     : rate !== null && (rate[1] === '1') === !(rate[2] as string).endsWith('s');
-  if (!valid) throw new Error(`${label} must be ${SCHEDULE_RULE}, got '${value}'`);
+  if (!valid) throw validationError(scope, `${label} must be ${SCHEDULE_RULE}, got '${value}'`);
 }
 
-/** Throws unless `value` is an IANA time zone name, spelled as the time zone database spells it. */
-export function checkTimeZone(label: string, value: string): void {
+/**
+ * Throws (a ValidationError of `scope`) unless `value` is an IANA time zone name, spelled as the time zone
+ * database spells it.
+ */
+export function checkTimeZone(scope: IConstruct, label: string, value: string): void {
   let resolved: string | undefined;
   try {
     if (/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(value)) {
@@ -540,19 +565,26 @@ export function checkTimeZone(label: string, value: string): void {
     resolved = undefined;
   }
   if (resolved === undefined || (resolved !== value && resolved.toLowerCase() === value.toLowerCase())) {
-    throw new Error(`${label} must be an IANA time zone such as UTC or Europe/Paris, got '${value}'`);
+    throw validationError(
+      scope,
+      `${label} must be an IANA time zone such as UTC or Europe/Paris, got '${value}'`,
+    );
   }
 }
 
-/** The recipients, checked: plain addresses (as the handler parses MAIL_TO), at most 50, no repeats. */
-export function checkRecipients(label: string, recipients: readonly string[]): string[] {
-  const list = parseAddresses(recipients.join(','), label);
+/**
+ * The recipients, checked: plain addresses (as the handler parses MAIL_TO), at most 50, no repeats; a bad list is a
+ * ValidationError of `scope`.
+ */
+export function checkRecipients(scope: IConstruct, label: string, recipients: readonly string[]): string[] {
+  const list = scopedCheck(scope, () => parseAddresses(recipients.join(','), label));
   if (list.length > MAX_RECIPIENTS) {
-    throw new Error(
+    throw validationError(
+      scope,
       `${label} must be at most ${MAX_RECIPIENTS} addresses (SES's limit per message), got ${list.length}`,
     );
   }
   const repeated = list.find((address, i) => list.indexOf(address) !== i);
-  if (repeated !== undefined) throw new Error(`${label} lists '${repeated}' twice`);
+  if (repeated !== undefined) throw validationError(scope, `${label} lists '${repeated}' twice`);
   return list;
 }

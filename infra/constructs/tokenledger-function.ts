@@ -7,6 +7,7 @@ import { type ICommandHooks, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodej
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ESM_BUNDLING, REPO_ROOT } from './node-bundling.ts';
+import { validationError } from './prop-checks.ts';
 
 export interface TokenledgerFunctionOptions
   extends Pick<FunctionOptions, 'tracing' | 'reservedConcurrentExecutions' | 'retryAttempts'> {
@@ -69,7 +70,7 @@ export function tokenledgerFunction(scope: Construct, options: TokenledgerFuncti
     ...(options.retryAttempts === undefined ? {} : { retryAttempts: options.retryAttempts }),
     environment: { ...options.environment, NODE_OPTIONS: '--enable-source-maps' },
     bundling: options.extraFiles?.length
-      ? { ...ESM_BUNDLING, commandHooks: copyIntoBundle(options.lambda, options.extraFiles) }
+      ? { ...ESM_BUNDLING, commandHooks: copyIntoBundle(scope, options.lambda, options.extraFiles) }
       : ESM_BUNDLING,
   });
   return { logGroup, role, function: fn };
@@ -77,13 +78,15 @@ export function tokenledgerFunction(scope: Construct, options: TokenledgerFuncti
 
 /**
  * Bundling hooks that copy repository paths into the bundle after esbuild (local bundling: the input directory is
- * the repository root). Each path must be relative, stay inside the repository and exist at synth.
+ * the repository root). Each path must be relative, stay inside the repository and exist at synth; a bad one is a
+ * ValidationError of `scope` (where the function is created).
  */
-function copyIntoBundle(lambda: string, paths: readonly string[]): ICommandHooks {
+function copyIntoBundle(scope: Construct, lambda: string, paths: readonly string[]): ICommandHooks {
   const relative = paths.map((path) => {
     const clean = normalize(path).replace(/\/+$/, '');
     if (isAbsolute(path) || clean === '.' || clean.startsWith('..') || !existsSync(`${REPO_ROOT}${clean}`)) {
-      throw new Error(
+      throw validationError(
+        scope,
         `tokenledgerFunction ${lambda}: extraFiles entries must be existing paths relative to the repository root, got '${path}'`,
       );
     }

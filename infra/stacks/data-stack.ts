@@ -75,11 +75,14 @@ export interface LakeTableSource {
  * encrypted with the AWS-managed DynamoDB key, deletion-protected, with point-in-time recovery (35 days).
  */
 export class DataStack extends Stack {
-  /** Kinesis stream of request events. */
+  /**
+   * Kinesis stream of request events. A producer app, in this CDK app or a stack of its own, gets write access
+   * with `eventStream.grantWrite(role)` (PutRecord and PutRecords on the stream, nothing else).
+   */
   public readonly eventStream: EventStream;
   /** S3 server access logs of every other bucket. */
   public readonly accessLogsBucket: PrivateBucket;
-  /** The lake: events/, quarantine/, costs/, revenue/, prices/, reports/ (DESIGN §4). */
+  /** The lake: events/, quarantine/, costs/, revenue/, prices/, reports/ (docs/contracts.md §4). */
   public readonly lakeBucket: PrivateBucket;
   /** Batches the ingest event source mapping gave up on, payloads included, for replay. */
   public readonly failedRecordsBucket: PrivateBucket;
@@ -104,7 +107,7 @@ export class DataStack extends Stack {
   /** The lake's Glue tables and their key prefixes: what a query through the workgroup may read. */
   public readonly lakeTables: readonly LakeTableSource[];
   /**
-   * The prompt registry (DESIGN §8): one deploy record per prompt version, partition key `prompt_id`, sort key
+   * The prompt registry (docs/contracts.md §8): one deploy record per prompt version, partition key `prompt_id`, sort key
    * `version` (strings), written append-only with conditional puts (src/adapters/dynamodb/dynamo-prompt-registry.ts).
    */
   public readonly promptRegistryTable: TableV2;
@@ -145,7 +148,7 @@ export class DataStack extends Stack {
       prefix: 'costs/',
       columns: COST_COLUMNS,
       description:
-        'Provider invoice lines normalised to FOCUS-aligned cost lines (DESIGN §5), under costs/<format>/',
+        'Provider invoice lines normalised to FOCUS-aligned cost lines (docs/contracts.md §5), under costs/<format>/',
     });
     this.pricesTable = new LakeTable(this, 'PricesTable', {
       ...lakeTable,

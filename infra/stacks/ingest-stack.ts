@@ -6,6 +6,7 @@ import {
   type IngestFunctionProps,
   MAX_INGEST_RESERVED_CONCURRENCY,
 } from '../constructs/ingest-function.ts';
+import { validationError } from '../constructs/prop-checks.ts';
 
 /**
  * The ingest function's props (stream and buckets from the data stack) and its alarms' props, as documented on
@@ -27,7 +28,7 @@ export const INGEST_RESERVED_CONCURRENCY_KEY = 'ingestReservedConcurrency';
 
 /**
  * The ingest settings of the CDK context (`-c ingestReservedConcurrency=20`, or `none`; a JSON number in
- * cdk.json): a bad value is an error naming the key and quoting the value.
+ * cdk.json): a bad value is a ValidationError of `scope` (whose context it is) naming the key and quoting the value.
  */
 export function ingestSettingsFromContext(scope: Construct): IngestSettings {
   const value: unknown = scope.node.tryGetContext(INGEST_RESERVED_CONCURRENCY_KEY);
@@ -40,7 +41,8 @@ export function ingestSettingsFromContext(scope: Construct): IngestSettings {
     number < 1 ||
     number > MAX_INGEST_RESERVED_CONCURRENCY
   ) {
-    throw new Error(
+    throw validationError(
+      scope,
       `context ${INGEST_RESERVED_CONCURRENCY_KEY} must be a whole number from 1 to ${MAX_INGEST_RESERVED_CONCURRENCY}, or 'none', got ${JSON.stringify(value)}`,
     );
   }

@@ -4,10 +4,11 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { EmailIdentity, Identity, type IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
-import { viewName } from '../../src/athena/views.ts';
+import { viewName } from '../../src/adapters/athena/views.ts';
 import { parseAddresses } from '../../src/email/report-email.ts';
 import { viewFiles } from '../../src/queries/query-files.ts';
 import { REPORT_KINDS, type ReportKind } from '../../src/reports/report-period.ts';
+import { scopedCheck, validationError } from '../constructs/prop-checks.ts';
 import {
   checkRecipients,
   checkScheduleExpression,
@@ -139,7 +140,10 @@ export function reportsSettingsFromContext(scope: Construct): ReportsSettings {
     (key) => /^(reports|governance|waste|margin)[A-Z]/.test(key) && !known.includes(key),
   );
   if (unknown !== undefined) {
-    throw new Error(`context ${unknown} is not a report setting; the keys are ${known.join(', ')}`);
+    throw validationError(
+      scope,
+      `context ${unknown} is not a report setting; the keys are ${known.join(', ')}`,
+    );
   }
   const settings: Record<string, unknown> = {};
   for (const key of REPORTS_CONTEXT_KEYS) {
@@ -147,25 +151,25 @@ export function reportsSettingsFromContext(scope: Construct): ReportsSettings {
     if (value === undefined) continue;
     const label = `context ${key}`;
     if (key.endsWith('Recipients')) {
-      settings[key] = contextList(label, value);
+      settings[key] = contextList(scope, label, value);
     } else if (key === 'reportsSandbox') {
-      const flag = contextBoolean(label, value);
+      const flag = contextBoolean(scope, label, value);
       if (flag !== undefined) settings[key] = flag;
     } else if (key in NUMBER_RULES) {
       const rule = NUMBER_RULES[key as keyof typeof NUMBER_RULES];
       const number =
         key === 'reportsReservedConcurrency' && typeof value === 'string' && value.trim() === 'none'
           ? 'none'
-          : contextNumber(label, value, rule);
+          : contextNumber(scope, label, value, rule);
       if (number !== undefined) settings[key] = number;
     } else if (typeof value !== 'string') {
-      throw new Error(`${label} must be a string, got ${JSON.stringify(value)}`);
+      throw validationError(scope, `${label} must be a string, got ${JSON.stringify(value)}`);
     } else {
       settings[key] = value.trim();
     }
   }
   const checked = settings as ReportsSettings;
-  checkReportsSettings(checked, (key) => `context ${key}`);
+  checkReportsSettings(scope, checked, (key) => `context ${key}`);
   return checked;
 }
 
@@ -173,53 +177,61 @@ export function reportsSettingsFromContext(scope: Construct): ReportsSettings {
  * A number of the context: a JSON number (cdk.json) or its decimal text (`-c key=0.25`); `''` is unset. Only
  * its form is checked here, its range by {@link checkReportsSettings}.
  */
-function contextNumber(label: string, value: unknown, rule: string): number | undefined {
+function contextNumber(scope: Construct, label: string, value: unknown, rule: string): number | undefined {
   if (typeof value === 'number') return value;
   if (typeof value === 'string') {
     const text = value.trim();
     if (text === '') return undefined;
     if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return Number(text);
   }
-  throw new Error(`${label} must be ${rule}, got ${JSON.stringify(value)}`);
+  throw validationError(scope, `${label} must be ${rule}, got ${JSON.stringify(value)}`);
 }
 
 /** A flag of the context: `true`/`false` as JSON (cdk.json) or as text (`-c key=true`); `''` is unset. */
-function contextBoolean(label: string, value: unknown): boolean | undefined {
+function contextBoolean(scope: Construct, label: string, value: unknown): boolean | undefined {
   if (typeof value === 'boolean') return value;
   const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
   if (text === '') return undefined;
   if (text === 'true' || text === 'false') return text === 'true';
-  throw new Error(`${label} must be true or false, got ${JSON.stringify(value)}`);
+  throw validationError(scope, `${label} must be true or false, got ${JSON.stringify(value)}`);
 }
 
 /** A recipients value of the context: `a@x.com,b@y.com` (the CLI) or `["a@x.com", "b@y.com"]` (cdk.json). */
-function contextList(label: string, value: unknown): string[] {
-  if (typeof value === 'string') return parseAddresses(value, label);
+function contextList(scope: Construct, label: string, value: unknown): string[] {
+  if (typeof value === 'string') return scopedCheck(scope, () => parseAddresses(value, label));
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.map((v) => v.trim());
-  throw new Error(`${label} must be comma-separated e-mail addresses, got ${JSON.stringify(value)}`);
+  throw validationError(
+    scope,
+    `${label} must be comma-separated e-mail addresses, got ${JSON.stringify(value)}`,
+  );
 }
 
 /**
- * Checks the settings, naming each bad one with `label(key)` and quoting its value; returns them with the
- * defaults filled in.
+ * Checks the settings, naming each bad one with `label(key)` and quoting its value (a ValidationError of `scope`,
+ * whose context or props they are); returns them with the defaults filled in.
  */
-export function checkReportsSettings(settings: ReportsSettings, label: (key: string) => string) {
+export function checkReportsSettings(
+  scope: Construct,
+  settings: ReportsSettings,
+  label: (key: string) => string,
+) {
   const from = settings.reportsFrom === '' ? undefined : settings.reportsFrom;
   if (from !== undefined) {
-    const [address] = parseAddresses(from, label('reportsFrom'));
+    const [address] = scopedCheck(scope, () => parseAddresses(from, label('reportsFrom')));
     if (address !== from || from.includes(',')) {
-      throw new Error(`${label('reportsFrom')} must be one e-mail address, got '${from}'`);
+      throw validationError(scope, `${label('reportsFrom')} must be one e-mail address, got '${from}'`);
     }
   }
   const identity = settings.reportsIdentity || 'domain';
   if (!IDENTITIES.includes(identity)) {
-    throw new Error(
+    throw validationError(
+      scope,
       `${label('reportsIdentity')} must be 'domain', 'address' or 'existing', got '${identity}'`,
     );
   }
   const sandbox = settings.reportsSandbox ?? false;
   if (typeof sandbox !== 'boolean') {
-    throw new Error(`${label('reportsSandbox')} must be true or false, got ${show(sandbox)}`);
+    throw validationError(scope, `${label('reportsSandbox')} must be true or false, got ${show(sandbox)}`);
   }
   const reserved = settings.reportsReservedConcurrency;
   if (
@@ -227,14 +239,23 @@ export function checkReportsSettings(settings: ReportsSettings, label: (key: str
     reserved !== 'none' &&
     !(Number.isInteger(reserved) && reserved >= 1 && reserved <= MAX_RESERVED_CONCURRENCY)
   ) {
-    throw new Error(
+    throw validationError(
+      scope,
       `${label('reportsReservedConcurrency')} must be ${NUMBER_RULES.reportsReservedConcurrency}, got ${show(reserved)}`,
     );
   }
   const deployChangeThresholds: DeployChangeThresholdSettings = {
-    ...optionalNumber(settings, 'governanceChangeThreshold', label, 'relative', (v) => v >= 0),
-    ...optionalNumber(settings, 'governanceRateThreshold', label, 'ratePoints', (v) => v >= 0 && v <= 1),
+    ...optionalNumber(scope, settings, 'governanceChangeThreshold', label, 'relative', (v) => v >= 0),
     ...optionalNumber(
+      scope,
+      settings,
+      'governanceRateThreshold',
+      label,
+      'ratePoints',
+      (v) => v >= 0 && v <= 1,
+    ),
+    ...optionalNumber(
+      scope,
       settings,
       'governanceMinRequests',
       label,
@@ -244,21 +265,27 @@ export function checkReportsSettings(settings: ReportsSettings, label: (key: str
   };
   const configurationSet = settings.reportsConfigurationSet || undefined;
   if (configurationSet !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(configurationSet)) {
-    throw new Error(
+    throw validationError(
+      scope,
       `${label('reportsConfigurationSet')} must be an SES configuration set name (1-64 of A-Z a-z 0-9 _ -), got '${configurationSet}'`,
     );
   }
   const timeZone = settings.reportsTimezone || DEFAULT_TIMEZONE;
-  checkTimeZone(label('reportsTimezone'), timeZone);
+  checkTimeZone(scope, label('reportsTimezone'), timeZone);
   const jobs = REPORT_KINDS.map((kind) => {
-    const recipients = checkRecipients(label(recipientsKey(kind)), settings[recipientsKey(kind)] ?? []);
+    const recipients = checkRecipients(
+      scope,
+      label(recipientsKey(kind)),
+      settings[recipientsKey(kind)] ?? [],
+    );
     if (recipients.length > 0 && from === undefined) {
-      throw new Error(
+      throw validationError(
+        scope,
         `${label(recipientsKey(kind))} is set ('${recipients.join(',')}'), so ${label('reportsFrom')} (the sender) is required`,
       );
     }
     const schedule = settings[scheduleKey(kind)] || DEFAULT_SCHEDULES[kind];
-    checkScheduleExpression(label(scheduleKey(kind)), schedule);
+    checkScheduleExpression(scope, label(scheduleKey(kind)), schedule);
     return { kind, recipients, schedule };
   });
   return {
@@ -280,6 +307,7 @@ function show(value: unknown): string {
 
 /** `{ [prop]: value }` for a set and valid number setting, `{}` when it is unset; throws when it is invalid. */
 function optionalNumber<P extends keyof DeployChangeThresholdSettings>(
+  scope: Construct,
   settings: ReportsSettings,
   key: NumberKey,
   label: (key: string) => string,
@@ -289,7 +317,7 @@ function optionalNumber<P extends keyof DeployChangeThresholdSettings>(
   const value = settings[key];
   if (value === undefined) return {};
   if (typeof value !== 'number' || !Number.isFinite(value) || !valid(value)) {
-    throw new Error(`${label(key)} must be ${NUMBER_RULES[key]}, got ${show(value)}`);
+    throw validationError(scope, `${label(key)} must be ${NUMBER_RULES[key]}, got ${show(value)}`);
   }
   return { [prop]: value } as { [K in P]?: number };
 }
@@ -363,7 +391,7 @@ export class ReportsStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ReportsStackProps) {
     super(scope, id, props);
-    const settings = checkReportsSettings(props, (key) => `ReportsStack ${id}: ${key}`);
+    const settings = checkReportsSettings(this, props, (key) => `ReportsStack ${id}: ${key}`);
 
     this.alarmTopic = new ReportAlarmTopic(this, 'Alarms', { alarmEmail: props.alarmEmail });
 

@@ -1,5 +1,5 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
-import { createViewsResourceHandler } from '../../src/athena/views-resource.ts';
+import { createViewsResourceHandler } from '../../src/adapters/athena/views-resource.ts';
 import { requiredEnv } from '../../src/config/required-env.ts';
 
 // The custom resource framework's onEvent handler: creates the queries/views views in Athena on deploy.

@@ -4,6 +4,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { Context } from 'aws-lambda';
 import { awsReportJobDependencies } from '../../src/jobs/aws-report-job.ts';
 import { createReportJobHandler, reportJobConfig } from '../../src/jobs/report-job-handler.ts';
 
@@ -11,8 +12,10 @@ const config = reportJobConfig();
 // The bundle carries queries/reports/*.sql next to this file (copied at bundling, see infra/constructs/report-job.ts).
 const queries = new URL('./queries/', import.meta.url);
 
+const logger = new Logger();
+
 // A scheduled report job (REPORT_KIND governance, waste or margin): Athena → reports/<kind>/<period>/ → SES, once.
-export const handler = createReportJobHandler(
+const runJob = createReportJobHandler(
   config.kind,
   awsReportJobDependencies(
     config,
@@ -24,5 +27,12 @@ export const handler = createReportJobHandler(
     },
     { readQuery: (file) => readFileSync(new URL(file, queries), 'utf8') },
   ),
-  new Logger(),
+  logger,
 );
+
+// Every log line of an invocation carries its request id (function_request_id), cold_start and function_name.
+// (Lambda always passes the context; a test may call the handler without one.)
+export const handler = async (event: unknown, context?: Context) => {
+  if (context) logger.addContext(context);
+  return runJob(event);
+};

@@ -1,6 +1,6 @@
 -- deploy_change: what one prompt deploy changed (governance report, issue 5): the prompt's requests, every
 -- version of it, in the 24 h before and the 24 h after deployed_at, one row per window ('before', then 'after',
--- both always there): requests, cost_per_request (allocated + estimated, DESIGN §7), error_rate, cancel_rate
+-- both always there): requests, cost_per_request (allocated + estimated, docs/contracts.md §7), error_rate, cancel_rate
 -- and p95_latency_ms; each ratio null without requests, p95 null without latencies.
 -- before = [deployed_at - 24 h, deployed_at), after = [deployed_at, deployed_at + 24 h).
 -- Parameters: 1 deployed_at; 2 prompt_id; 3 and 4 the first and last dt the windows touch 'YYYY-MM-DD'

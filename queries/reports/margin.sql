@@ -1,4 +1,4 @@
--- margin: per cohort and feature for one month (DESIGN §7).
+-- margin: per cohort and feature for one month (docs/contracts.md §7).
 -- Parameters: 1 first day of the month 'YYYY-MM-DD', 2 first day of the next month, 3 and 4 the same again,
 -- 5 the month 'YYYY-MM'. Filtering on dt lets Athena read only the month's partitions.
 WITH month_events AS (

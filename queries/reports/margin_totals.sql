@@ -1,4 +1,4 @@
--- margin_totals: the month's totals (DESIGN §7). billed = every invoice line whose charge period starts in the
+-- margin_totals: the month's totals (docs/contracts.md §7). billed = every invoice line whose charge period starts in the
 -- month ('other' lines included); allocated and estimated = sums over the month's requests;
 -- unallocated = billed - allocated; coverage = allocated / billed.
 -- Parameters: 1 first instant of the month 'YYYY-MM-DD', 2 of the next month; 3 and 4 the same as dt bounds;

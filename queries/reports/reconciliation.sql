@@ -1,4 +1,4 @@
--- reconciliation: the month's invoice buckets (DESIGN §6): billed, invoice and telemetry quantities, unit cost,
+-- reconciliation: the month's invoice buckets (docs/contracts.md §6): billed, invoice and telemetry quantities, unit cost,
 -- allocated and unallocated; then the month's non-token lines, unallocated by definition.
 -- Parameters: 1 and 3 first instant of the month 'YYYY-MM-DD', 2 and 4 of the next month.
 SELECT

@@ -1,4 +1,4 @@
--- waste: the cancellation tax (DESIGN §7), per feature, provider and model over a date range.
+-- waste: the cancellation tax (docs/contracts.md §7), per feature, provider and model over a date range.
 -- wasted output = max(0, output - delivered) of every request (delivered absent: all of it reached the user);
 -- its cost uses the request's own output unit cost (allocated, else estimated), as the margin report does.
 -- propagation_ratio = undelivered ÷ output over the cancelled requests: near 1, the stop never reached the

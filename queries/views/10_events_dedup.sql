@@ -1,4 +1,4 @@
--- events_dedup: one row per event_id (the idempotency key, DESIGN §2). The stream delivers at least once and
+-- events_dedup: one row per event_id (the idempotency key, docs/contracts.md §2). The stream delivers at least once and
 -- clients retry, so the same event can be stored more than once; every report reads this view, never `events`.
 -- A retried event carries its original ts, so its copies share a dt partition: deduplicating per (dt, event_id)
 -- lets Athena prune partitions through the view when a query filters on dt.

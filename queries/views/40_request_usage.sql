@@ -1,4 +1,4 @@
--- request_usage: each deduplicated request's tokens by usage type, as providers bill them (DESIGN §2):
+-- request_usage: each deduplicated request's tokens by usage type, as providers bill them (docs/contracts.md §2):
 -- input = input_tokens - cache_read_tokens - cache_write_tokens; cache_read; cache_write; output.
 -- One scan of the events, four rows per request.
 CREATE OR REPLACE VIEW request_usage AS

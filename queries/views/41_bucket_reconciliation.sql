@@ -1,4 +1,4 @@
--- bucket_reconciliation: the allocation rule (DESIGN §6), one row per invoice bucket
+-- bucket_reconciliation: the allocation rule (docs/contracts.md §6), one row per invoice bucket
 -- (provider, model, usage type, charge period) of token lines:
 --   billed B = the bucket's lines summed; telemetry T = the bucket's tokens in the deduplicated events;
 --   quantity Q = the invoice's consumed quantity, else B ÷ the list price at the period start, else unknown;

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { quote } from '../core/event/rejection.ts';
+import { quote } from '@tokenledger/client/contract';
 import { UsageError } from './errors.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;

@@ -1,44 +1,29 @@
-import { demoCommand } from './commands/demo.ts';
-import { ingestEventsCommand } from './commands/ingest-events.ts';
-import { ingestInvoiceCommand, ingestPricesCommand, ingestRevenueCommand } from './commands/ingest-tables.ts';
-import { promptsRegisterCommand, promptsRetireCommand } from './commands/prompts.ts';
-import { queryCommand } from './commands/query.ts';
-import {
-  reportGovernanceCommand,
-  reportMarginCommand,
-  reportReconciliationCommand,
-  reportWasteCommand,
-} from './commands/report.ts';
 import { DataError, UsageError } from './errors.ts';
-
-/** Where a command writes: results to `out`, progress and errors to `err`. */
-export interface Io {
-  out: NodeJS.WritableStream;
-  err: NodeJS.WritableStream;
-}
+import type { Io } from './io.ts';
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  demo: demoCommand,
-  'ingest events': ingestEventsCommand,
-  'ingest invoice': ingestInvoiceCommand,
-  'ingest prices': ingestPricesCommand,
-  'ingest revenue': ingestRevenueCommand,
-  'prompts register': promptsRegisterCommand,
-  'prompts retire': promptsRetireCommand,
-  query: queryCommand,
-  'report margin': reportMarginCommand,
-  'report reconciliation': reportReconciliationCommand,
-  'report waste': reportWasteCommand,
-  'report governance': reportGovernanceCommand,
+// Each command's module is loaded when it runs, so `--help` or a usage error never loads DuckDB or the SDK.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  demo: async () => (await import('./commands/demo.ts')).demoCommand,
+  'ingest events': async () => (await import('./commands/ingest-events.ts')).ingestEventsCommand,
+  'ingest invoice': async () => (await import('./commands/ingest-tables.ts')).ingestInvoiceCommand,
+  'ingest prices': async () => (await import('./commands/ingest-tables.ts')).ingestPricesCommand,
+  'ingest revenue': async () => (await import('./commands/ingest-tables.ts')).ingestRevenueCommand,
+  'prompts register': async () => (await import('./commands/prompts.ts')).promptsRegisterCommand,
+  'prompts retire': async () => (await import('./commands/prompts.ts')).promptsRetireCommand,
+  query: async () => (await import('./commands/query.ts')).queryCommand,
+  'report margin': async () => (await import('./commands/report.ts')).reportMarginCommand,
+  'report reconciliation': async () => (await import('./commands/report.ts')).reportReconciliationCommand,
+  'report waste': async () => (await import('./commands/report.ts')).reportWasteCommand,
+  'report governance': async () => (await import('./commands/report.ts')).reportGovernanceCommand,
 };
 
 const HELP = `tokenledger — what each AI feature really costs, per customer cohort
 
 usage: tokenledger <command> [options]        every command takes --lake DIR (default ./.tokenledger)
 
-  demo [--events N] [--month YYYY-MM] [--seed N]
+  demo [--requests N] [--month YYYY-MM] [--seed N]
                                          a realistic month through the whole local pipeline
   ingest events FILE|- [--strict]        JSONL request events into the lake (quarantines bad ones;
                                          --strict refuses the file whole instead)
@@ -94,7 +79,7 @@ export async function main(
       const asked = subcommands.length > 0 ? argv.slice(0, 2).join(' ') : (argv[0] as string);
       throw new UsageError(`unknown command ${JSON.stringify(asked)}; commands: ${known}`);
     }
-    return await command(rest, { out, err });
+    return await (await command())(rest, { out, err });
   } catch (e) {
     if (e instanceof UsageError) {
       err.write(`tokenledger: ${e.message}\n`);

@@ -1,6 +1,6 @@
+import { quote } from '@tokenledger/client/contract';
 import { parse } from 'csv-parse/sync';
 import { DataFileError } from './data-file-error.ts';
-import { quote } from './event/rejection.ts';
 
 /**
  * CSV with a header, as objects with their 1-based line numbers (a row whose quoted field spans lines is

@@ -1,5 +1,5 @@
 /**
- * The demo month's provider invoices, in the providers' real export formats (DESIGN §5), made from the
+ * The demo month's provider invoices, in the providers' real export formats (docs/contracts.md §5), made from the
  * same traffic the demo app sends — so the allocation has something true to reconcile:
  *
  * - OpenAI, `openai-costs`: the pages of `GET /v1/organization/costs?group_by=line_item,project_id`, daily
@@ -15,14 +15,14 @@
  *   `x_TokenType`, `ConsumedQuantity` the tokens (so the allocation uses the invoice's own quantity), and
  *   one Tax row for the month.
  *
- * Tokens are counted per UTC day × provider × model × usage type (DESIGN §2: input = input − cache_read −
+ * Tokens are counted per UTC day × provider × model × usage type (docs/contracts.md §2: input = input − cache_read −
  * cache_write) over the deduplicated calls (by event id); malformed lines are ignored. Prices are the
  * default price book's; a usage type without a price is not invoiced. The same traffic and seed give the
  * same files, byte for byte.
  */
-import type { RecordInput } from '../client/record-input.ts';
+import type { RecordInput } from '@tokenledger/client';
+import { defaultPriceBook } from '../adapters/local/default-price-book.ts';
 import type { InvoiceFormat } from '../core/costs/cost-line.ts';
-import { defaultPriceBook } from '../core/prices/default-price-book.ts';
 import type { PriceRow } from '../core/prices/price-book.ts';
 import { Random } from './random.ts';
 import type { Traffic } from './traffic.ts';

@@ -1,6 +1,6 @@
 /**
  * The demo company's prompt deploys: which version of each feature's prompt is live when, the deploy records
- * its CI pipelines registered (DESIGN §8), and the traffic rules that decide which version a request is
+ * its CI pipelines registered (docs/contracts.md §8), and the traffic rules that decide which version a request is
  * served — one plan, so that the records and the traffic agree. Versions switch over during the month: a
  * request is served the version deployed at its start time.
  *

@@ -1,5 +1,5 @@
 /**
- * The demo month's revenue CSV (DESIGN §5: `month,customer_id,cohort,amount,currency`), as a billing system
+ * The demo month's revenue CSV (docs/contracts.md §5: `month,customer_id,cohort,amount,currency`), as a billing system
  * would export it for the customers of the traffic:
  *
  * - enterprise customers pay well: about 5–8 × what their requests cost at list price;

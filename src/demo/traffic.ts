@@ -1,6 +1,6 @@
-import type { RecordInput } from '../client/record-input.ts';
-import { type Pending, toWireEvent, UserHasher } from '../client/wire-event.ts';
-import { uuidv7 } from '../core/event/uuidv7.ts';
+import type { RecordInput } from '@tokenledger/client';
+import { wireEncoder } from '@tokenledger/client';
+import { uuidv7 } from '@tokenledger/client/contract';
 import { COHORTS, FEATURES, type FeatureProfile } from './catalogue.ts';
 import { promptServing, type ServedVersion } from './prompt-deploys.ts';
 import { Random } from './random.ts';
@@ -86,12 +86,8 @@ export function generateTraffic(options: TrafficOptions): Traffic {
 
 /** The traffic as the JSONL lines the client would send (user ids hashed under the demo key). */
 export function trafficLines(traffic: Traffic): string[] {
-  const hasher = new UserHasher(DEMO_HMAC_KEY);
-  return traffic.items.map((item) =>
-    item.kind === 'line'
-      ? item.line
-      : JSON.stringify(toWireEvent({ input: item.input, at: 0 } satisfies Pending, hasher)),
-  );
+  const encode = wireEncoder(DEMO_HMAC_KEY);
+  return traffic.items.map((item) => (item.kind === 'line' ? item.line : JSON.stringify(encode(item.input))));
 }
 
 function makeCustomers(rnd: Random): Customer[] {

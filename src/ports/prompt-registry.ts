@@ -1,7 +1,7 @@
 import type { DeployRecord } from '../core/prompts/deploy-record.ts';
 
 /**
- * The prompt registry (DESIGN §8): DynamoDB in AWS, files in the lake locally. Append-only: a record for a
+ * The prompt registry (docs/contracts.md §8): DynamoDB in AWS, files in the lake locally. Append-only: a record for a
  * prompt_id + version is written once and never replaced; `retired_at` is set once.
  */
 export interface PromptRegistry {

@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { QUERIES_DIR } from '../assets.ts';
 
-/** The repository's `queries/` folder: the SQL that Athena and the local engine share. */
-export const QUERIES_DIR = fileURLToPath(new URL('../../queries/', import.meta.url));
+export { QUERIES_DIR } from '../assets.ts';
 
 export interface QueryFile {
   /** Path under queries/, e.g. `views/10_events_dedup.sql`. */

@@ -2,7 +2,7 @@ import { checkGovernance, type Finding, type GovernanceResult } from '../core/go
 import type { PromptRegistry } from '../ports/prompt-registry.ts';
 import type { QueryRunner } from '../ports/query-runner.ts';
 
-/** `report governance` as JSON (DESIGN §9). */
+/** `report governance` as JSON (docs/contracts.md §9). */
 export interface GovernanceReport extends GovernanceResult {
   from: string;
   to: string;

@@ -1,7 +1,7 @@
 import type { QueryRunner } from '../ports/query-runner.ts';
 import type { Month } from './month.ts';
 
-/** One row of the margin report (DESIGN §7, §9): money in USD, ratios null where the denominator is zero. */
+/** One row of the margin report (docs/contracts.md §7, §9): money in USD, ratios null where the denominator is zero. */
 export interface MarginRow {
   cohort: string;
   feature: string;
@@ -30,7 +30,7 @@ export interface MarginTotals {
   margin: number;
 }
 
-/** `report margin` as JSON (DESIGN §9), exactly these keys. */
+/** `report margin` as JSON (docs/contracts.md §9), exactly these keys. */
 export interface MarginReport {
   month: string;
   currency: 'USD';
@@ -88,7 +88,7 @@ function pick(row: Record<string, unknown>, keys: readonly string[]): Record<str
   return Object.fromEntries(keys.map((k) => [k, row[k] === undefined ? null : row[k]]));
 }
 
-/** The report as DESIGN §9's JSON (without the extra fields the CLI prints). */
+/** The report as docs/contracts.md §9's JSON (without the extra fields the CLI prints). */
 export function marginJson(report: MarginReport): MarginReport {
   return { month: report.month, currency: report.currency, rows: report.rows, totals: report.totals };
 }

@@ -1,6 +1,6 @@
-import { renderCsv, renderTable } from '../cli/format/table.ts';
 import { type DeployChange, type DeployChangesReport, METRICS } from './deploy-changes.ts';
 import { formatPercent, formatWhole } from './money.ts';
+import { renderCsv, renderTable } from './table-format.ts';
 
 type MetricName = (typeof METRICS)[number]['name'];
 

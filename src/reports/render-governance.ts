@@ -1,4 +1,3 @@
-import { renderCsv, renderTable } from '../cli/format/table.ts';
 import type { Finding, Severity } from '../core/governance/rules.ts';
 import type { DeployChange, DeployChangesReport, WindowMetrics } from './deploy-changes.ts';
 import type { GovernanceReport } from './governance-report.ts';
@@ -16,8 +15,9 @@ import {
 } from './html/email-html.ts';
 import { formatMoney, formatPercent, formatWhole } from './money.ts';
 import { periodText } from './report-period.ts';
+import { renderCsv, renderTable } from './table-format.ts';
 
-/** What each rule means, in the words a reviewer of the report needs (DESIGN §7). */
+/** What each rule means, in the words a reviewer of the report needs (docs/contracts.md §7). */
 export const RULE_MEANINGS: Record<string, string> = {
   UNREGISTERED_VERSION:
     'served users, but no deploy record exists: nobody can say who wrote, reviewed or tested it',

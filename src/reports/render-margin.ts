@@ -1,7 +1,7 @@
-import { renderCsv, renderTable } from '../cli/format/table.ts';
 import { AMBER, barChart, emailPage, heading, htmlTable, keyValues, RED } from './html/email-html.ts';
 import { MARGIN_CSV_HEADER, type MarginReport, type MarginRow } from './margin-report.ts';
 import { formatMoney, formatPercent, formatWhole } from './money.ts';
+import { renderCsv, renderTable } from './table-format.ts';
 
 /** The margin table a finance person reads in a terminal: aligned, money to the cent, negatives in (). */
 export function marginTable(report: MarginReport): string {

@@ -1,7 +1,7 @@
-import { renderCsv, renderTable } from '../cli/format/table.ts';
 import { barChart, emailPage, heading, htmlTable, paragraph, RED } from './html/email-html.ts';
 import { formatMoney, formatPercent, formatWhole } from './money.ts';
 import { periodText } from './report-period.ts';
+import { renderCsv, renderTable } from './table-format.ts';
 import { unpropagated, WASTE_CSV_HEADER, type WasteReport, type WasteRow } from './waste-report.ts';
 
 export function wasteTable(report: WasteReport): string {

@@ -9,7 +9,7 @@ export interface ReportFile {
 }
 
 /**
- * A finished report in every form it is read in: JSON (DESIGN §9) for machines, HTML for the email body and the
+ * A finished report in every form it is read in: JSON (docs/contracts.md §9) for machines, HTML for the email body and the
  * browser, plain text for the terminal and the email's text part, CSV files to open in a spreadsheet.
  */
 export interface ReportDocument {

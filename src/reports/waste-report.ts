@@ -1,6 +1,6 @@
 import type { QueryRunner } from '../ports/query-runner.ts';
 
-/** One row of the cancellation waste report (DESIGN §7, §9). */
+/** One row of the cancellation waste report (docs/contracts.md §7, §9). */
 export interface WasteRow {
   feature: string;
   provider: string;
@@ -13,7 +13,7 @@ export interface WasteRow {
   propagation_ratio: number | null;
 }
 
-/** `report waste` as JSON (DESIGN §9), exactly these keys. */
+/** `report waste` as JSON (docs/contracts.md §9), exactly these keys. */
 export interface WasteReport {
   from: string;
   to: string;

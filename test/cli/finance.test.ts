@@ -25,7 +25,7 @@ const FOCUS_HEADER =
   'BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ConsumedQuantity,ConsumedUnit,ProviderName,SkuMeter,x_Model';
 
 describe('ingest invoice / revenue and report margin through the CLI', () => {
-  it('imports, reports DESIGN §9 JSON with its keys in order, and writes JSON, CSV and HTML reports', async () => {
+  it('imports, reports docs/contracts.md §9 JSON with its keys in order, and writes JSON, CSV and HTML reports', async () => {
     // Prepare: 2 requests of gpt-4o-mini on 2026-11-02 (1,000 input tokens each, no cache), an invoice for them.
     const events = file(
       'events.jsonl',

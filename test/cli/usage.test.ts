@@ -25,6 +25,16 @@ describe('usage errors', () => {
       argv: ['demo', '--events', 'abc', '--lake', 'LAKE'],
       quotes: '"abc"',
     },
+    {
+      name: 'a --requests value that is not a number',
+      argv: ['demo', '--requests', '-5', '--lake', 'LAKE'],
+      quotes: '"-5"',
+    },
+    {
+      name: 'both --requests and --events',
+      argv: ['demo', '--requests', '10', '--events', '10', '--lake', 'LAKE'],
+      quotes: '--requests or --events',
+    },
     { name: 'a missing --lake value', argv: ['query', 'SELECT 1', '--lake'], quotes: "'--lake" },
   ])('exit 2 with one line quoting the bad value for $name', async ({ argv, quotes }) => {
     // Prepare
@@ -82,7 +92,7 @@ describe('usage errors', () => {
     expect(help.stdout).toBe(bare.stderr);
   });
 
-  // DESIGN §9: bad usage "exits 2 with a one-line reason that quotes the bad value". An extra argument is
+  // docs/contracts.md §9: bad usage "exits 2 with a one-line reason that quotes the bad value". An extra argument is
   // the bad value here; `demo x` quotes it, `ingest events` and `query` print their usage without it.
   it.each([
     { name: 'ingest events', argv: ['ingest', 'events', 'a.jsonl', 'b.jsonl'], extra: 'b.jsonl' },

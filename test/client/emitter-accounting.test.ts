@@ -4,11 +4,11 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import type { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { describe, expect, it } from 'vitest';
-import { createEmitter } from '../../src/client/emitter.ts';
-import type { EmitterStats } from '../../src/client/emitter-options.ts';
-import { localKinesisClient, startLocalKinesis } from '../../src/local/kinesalite-stream.ts';
+import { createEmitter } from '../../packages/client/src/emitter.ts';
+import type { EmitterStats } from '../../packages/client/src/emitter-options.ts';
+import type { PutRecordsInput, PutRecordsOutput } from '../../packages/client/src/index.ts';
+import { localKinesisClient, startLocalKinesis } from '../../src/adapters/local/kinesalite-stream.ts';
 import { recordInput } from '../helpers/record-input.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -20,7 +20,7 @@ function acceptingKinesis() {
   const events: Record<string, unknown>[] = [];
   return {
     events,
-    send: async (command: PutRecordsCommand): Promise<PutRecordsCommandOutput> => {
+    send: async (command: { input: PutRecordsInput }): Promise<PutRecordsOutput> => {
       const records = command.input.Records ?? [];
       for (const r of records) {
         for (const line of gunzipSync(r.Data as Uint8Array)
@@ -30,7 +30,6 @@ function acceptingKinesis() {
           events.push(JSON.parse(line));
       }
       return {
-        $metadata: {},
         FailedRecordCount: 0,
         Records: records.map(() => ({ SequenceNumber: '1', ShardId: 's' })),
       };
@@ -149,8 +148,8 @@ describe('client accounting and bounds', () => {
       const { writeFile } = await import('node:fs/promises');
       await writeFile(
         script,
-        `import { createEmitter } from ${JSON.stringify(join(process.cwd(), 'src/client/emitter.ts'))};
-import { localKinesisClient } from ${JSON.stringify(join(process.cwd(), 'src/local/kinesalite-stream.ts'))};
+        `import { createEmitter } from ${JSON.stringify(join(process.cwd(), 'packages/client/src/emitter.ts'))};
+import { localKinesisClient } from ${JSON.stringify(join(process.cwd(), 'src/adapters/local/kinesalite-stream.ts'))};
 const real = localKinesisClient(${JSON.stringify(kinesis.endpoint)});
 let calls = 0;
 const throttling = { send: (c, o) => (++calls === 1 ? Promise.reject(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' })) : real.send(c, o)) };

@@ -2,17 +2,17 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import { PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createEmitter } from '../../packages/client/src/emitter.ts';
+import type { EmitterError, KinesisLike } from '../../packages/client/src/emitter-options.ts';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
-import { createEmitter } from '../../src/client/emitter.ts';
-import type { EmitterError, KinesisLike } from '../../src/client/emitter-options.ts';
-import { createIngestHandler } from '../../src/ingest/kinesis-ingest.ts';
 import {
   type LocalKinesis,
   localKinesisClient,
   startLocalKinesis,
-} from '../../src/local/kinesalite-stream.ts';
-import { drainStream } from '../../src/local/kinesis-poller.ts';
+} from '../../src/adapters/local/kinesalite-stream.ts';
+import { drainStream } from '../../src/adapters/local/kinesis-poller.ts';
+import { createIngestHandler } from '../../src/jobs/ingest-job.ts';
 import { recordInput } from '../helpers/record-input.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -55,7 +55,7 @@ describe('client faults', () => {
       async send(command, options) {
         const entries = command.input.Records ?? [];
         sentEntries.push(entries.length);
-        if (!first) return kinesis.client.send(command, options);
+        if (!first) return kinesis.client.send(command as PutRecordsCommand, options);
         first = false;
         const even = entries.filter((_, i) => i % 2 === 0);
         const real = await kinesis.client.send(
@@ -98,7 +98,7 @@ describe('client faults', () => {
     let calls = 0;
     const lossy: KinesisLike = {
       async send(command, options) {
-        const out = await kinesis.client.send(command, options);
+        const out = await kinesis.client.send(command as PutRecordsCommand, options);
         if (++calls === 1) throw Object.assign(new Error('socket timed out'), { name: 'TimeoutError' });
         return out;
       },
@@ -188,7 +188,7 @@ describe('client faults', () => {
     const counting: KinesisLike = {
       send(command, options) {
         calls++;
-        return kinesis.client.send(command, options);
+        return kinesis.client.send(command as PutRecordsCommand, options);
       },
     };
     const errors: EmitterError[] = [];

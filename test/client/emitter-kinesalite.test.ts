@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createEmitter } from '../../packages/client/src/emitter.ts';
+import type { EmitterError } from '../../packages/client/src/emitter-options.ts';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
-import { createEmitter } from '../../src/client/emitter.ts';
-import type { EmitterError } from '../../src/client/emitter-options.ts';
+import { type LocalKinesis, startLocalKinesis } from '../../src/adapters/local/kinesalite-stream.ts';
+import { drainStream } from '../../src/adapters/local/kinesis-poller.ts';
 import { addCounts, type BatchCounts, emptyCounts } from '../../src/core/ingest/event-batch.ts';
-import { createIngestHandler } from '../../src/ingest/kinesis-ingest.ts';
-import { type LocalKinesis, startLocalKinesis } from '../../src/local/kinesalite-stream.ts';
-import { drainStream } from '../../src/local/kinesis-poller.ts';
+import { createIngestHandler } from '../../src/jobs/ingest-job.ts';
 import { recordInput } from '../helpers/record-input.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 

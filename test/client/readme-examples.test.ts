@@ -1,5 +1,5 @@
-import type { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { describe, expect, it } from 'vitest';
+import type { PutRecordsInput } from '../../packages/client/src/index.ts';
 import {
   createEmitter,
   fromAnthropicMessage,
@@ -7,15 +7,15 @@ import {
   fromOpenAIChat,
   meterStream,
   openAIChatChunks,
-} from '../../src/client/index.ts';
+} from '../../packages/client/src/index.ts';
 
-// The README's "Emitting events" examples, with the provider SDKs replaced by the objects they return, so
+// docs/client.md's "Emitting events" examples, with the provider SDKs replaced by the objects they return, so
 // that the type checker (npm test runs tsc over test/) and this test keep the documentation honest.
 describe('README examples', () => {
   it('record() calls built with the helpers type-check and reach the stream', async () => {
-    const sent: PutRecordsCommand[] = [];
+    const sent: { input: PutRecordsInput }[] = [];
     const kinesisClient = {
-      send: async (command: PutRecordsCommand) => {
+      send: async (command: { input: PutRecordsInput }) => {
         sent.push(command);
         return {
           $metadata: {},

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { userHash } from '../../src/core/event/user-hash.ts';
-import { uuidv7 } from '../../src/core/event/uuidv7.ts';
+import { userHash } from '../../packages/client/src/contract/user-hash.ts';
+import { uuidv7 } from '../../packages/client/src/contract/uuidv7.ts';
 
 describe('uuidv7', () => {
   it('carries the millisecond time in its first 48 bits, with version 7 and the RFC variant', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { validateEvent } from '../../src/core/event/validate.ts';
+import { validateEvent } from '../../packages/client/src/contract/validate.ts';
 import { decodeRecord, encodeBatch, FramingError } from '../../src/core/framing/record-framing.ts';
 import { wireEventSchema } from '../helpers/reference-schema.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { rejectionKey } from '../../src/core/event/rejection.ts';
-import { usageSplit } from '../../src/core/event/usage.ts';
-import { validateEvent } from '../../src/core/event/validate.ts';
+import { rejectionKey } from '../../packages/client/src/contract/rejection.ts';
+import { usageSplit } from '../../packages/client/src/contract/usage.ts';
+import { validateEvent } from '../../packages/client/src/contract/validate.ts';
 import { wireEvent } from '../helpers/factories.ts';
 
 const NOW = Date.parse('2026-11-02T12:00:00Z');

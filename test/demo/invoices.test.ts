@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { defaultPriceBook } from '../../src/adapters/local/default-price-book.ts';
 import type { CostLine } from '../../src/core/costs/cost-line.ts';
 import { normaliseInvoice } from '../../src/core/costs/normalise/index.ts';
-import { defaultPriceBook } from '../../src/core/prices/default-price-book.ts';
 import { type DemoInvoice, demoInvoices, UNINVOICED_MODEL } from '../../src/demo/invoices.ts';
 import { generateTraffic, type Traffic } from '../../src/demo/traffic.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RecordInput } from '../../src/client/record-input.ts';
+import type { RecordInput } from '../../packages/client/src/record-input.ts';
 import { checkGovernance, type PromptEvent } from '../../src/core/governance/rules.ts';
 import { type DeployRecord, validateDeployRecord } from '../../src/core/prompts/deploy-record.ts';
 import { FEATURES } from '../../src/demo/catalogue.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { rejectionKey } from '../../packages/client/src/contract/rejection.ts';
+import { createEmitter } from '../../packages/client/src/emitter.ts';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
-import { createEmitter } from '../../src/client/emitter.ts';
-import { rejectionKey } from '../../src/core/event/rejection.ts';
 import { decodeRecord } from '../../src/core/framing/record-framing.ts';
 import { consumeStream, readStream } from '../helpers/consume-stream.ts';
 import { wireEvent } from '../helpers/factories.ts';
@@ -9,7 +9,7 @@ import { fileRows, lakeCounts, quarantined } from '../helpers/lake-counts.ts';
 import { recordInput } from '../helpers/record-input.ts';
 import { streamAndLakePerTest } from '../helpers/stream-and-lake.ts';
 
-// Case 4 of the fault-injection suite: one bad event inside an aggregated record (a gzip NDJSON batch, DESIGN §3).
+// Case 4 of the fault-injection suite: one bad event inside an aggregated record (a gzip NDJSON batch, docs/contracts.md §3).
 // The record is built by the real emitter (the bad line goes in through recordLine, which sends a line as it is,
 // as `tokenledger ingest events` does), stored by kinesalite, consumed by the real poller and ingest handler into
 // the folder lake. Nothing is faked.

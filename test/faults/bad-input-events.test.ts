@@ -117,7 +117,7 @@ describe('ingest events: one bad line between two valid ones', () => {
 
   // Was a bug: a line over 32 KiB is refused by the client before it reaches the stream, so the consumer never
   // quarantined it and the summary did not add up (3 in, 2 accepted, 0 quarantined). The local pipeline
-  // (src/local/local-pipeline.ts) now passes such lines to the consumer's batch as a record of their own, so
+  // (src/jobs/local-pipeline.ts) now passes such lines to the consumer's batch as a record of their own, so
   // they are quarantined with the reason too_large; the client's own behaviour for apps is unchanged.
   it('events: a 10 MB line on line 2 → quarantined (too_large) like every other refused line, the summary adds up', async () => {
     // Prepare
@@ -135,7 +135,7 @@ describe('ingest events: one bad line between two valid ones', () => {
     expect(run.stdout).toMatch(/^\s+too_large\s+1$/m);
   });
 
-  // Was a bug (src/core/event/rejection.ts:quote): JSON.stringify turns a non-finite number into "null", so an
+  // Was a bug (packages/client/src/contract/rejection.ts:quote): JSON.stringify turns a non-finite number into "null", so an
   // overflowing 1e400 (JSON.parse reads it as Infinity) was reported as "must be a number, got null". quote()
   // now writes it as "Infinity (a number too large for a double)".
   it('events --strict: 1e400 on line 2 → the message says Infinity, too large for a double, not "null"', async () => {

@@ -229,7 +229,7 @@ describe('ingest invoice: a bad value in row 2 of 3 → exit 1, one line naming 
     }
   }
 
-  // Was a bug (src/core/costs/normalise/values.ts:amount → quote from src/core/event/rejection.ts): a JSON
+  // Was a bug (src/core/costs/normalise/values.ts:amount → quote from packages/client/src/contract/rejection.ts): a JSON
   // number that overflows a double (1e309) was refused as "not a finite number: null", a value the file does not
   // hold. quote() now writes it as "Infinity (a number too large for a double)".
   for (const kind of KINDS.filter((k) => k.json)) {
@@ -308,7 +308,7 @@ const ACCEPTED: Accepted[] = [
     billed: 0.5,
   },
   {
-    // Negative amounts are credits and refunds in all three formats (README: "BilledCost (negative values
+    // Negative amounts are credits and refunds in all three formats (docs/finance.md: "BilledCost (negative values
     // kept, for credits)"; the normalisers' comments: "negative values are kept (credits, refunds)").
     fault: 'a negative amount (a credit)',
     row: (k) => ({ amount: isCents(k) ? '-1250' : '-12.5' }),
@@ -513,7 +513,7 @@ describe('ingest invoice --format focus: broken CSV → exit 1 naming line and c
 // --- nothing valid lost: what the user is told about a file with several bad rows -----------------------
 
 describe('ingest invoice: several bad rows → refused whole, the first bad row named', () => {
-  // The contract (README "A file is stored whole or refused whole", normalise/index.ts "throws ONE
+  // The contract (docs/finance.md "A file is stored whole or refused whole", normalise/index.ts "throws ONE
   // InvoiceError"): nothing of the file is stored, and only the FIRST bad row is named — the user fixes it and
   // runs again to learn of the next. Nothing is lost silently (exit 1, the file stays whole for a re-run).
   for (const kind of KINDS) {

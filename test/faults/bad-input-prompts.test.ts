@@ -139,7 +139,7 @@ describe('prompts register: one bad record on line 2 of 3 (JSONL)', () => {
     });
   }
 
-  // Was a bug (src/core/event/rejection.ts:quote, as for events and invoices): eval.score 1e400 was refused as
+  // Was a bug (packages/client/src/contract/rejection.ts:quote, as for events and invoices): eval.score 1e400 was refused as
   // "eval.score: must be a number, got null".
   it('prompts: eval.score 1e400 on line 2 → the message says Infinity, too large for a double, not null', async () => {
     // Prepare

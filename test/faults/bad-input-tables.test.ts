@@ -185,7 +185,7 @@ describe('ingest prices / revenue: a bad value on line 3 → exit 1, one line na
 
     // Was a bug (src/core/csv-rows.ts decimal, utcDate; price-book.ts; revenue.ts): the bad value was quoted
     // whole with JSON.stringify — a 10 MB cell gave a 10 MB error line. These messages now use quote() from
-    // src/core/event/rejection.ts, which cuts at 80 characters, as the invoices and events do.
+    // packages/client/src/contract/rejection.ts, which cuts at 80 characters, as the invoices and events do.
     it(`${kind.input.name}: a 10 MB ${money} → the error stays short`, async () => {
       // Prepare
       const file = lake.file('csv', threeRows(kind, { [money]: `${'9'.repeat(HUGE)}x` }));
@@ -219,7 +219,7 @@ describe('ingest prices / revenue: a bad value on line 3 → exit 1, one line na
   }
 
   it('revenue: a negative amount (a refund) → accepted, stored as it is (no rule against it)', async () => {
-    // Prepare: the README and revenue.ts state no sign rule; a negative month is a refund or a credit note.
+    // Prepare: docs/finance.md and revenue.ts state no sign rule; a negative month is a refund or a credit note.
     const seed = nextSeed();
     const kind = KINDS[1] as TableKind;
     const file = lake.file('csv', threeRows(kind, { amount: '-10.00' }, seed));
@@ -433,7 +433,7 @@ describe('ingest prices / revenue: broken CSV → exit 1 naming the line and the
 // --- nothing valid lost -----------------------------------------------------------------------------------
 
 describe('ingest prices / revenue: several bad rows → refused whole, the first bad row named', () => {
-  // The contract (README "A file is stored whole or refused whole"; price-book.ts / revenue.ts "Refused whole
+  // The contract (docs/finance.md "A file is stored whole or refused whole"; price-book.ts / revenue.ts "Refused whole
   // on the first bad line"): nothing of the file is stored and only the FIRST bad line is named; the user
   // learns of line 5 after fixing line 3. Nothing is lost silently (exit 1, the file stays as it was).
   for (const kind of KINDS) {

@@ -137,7 +137,7 @@ describe('missing, extra and unreadable FILE', () => {
       expect(lake.snapshot()).toEqual(before);
     });
 
-    // README: exit 1 for "a file that cannot be read" — a folder is one (it is not a usage error).
+    // docs/contracts.md §9: exit 1 for "a file that cannot be read" — a folder is one (it is not a usage error).
     it(`${c.name} with a folder as FILE → exit 1 "cannot be read (EISDIR)", lake unchanged`, async () => {
       const folder = join(lake.dir, `folder-${nextSeed()}`);
       mkdirSync(folder);

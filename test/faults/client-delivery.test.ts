@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createEmitter } from '../../packages/client/src/emitter.ts';
+import type { EmitterError } from '../../packages/client/src/emitter-options.ts';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
-import { createEmitter } from '../../src/client/emitter.ts';
-import type { EmitterError } from '../../src/client/emitter-options.ts';
-import { type LocalKinesis, startLocalKinesis } from '../../src/local/kinesalite-stream.ts';
+import { type LocalKinesis, startLocalKinesis } from '../../src/adapters/local/kinesalite-stream.ts';
 import { consumeStream } from '../helpers/consume-stream.ts';
 import {
   type KinesisFaultProxy,

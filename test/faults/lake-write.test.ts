@@ -1,10 +1,10 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { createEmitter } from '../../packages/client/src/emitter.ts';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
-import { createEmitter } from '../../src/client/emitter.ts';
+import { drainStream } from '../../src/adapters/local/kinesis-poller.ts';
 import { decodeRecord } from '../../src/core/framing/record-framing.ts';
-import { LakeWriteError } from '../../src/ingest/kinesis-ingest.ts';
-import { drainStream } from '../../src/local/kinesis-poller.ts';
+import { LakeWriteError } from '../../src/jobs/ingest-job.ts';
 import { consumeStream, type Delivery, loggedHandler, readStream } from '../helpers/consume-stream.ts';
 import { FailingStore } from '../helpers/failing-store.ts';
 import { fileRows, lakeCounts } from '../helpers/lake-counts.ts';
@@ -348,7 +348,7 @@ describe('fault: the lake write fails', () => {
 
 /**
  * What the Lambda event source mapping does in AWS with ReportBatchItemFailures, BisectBatchOnFunctionError,
- * MaximumRetryAttempts and an on-failure destination — the part the local poller (src/local/kinesis-poller.ts)
+ * MaximumRetryAttempts and an on-failure destination — the part the local poller (src/adapters/local/kinesis-poller.ts)
  * does not emulate. Not a fake of anything under test: it only decides which records the real handler is
  * given next, from the handler's own answers. A reported failure retries from that record (bisecting "at the
  * returned sequence number"); a thrown error splits the batch in two (splitting does not use up a retry); a

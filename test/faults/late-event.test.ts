@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { createEmitter } from '../../packages/client/src/emitter.ts';
+import type { RecordInput } from '../../packages/client/src/record-input.ts';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
 import { LocalQueryRunner } from '../../src/adapters/duckdb/local-query-runner.ts';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
-import { createEmitter } from '../../src/client/emitter.ts';
-import type { RecordInput } from '../../src/client/record-input.ts';
 import { marginReport } from '../../src/reports/margin-report.ts';
 import { parseMonth } from '../../src/reports/month.ts';
 import { wasteReport } from '../../src/reports/waste-report.ts';

@@ -7,16 +7,16 @@ import {
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEmitter } from '../../src/client/emitter.ts';
-import { fromOpenAIChat, meterStream, openAIChatChunks } from '../../src/client/providers/index.ts';
-import { decodeRecord } from '../../src/core/framing/record-framing.ts';
-import { createIngestHandler } from '../../src/ingest/kinesis-ingest.ts';
+import { createEmitter } from '../../packages/client/src/emitter.ts';
+import { fromOpenAIChat, meterStream, openAIChatChunks } from '../../packages/client/src/providers/index.ts';
 import {
   type LocalKinesis,
   localKinesisClient,
   startLocalKinesis,
-} from '../../src/local/kinesalite-stream.ts';
-import { drainStream } from '../../src/local/kinesis-poller.ts';
+} from '../../src/adapters/local/kinesalite-stream.ts';
+import { drainStream } from '../../src/adapters/local/kinesis-poller.ts';
+import { decodeRecord } from '../../src/core/framing/record-framing.ts';
+import { createIngestHandler } from '../../src/jobs/ingest-job.ts';
 import { queryJson, runCli } from '../cli/run-cli.ts';
 import { LakeFixture } from '../helpers/lake-fixture.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -32,7 +32,7 @@ const USERS = ['alice@example.com', 'user-123456', 'Bob.Smith+billing@Example.CO
 /** Content the app handles that must not travel either (the client records counts, never text). */
 const SECRET_TEXT = 'the-answer-is-forty-two-for-alice@example.com';
 
-/** user_hash as the README documents it: HMAC-SHA256(key, id) truncated to 128 bits, 22 base64url characters. */
+/** user_hash as docs/client.md documents it: HMAC-SHA256(key, id) truncated to 128 bits, 22 base64url characters. */
 const documentedHash = (key: string | Uint8Array, id: string) =>
   createHmac('sha256', key).update(id, 'utf8').digest().subarray(0, 16).toString('base64url');
 
@@ -339,7 +339,7 @@ describe('fault: privacy — no raw user id leaves the app', () => {
 });
 
 describe('fault: privacy — key rotation splits every user in two', () => {
-  it('the same users before and after a rotation count twice in active_users (what the README warns of)', async () => {
+  it('the same users before and after a rotation count twice in active_users (what docs/client.md warns of)', async () => {
     // Prepare: 3 users, one request each on 2026-11-10 under KEY, and on 2026-11-20 under ROTATED_KEY
     const lake = await tempDir('tokenledger-privacy-');
     try {

@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RECORD_LIMITS } from '../../src/core/event/limits.ts';
-import { LABEL_PATTERN, validateEvent } from '../../src/core/event/validate.ts';
+import { RECORD_LIMITS } from '../../packages/client/src/contract/limits.ts';
+import { LABEL_PATTERN, validateEvent } from '../../packages/client/src/contract/validate.ts';
 import {
   decodeRecord,
   encodeBatch,
@@ -13,7 +13,7 @@ import {
 } from '../../src/core/framing/record-framing.ts';
 import { wireEvent } from '../helpers/factories.ts';
 
-// Issue 6, record framing (DESIGN §3), by property. test/core/record-framing.test.ts has the examples and
+// Issue 6, record framing (docs/contracts.md §3), by property. test/core/record-framing.test.ts has the examples and
 // test/core/validate.property.test.ts round-trips arbitrary text lines and feeds arbitrary short bytes; here:
 // valid event batches (and single-event records) through encode → decode → JSON, and inputs a consumer can be
 // handed on purpose — bytes behind the gzip magic or `{`, truncated and corrupted gzip, bombs over the inflate
@@ -37,7 +37,7 @@ const nasty = (maxLength: number) =>
 const duration = fc.double({ min: 0, max: 1e9, noNaN: true, noDefaultInfinity: true }).map((d) => d + 0);
 const count = (max: number) => fc.integer({ min: 0, max });
 
-/** A wire event (DESIGN §2) that the contract accepts, with the optional fields present or not. */
+/** A wire event (docs/contracts.md §2) that the contract accepts, with the optional fields present or not. */
 const validEvent = fc
   .record(
     {

@@ -1,9 +1,9 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createEmitter } from '../../packages/client/src/emitter.ts';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
+import { type LocalKinesis, startLocalKinesis } from '../../src/adapters/local/kinesalite-stream.ts';
 import { S3LakeStore } from '../../src/adapters/s3/s3-lake-store.ts';
-import { createEmitter } from '../../src/client/emitter.ts';
-import { type LocalKinesis, startLocalKinesis } from '../../src/local/kinesalite-stream.ts';
 import type { LakeStore } from '../../src/ports/lake-store.ts';
 import { consumeStream, type Delivery, loggedHandler } from '../helpers/consume-stream.ts';
 import { fileRows, lakeCounts, mirrorToFolder } from '../helpers/lake-counts.ts';

@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 describe('report governance through the CLI', () => {
-  it('checks the served versions against the registered records, with DESIGN §9 JSON', async () => {
+  it('checks the served versions against the registered records, with docs/contracts.md §9 JSON', async () => {
     const lake = join(tmp.dir, 'lake');
     const events = join(tmp.dir, 'events.jsonl');
     const ev = (version: string, ts: string) =>

@@ -31,7 +31,7 @@ const event = (ts: string, overrides: Partial<PromptEvent> = {}): PromptEvent =>
 const rules = (events: PromptEvent[], records: DeployRecord[]) =>
   checkGovernance(events, records).findings.map((f) => `${f.rule}:${f.requests}`);
 
-describe('governance rules (DESIGN §7)', () => {
+describe('governance rules (docs/contracts.md §7)', () => {
   it('a governed version served after its deploy has no finding', () => {
     expect(rules([event('2026-11-01T10:00:00Z'), event('2026-11-02T00:00:00Z')], [record()])).toEqual([]);
   });

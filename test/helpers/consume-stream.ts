@@ -1,8 +1,8 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { type DrainOptions, drainStream } from '../../src/adapters/local/kinesis-poller.ts';
 import { addCounts, type BatchCounts, emptyCounts } from '../../src/core/ingest/event-batch.ts';
-import { type BatchReport, createIngestHandler } from '../../src/ingest/kinesis-ingest.ts';
-import { type DrainOptions, drainStream } from '../../src/local/kinesis-poller.ts';
+import { type BatchReport, createIngestHandler } from '../../src/jobs/ingest-job.ts';
 import type { LakeStore } from '../../src/ports/lake-store.ts';
 
 /** One invocation of the consumer: the records it was given and what it answered (or threw). */

@@ -3,7 +3,7 @@ import { encodeBatch } from '../../src/core/framing/record-framing.ts';
 
 let counter = 0;
 
-/** A valid wire event (DESIGN §2); override any field. */
+/** A valid wire event (docs/contracts.md §2); override any field. */
 export function wireEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   counter++;
   return {

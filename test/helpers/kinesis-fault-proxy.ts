@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { localKinesisClient } from '../../src/local/kinesalite-stream.ts';
+import { localKinesisClient } from '../../src/adapters/local/kinesalite-stream.ts';
 
 /** What the proxy does with one `PutRecords` call. */
 export type PutRecordsFault =

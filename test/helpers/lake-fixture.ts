@@ -3,8 +3,8 @@ import { COST_COLUMNS } from '../../src/core/costs/cost-columns.ts';
 import type { CostLine } from '../../src/core/costs/cost-line.ts';
 import { PRICE_COLUMNS, type PriceRow } from '../../src/core/prices/price-book.ts';
 import { REVENUE_COLUMNS, type RevenueRow } from '../../src/core/revenue/revenue.ts';
-import { importRows } from '../../src/imports/import-table.ts';
-import { createIngestHandler } from '../../src/ingest/kinesis-ingest.ts';
+import { importRows } from '../../src/jobs/import-table.ts';
+import { createIngestHandler } from '../../src/jobs/ingest-job.ts';
 import { kinesisEvent, line } from './factories.ts';
 
 let batch = 0;

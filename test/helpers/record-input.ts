@@ -1,4 +1,4 @@
-import type { RecordInput } from '../../src/client/record-input.ts';
+import type { RecordInput } from '../../packages/client/src/record-input.ts';
 
 let n = 0;
 /** A valid `record()` input; override any field. */

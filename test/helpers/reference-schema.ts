@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { EVENT_LIMITS as L, SERVICE_TIERS, STATUSES } from '../../src/core/event/limits.ts';
-import { EVENT_ID_PATTERN, LABEL_PATTERN } from '../../src/core/event/validate.ts';
+import { EVENT_LIMITS as L, SERVICE_TIERS, STATUSES } from '../../packages/client/src/contract/limits.ts';
+import { EVENT_ID_PATTERN, LABEL_PATTERN } from '../../packages/client/src/contract/validate.ts';
 
 const label = () => z.string().check(z.trim(), z.toLowerCase(), z.regex(LABEL_PATTERN));
 const count = () => z.int().check(z.minimum(0), z.maximum(L.intMax));
@@ -8,7 +8,7 @@ const text = (min: number, max: number) => z.string().check(z.minLength(min), z.
 const optionalText = (max: number) => z.nullish(z.string().check(z.maxLength(max)));
 
 /**
- * The request event v1 in zod: the reference the hand-written validator (src/core/event/validate.ts) is
+ * The request event v1 in zod: the reference the hand-written validator (packages/client/src/contract/validate.ts) is
  * checked against by a property test. Rules that relate two fields or need the time of receipt are not here.
  */
 export const wireEventSchema = z.object({

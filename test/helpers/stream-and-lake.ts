@@ -1,5 +1,5 @@
 import { afterEach, beforeEach } from 'vitest';
-import { type LocalKinesis, startLocalKinesis } from '../../src/local/kinesalite-stream.ts';
+import { type LocalKinesis, startLocalKinesis } from '../../src/adapters/local/kinesalite-stream.ts';
 import { tempDir } from './temp-dir.ts';
 
 export interface StreamAndLake {

@@ -5,7 +5,7 @@ import { financeQueries } from '../../infra/constructs/finance-queries.ts';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
 import { normaliseInvoice } from '../../src/core/costs/normalise/index.ts';
-import { processInvoiceObject } from '../../src/imports/invoice-object.ts';
+import { processInvoiceObject } from '../../src/jobs/invoice-object.ts';
 import { QUERIES_DIR } from '../../src/queries/query-files.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { type SynthesizedApp, synthesizeApp } from './synth-app.ts';

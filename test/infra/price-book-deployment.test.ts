@@ -9,7 +9,7 @@ import {
   DEFAULT_PRICES_FILE,
   defaultPriceBookParquet,
 } from '../../infra/constructs/price-book-deployment.ts';
-import { defaultPriceBook } from '../../src/core/prices/default-price-book.ts';
+import { defaultPriceBook } from '../../src/adapters/local/default-price-book.ts';
 import { PRICE_COLUMNS } from '../../src/core/prices/price-book.ts';
 import { cfnString, type SynthesizedApp, synthesizeApp } from './synth-app.ts';
 

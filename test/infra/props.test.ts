@@ -1,11 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Errors, Stack } from 'aws-cdk-lib';
+import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, describe, expect, it } from 'vitest';
+import { AlarmTopic } from '../../infra/constructs/alarm-topic.ts';
 import { EventStream } from '../../infra/constructs/event-stream.ts';
 import { IngestAlarms, type IngestAlarmsProps } from '../../infra/constructs/ingest-alarms.ts';
 import { IngestFunction, type IngestFunctionProps } from '../../infra/constructs/ingest-function.ts';
@@ -14,7 +17,11 @@ import { LakeDatabase } from '../../infra/constructs/lake-database.ts';
 import { LakeTable } from '../../infra/constructs/lake-table.ts';
 import { PrivateBucket } from '../../infra/constructs/private-bucket.ts';
 import { QueryWorkgroup } from '../../infra/constructs/query-workgroup.ts';
+import { ReportJob, type ReportJobProps } from '../../infra/constructs/report-job.ts';
+import { tokenledgerFunction } from '../../infra/constructs/tokenledger-function.ts';
 import { ingestSettingsFromContext } from '../../infra/stacks/ingest-stack.ts';
+import { reportsSettingsFromContext } from '../../infra/stacks/reports-stack.ts';
+import { createTokenledgerApp } from '../../infra/tokenledger-app.ts';
 import { COST_COLUMNS } from '../../src/core/costs/cost-columns.ts';
 
 // Props are checked in the constructors, and the message names the prop and echoes the bad value.
@@ -215,5 +222,182 @@ describe('LakeTable props', () => {
     );
     expect(() => lakeTable({ prefix: '/costs/' })).toThrow('prefix must be a key prefix ending in /');
     expect(lakeTable({}).location).toBe('s3://lake/costs/');
+  });
+});
+
+describe('prop and context errors are CDK ValidationErrors of the construct', () => {
+  /** What `build` throws. */
+  function thrown(build: () => unknown): unknown {
+    try {
+      build();
+    } catch (err) {
+      return err;
+    }
+    throw new Error('expected an error');
+  }
+
+  function reportJob(props: Partial<ReportJobProps>): ReportJob {
+    const scope = stack();
+    const table = (id: string) =>
+      new TableV2(scope, id, { partitionKey: { name: 'k', type: AttributeType.STRING } });
+    return new ReportJob(scope, 'Job', {
+      kind: 'waste',
+      schedule: 'cron(0 6 * * ? *)',
+      timeZone: 'UTC',
+      recipients: [],
+      sources: {
+        lakeBucket: Bucket.fromBucketName(scope, 'Lake', 'lake'),
+        databaseName: 'tokenledger',
+        workGroupName: 'tokenledger',
+        resultsBucket: Bucket.fromBucketName(scope, 'Results', 'results'),
+        resultsPrefix: 'results/',
+        tables: [{ tableName: 'events', prefix: 'events/' }],
+        viewNames: ['events_dedup'],
+      },
+      registryTable: table('Registry'),
+      deliveriesTable: table('Deliveries'),
+      alarmTopic: new Topic(scope, 'Topic'),
+      ...props,
+    });
+  }
+
+  const noBundling = { outdir, context: { 'aws:cdk:bundling-stacks': [] } };
+
+  // [what, build, the construct path the error names ('' is the App, whose context is read), its message]
+  it.each<[string, () => unknown, string, string]>([
+    [
+      'EventStream',
+      () => new EventStream(stack(), 'Events', { retentionPeriod: Duration.hours(12) }),
+      'Test/Events',
+      'EventStream Events: retentionPeriod must be from 1 day to 365 days, got 12 hours',
+    ],
+    [
+      'IngestFunction',
+      () => ingestFunction({ batchSize: 0 }),
+      'Test/Ingest',
+      'IngestFunction Ingest: batchSize must be an integer from 1 to 10000, got 0',
+    ],
+    [
+      'IngestAlarms',
+      () => {
+        const ingest = ingestFunction({});
+        return new IngestAlarms(Stack.of(ingest), 'Alarms', {
+          function: ingest.function,
+          eventSourceMappingId: ingest.eventSource.eventSourceMappingId,
+          logGroup: ingest.logGroup,
+          quarantineRateThreshold: 5,
+        });
+      },
+      'Test/Alarms',
+      'IngestAlarms Alarms: quarantineRateThreshold must be a number between 0 and 1 (0.05 is 5 %), got 5',
+    ],
+    [
+      'InvoiceFunction',
+      () => {
+        const scope = stack();
+        return new InvoiceFunction(scope, 'Invoices', {
+          lakeBucket: Bucket.fromBucketName(scope, 'Lake', 'lake'),
+          retryAttempts: 3,
+        });
+      },
+      'Test/Invoices',
+      'InvoiceFunction Invoices: retryAttempts must be an integer from 0 to 2, got 3',
+    ],
+    [
+      'PrivateBucket (checked once the bucket exists)',
+      () => new PrivateBucket(stack(), 'B', { expiration: Duration.hours(1) }),
+      'Test/B',
+      'PrivateBucket B: expiration must be from 1 day to 36500 days, got 1 hour',
+    ],
+    [
+      'LakeDatabase',
+      () => new LakeDatabase(stack(), 'Db', { databaseName: 'Token-Ledger' }),
+      'Test/Db',
+      "LakeDatabase Db: databaseName must be lower-case letters, digits and _, starting with a letter, at most 255 characters, got 'Token-Ledger'",
+    ],
+    [
+      'QueryWorkgroup',
+      () => {
+        const scope = stack();
+        return new QueryWorkgroup(scope, 'Queries', {
+          serverAccessLogsBucket: Bucket.fromBucketName(scope, 'Logs', 'logs'),
+          bytesScannedCutoffPerQuery: 1024,
+        });
+      },
+      'Test/Queries',
+      'QueryWorkgroup Queries: bytesScannedCutoffPerQuery must be an integer from 10000000',
+    ],
+    [
+      'AlarmTopic',
+      () => new AlarmTopic(stack(), 'Topic', { displayName: 't', keyDescription: 'k', alarmEmail: 'ops' }),
+      'Test/Topic',
+      "AlarmTopic Topic: alarmEmail must be an e-mail address, got 'ops'",
+    ],
+    [
+      'ReportJob',
+      () => reportJob({ retryAttempts: 3 }),
+      'Test/Job',
+      'ReportJob Job: retryAttempts must be an integer from 0 to 2, got 3',
+    ],
+    [
+      'ReportJob, a recipient the shared address parser refuses',
+      () => reportJob({ recipients: ['nobody'] }),
+      'Test/Job',
+      'ReportJob Job: recipients: "nobody" is not an email address',
+    ],
+    [
+      'ReportJob, a schedule',
+      () => reportJob({ schedule: 'daily' }),
+      'Test/Job',
+      'ReportJob Job: schedule must be an EventBridge Scheduler expression',
+    ],
+    [
+      'tokenledgerFunction (the scope it creates the function in)',
+      () =>
+        tokenledgerFunction(stack(), {
+          lambda: 'report-job',
+          description: 'test',
+          roleDescription: 'test',
+          memorySize: 128,
+          timeout: Duration.seconds(10),
+          environment: {},
+          extraFiles: ['../queries'],
+        }),
+      'Test',
+      "tokenledgerFunction report-job: extraFiles entries must be existing paths relative to the repository root, got '../queries'",
+    ],
+    [
+      'context ingestReservedConcurrency',
+      () => ingestSettingsFromContext(new App({ outdir, context: { ingestReservedConcurrency: 'ten' } })),
+      '',
+      `context ingestReservedConcurrency must be a whole number from 1 to 1000, or 'none', got "ten"`,
+    ],
+    [
+      'context of a report setting',
+      () => reportsSettingsFromContext(new App({ outdir, context: { wasteSchedule: 'daily' } })),
+      '',
+      'context wasteSchedule must be an EventBridge Scheduler expression',
+    ],
+    [
+      'context recipients the shared address parser refuses',
+      () => reportsSettingsFromContext(new App({ outdir, context: { wasteRecipients: 'nobody' } })),
+      '',
+      'context wasteRecipients: "nobody" is not an email address',
+    ],
+    [
+      'ReportsStack props',
+      () => createTokenledgerApp({ appProps: noBundling, reports: { reportsTimezone: 'Mars/Olympus' } }),
+      'TokenledgerReports',
+      "ReportsStack TokenledgerReports: reportsTimezone must be an IANA time zone such as UTC or Europe/Paris, got 'Mars/Olympus'",
+    ],
+  ])('%s', (_what, build, path, message) => {
+    const err = thrown(build);
+
+    expect(Errors.isValidationError(err)).toBe(true);
+    if (!Errors.isValidationError(err)) return;
+    expect(err.message).toContain(message);
+    expect(err.constructPath).toBe(path);
+    // What the CDK CLI prints: the stack trace ends with the construct tree down to the construct.
+    expect(err.stack).toContain('Relates to construct:');
   });
 });

@@ -5,7 +5,7 @@ import { type CfnFunction, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { INGEST_BATCH_PATTERN, INGEST_METRICS_NAMESPACE } from '../../infra/constructs/ingest-alarms.ts';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
-import { createIngestHandler } from '../../src/ingest/kinesis-ingest.ts';
+import { createIngestHandler } from '../../src/jobs/ingest-job.ts';
 import { REPORT_KINDS } from '../../src/reports/report-period.ts';
 import { kinesisEvent, line, wireEvent } from '../helpers/factories.ts';
 import { tempDir } from '../helpers/temp-dir.ts';

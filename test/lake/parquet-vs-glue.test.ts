@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventsTableColumns } from '../../infra/constructs/events-table.ts';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
-import { createIngestHandler } from '../../src/ingest/kinesis-ingest.ts';
+import { createIngestHandler } from '../../src/jobs/ingest-job.ts';
 import { kinesisEvent, line, wireEvent } from '../helpers/factories.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 

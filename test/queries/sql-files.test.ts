@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
 import { EVENT_COLUMNS, PARTITION_COLUMN } from '../../src/core/lake/event-columns.ts';
-import { createIngestHandler } from '../../src/ingest/kinesis-ingest.ts';
+import { createIngestHandler } from '../../src/jobs/ingest-job.ts';
 import { QUERIES_DIR } from '../../src/queries/query-files.ts';
 import { kinesisEvent, line, wireEvent } from '../helpers/factories.ts';
 import { tempDir } from '../helpers/temp-dir.ts';

@@ -52,7 +52,7 @@ async function requestCosts(sql: string) {
   }
 }
 
-describe('allocation (DESIGN §6), hand-computed', () => {
+describe('allocation (docs/contracts.md §6), hand-computed', () => {
   it('invoice above telemetry: unit cost from the invoice quantity, the rest unallocated', async () => {
     await lake.events(inputRequests(600_000, 400_000));
     await lake.costs([{ billed_cost: 10, consumed_quantity: 2_000_000 }]);
@@ -146,7 +146,7 @@ describe('allocation (DESIGN §6), hand-computed', () => {
   });
 });
 
-describe('the margin report (DESIGN §7)', () => {
+describe('the margin report (docs/contracts.md §7)', () => {
   it('splits revenue by request share, keeps revenue without requests, and totals reconcile', async () => {
     // cus_a: 3 requests of draft-email and 1 of summarize; cus_b: revenue, no requests.
     const ev = (feature: string, customer: string) =>

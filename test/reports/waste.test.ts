@@ -44,7 +44,7 @@ async function report(from = '2026-11-01', to = '2026-11-03') {
   }
 }
 
-describe('the cancellation waste report (DESIGN §7), hand-computed', () => {
+describe('the cancellation waste report (docs/contracts.md §7), hand-computed', () => {
   it('counts undelivered output of every request, priced at its own output unit cost', async () => {
     // r1 delivered all; r2 cancelled with 180 of 200 undelivered; r3 cancelled after everything was delivered.
     await lake.events([

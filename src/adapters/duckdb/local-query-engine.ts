@@ -11,10 +11,10 @@ import {
 import { COST_COLUMNS } from '../../core/costs/cost-columns.ts';
 import { EVENT_COLUMNS, PARTITION_COLUMN } from '../../core/lake/event-columns.ts';
 import { emptyRelation, type TableColumn } from '../../core/lake/table-column.ts';
-import { defaultPriceBook } from '../../core/prices/default-price-book.ts';
 import { PRICE_COLUMNS } from '../../core/prices/price-book.ts';
 import { REVENUE_COLUMNS } from '../../core/revenue/revenue.ts';
 import { type QueryFile, viewFiles } from '../../queries/query-files.ts';
+import { defaultPriceBook } from '../local/default-price-book.ts';
 import { TRINO_COMPAT_MACROS } from './trino-compat.ts';
 
 export type Row = Record<string, unknown>;

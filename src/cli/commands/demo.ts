@@ -6,26 +6,26 @@ import { LocalQueryEngine } from '../../adapters/duckdb/local-query-engine.ts';
 import { LocalQueryRunner } from '../../adapters/duckdb/local-query-runner.ts';
 import { FsDeliveryLedger } from '../../adapters/local/fs-delivery-ledger.ts';
 import { FsPromptRegistry } from '../../adapters/local/fs-prompt-registry.ts';
+import { openLocalLake } from '../../adapters/local/local-lake.ts';
 import { OutboxMailSender } from '../../adapters/local/outbox-mail-sender.ts';
 import { demoInvoices, UNINVOICED_MODEL } from '../../demo/invoices.ts';
 import { demoDeployRecords } from '../../demo/prompt-deploys.ts';
 import { demoRevenue } from '../../demo/revenue.ts';
 import { DEMO_HMAC_KEY, generateTraffic, type Traffic } from '../../demo/traffic.ts';
+import { runLocalPipeline } from '../../jobs/local-pipeline.ts';
 import { type ReportJobDependencies, runReportJob } from '../../jobs/report-job.ts';
-import { openLocalLake } from '../../local/local-lake.ts';
-import { runLocalPipeline } from '../../local/local-pipeline.ts';
 import type { GovernanceReport } from '../../reports/governance-report.ts';
 import type { MarginReport } from '../../reports/margin-report.ts';
 import { formatMoney } from '../../reports/money.ts';
-import { parseMonth } from '../../reports/month.ts';
+import { type Month, parseMonth } from '../../reports/month.ts';
 import { governanceSummary } from '../../reports/render-governance.ts';
 import { wasteSummary } from '../../reports/render-waste.ts';
 import { dayRange, monthPeriod } from '../../reports/report-period.ts';
+import { formatCount, renderTable } from '../../reports/table-format.ts';
 import { unpropagated, type WasteReport } from '../../reports/waste-report.ts';
 import { LAKE_OPTION, lakeDir, parseCommand, positiveInt } from '../args.ts';
 import { UsageError } from '../errors.ts';
-import { formatCount, renderTable } from '../format/table.ts';
-import type { Io } from '../main.ts';
+import type { Io } from '../io.ts';
 import { progressReporter } from '../progress.ts';
 import { checkClient, summarise } from './ingest-events.ts';
 import { ingestInvoiceCommand, ingestRevenueCommand } from './ingest-tables.ts';
@@ -37,13 +37,20 @@ const DEMO_MARKER = '.tokenledger-demo';
 export async function demoCommand(argv: string[], { out, err }: Io): Promise<number> {
   const { values, positionals } = parseCommand('demo', argv, {
     ...LAKE_OPTION,
-    events: { type: 'string', default: '100000' },
+    requests: { type: 'string' },
+    // The option's first name, still taken.
+    events: { type: 'string' },
     month: { type: 'string' },
     seed: { type: 'string', default: '42' },
   });
   if (positionals.length > 0)
     throw new UsageError(`demo takes no arguments, got ${JSON.stringify(positionals[0])}`);
-  const requests = positiveInt('events', values.events);
+  if (values.requests !== undefined && values.events !== undefined)
+    throw new UsageError('give --requests or --events (the same option), not both');
+  const requests =
+    values.events === undefined
+      ? positiveInt('requests', values.requests ?? '100000')
+      : positiveInt('events', values.events);
   const seed = positiveInt('seed', values.seed);
   const month = values.month ?? lastFullMonth(new Date());
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month))
@@ -85,13 +92,9 @@ export async function demoCommand(argv: string[], { out, err }: Io): Promise<num
 
   const engine = await LocalQueryEngine.open(lake);
   try {
-    const rows = await engine.run(
-      `SELECT feature, cohort, sum(requests) AS requests, sum(input_tokens) AS input_tokens,
-              sum(cache_read_tokens) AS cache_read_tokens, sum(output_tokens) AS output_tokens,
-              sum(cancelled_requests) AS cancelled
-         FROM feature_usage_daily GROUP BY feature, cohort ORDER BY feature, cohort`,
-    );
-    const [total] = await engine.run('SELECT count(*) AS n FROM events_dedup');
+    const days = parseMonth(month) as Month; // checked above
+    const rows = await new LocalQueryRunner(engine).run('reports/feature_usage.sql', [days.from, days.to]);
+    const inLake = rows.reduce((n, r) => n + Number(r.requests), 0);
     out.write(`Requests and tokens by feature and cohort (${month}, deduplicated):\n`);
     out.write(
       `${renderTable(
@@ -107,7 +110,7 @@ export async function demoCommand(argv: string[], { out, err }: Io): Promise<num
         rows,
       )}\n`,
     );
-    out.write(`\n${formatCount(total?.n)} distinct requests in the lake. Try:\n`);
+    out.write(`\n${formatCount(inLake)} distinct requests in the lake. Try:\n`);
     out.write(
       `  npx tokenledger query --lake ${values.lake} "SELECT model, count(*) FROM events_dedup GROUP BY 1"\n`,
     );

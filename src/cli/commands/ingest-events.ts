@@ -1,11 +1,11 @@
+import { openLocalLake } from '../../adapters/local/local-lake.ts';
 import { parseEventLine } from '../../core/ingest/parse-event-line.ts';
-import { openLocalLake } from '../../local/local-lake.ts';
-import { type PipelineResult, runLocalPipeline } from '../../local/local-pipeline.ts';
+import { type PipelineResult, runLocalPipeline } from '../../jobs/local-pipeline.ts';
+import { formatCount } from '../../reports/table-format.ts';
 import { LAKE_OPTION, lakeDir, parseCommand } from '../args.ts';
 import { DataError, UsageError } from '../errors.ts';
-import { formatCount } from '../format/table.ts';
 import { type InputLine, readJsonLines } from '../input.ts';
-import type { Io } from '../main.ts';
+import type { Io } from '../io.ts';
 import { progressReporter } from '../progress.ts';
 
 const USAGE = 'ingest events FILE|- [--strict] [--lake DIR]';

@@ -1,16 +1,16 @@
+import { openLocalLake } from '../../adapters/local/local-lake.ts';
 import { COST_COLUMNS } from '../../core/costs/cost-columns.ts';
 import { INVOICE_FORMATS, type InvoiceFormat } from '../../core/costs/cost-line.ts';
 import { normaliseInvoice } from '../../core/costs/normalise/index.ts';
 import { DataFileError } from '../../core/data-file-error.ts';
 import { PRICE_COLUMNS, parsePriceBook } from '../../core/prices/price-book.ts';
 import { parseRevenue, REVENUE_COLUMNS } from '../../core/revenue/revenue.ts';
-import { type ImportResult, importRows } from '../../imports/import-table.ts';
-import { openLocalLake } from '../../local/local-lake.ts';
+import { type ImportResult, importRows } from '../../jobs/import-table.ts';
 import { formatMoney } from '../../reports/money.ts';
 import { LAKE_OPTION, lakeDir, oneOf, parseCommand } from '../args.ts';
 import { DataError, UsageError } from '../errors.ts';
 import { readText } from '../input.ts';
-import type { Io } from '../main.ts';
+import type { Io } from '../io.ts';
 
 /** `ingest invoice FILE --format F`: a provider export, normalised into cost lines under costs/<format>/. */
 export async function ingestInvoiceCommand(argv: string[], io: Io): Promise<number> {

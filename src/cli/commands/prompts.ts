@@ -1,18 +1,18 @@
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parseTimestamp } from '@tokenledger/client/contract';
 import { DynamoPromptRegistry } from '../../adapters/dynamodb/dynamo-prompt-registry.ts';
 import { FsPromptRegistry } from '../../adapters/local/fs-prompt-registry.ts';
-import { parseTimestamp } from '../../core/event/validate.ts';
 import { parseRecordsFile, type RecordEntry } from '../../core/prompts/deploy-record.ts';
 import type { PromptRegistry } from '../../ports/prompt-registry.ts';
 import { LAKE_OPTION, lakeDir, parseCommand } from '../args.ts';
 import { DataError, UsageError } from '../errors.ts';
 import { readText } from '../input.ts';
-import type { Io } from '../main.ts';
+import type { Io } from '../io.ts';
 
 /**
  * Where the records go: the lake's registry, or with `--table` the DynamoDB table of a deployment (the stack's
- * `RegistryTableName` output), through the usual AWS credentials and region (`--region`, `--endpoint-url` for
+ * `PromptRegistryTableName` output), through the usual AWS credentials and region (`--region`, `--endpoint-url` for
  * DynamoDB Local and other compatible endpoints).
  */
 const REGISTRY_OPTIONS = {

@@ -1,8 +1,8 @@
 import { LocalQueryEngine, ReadOnlyQueryError } from '../../adapters/duckdb/local-query-engine.ts';
+import { renderCsv, renderTable } from '../../reports/table-format.ts';
 import { LAKE_OPTION, lakeDir, oneOf, parseCommand } from '../args.ts';
 import { DataError, UsageError } from '../errors.ts';
-import { renderCsv, renderTable } from '../format/table.ts';
-import type { Io } from '../main.ts';
+import type { Io } from '../io.ts';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
 

@@ -3,10 +3,10 @@ import { LocalQueryEngine } from '../../adapters/duckdb/local-query-engine.ts';
 import { LocalQueryRunner } from '../../adapters/duckdb/local-query-runner.ts';
 import { FsDeliveryLedger } from '../../adapters/local/fs-delivery-ledger.ts';
 import { FsPromptRegistry } from '../../adapters/local/fs-prompt-registry.ts';
+import { openLocalLake } from '../../adapters/local/local-lake.ts';
 import { OutboxMailSender } from '../../adapters/local/outbox-mail-sender.ts';
 import { parseAddresses } from '../../email/report-email.ts';
 import { runReportJob } from '../../jobs/report-job.ts';
-import { openLocalLake } from '../../local/local-lake.ts';
 import type { DeployChangeThresholds } from '../../reports/deploy-changes.ts';
 import { formatMoney, formatWhole } from '../../reports/money.ts';
 import { parseMonth } from '../../reports/month.ts';
@@ -18,10 +18,10 @@ import {
   type ReportKind,
   type ReportPeriod,
 } from '../../reports/report-period.ts';
+import { renderCsv, renderTable } from '../../reports/table-format.ts';
 import { LAKE_OPTION, lakeDir, oneOf, parseCommand, positiveInt } from '../args.ts';
 import { UsageError } from '../errors.ts';
-import { renderCsv, renderTable } from '../format/table.ts';
-import type { Io } from '../main.ts';
+import type { Io } from '../io.ts';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
 /** Where `--email` addresses the local `.eml` when neither the option nor TOKENLEDGER_MAIL_TO/_FROM says. */
@@ -154,7 +154,7 @@ export async function reportWasteCommand(argv: string[], io: Io): Promise<number
 
 /**
  * `report governance --from D --to D` (to exclusive): every prompt version that served traffic, checked against
- * the prompt registry (DESIGN §7), and what each deploy of the period changed. Writes JSON, CSV and HTML under
+ * the prompt registry (docs/contracts.md §7), and what each deploy of the period changed. Writes JSON, CSV and HTML under
  * reports/governance/<from>_<to>/ (and, with --email, the email).
  */
 export async function reportGovernanceCommand(argv: string[], io: Io): Promise<number> {

@@ -1,6 +1,6 @@
 import { DOUBLE, STRING, type TableColumn, TIMESTAMP } from '../lake/table-column.ts';
 
-/** The `costs` table: normalised invoice lines (DESIGN §5), plus when they were imported. */
+/** The `costs` table: normalised invoice lines (docs/contracts.md §5), plus when they were imported. */
 export const COST_COLUMNS: readonly TableColumn[] = [
   { name: 'provider', ...STRING, nullable: false, comment: 'openai, anthropic, aws.bedrock, …' },
   { name: 'billing_account_id', ...STRING, nullable: true, comment: 'project / workspace / account' },

@@ -1,12 +1,12 @@
 import { DataFileError } from '../data-file-error.ts';
 
-/** How a provider bills tokens (DESIGN §2), plus `other` for every line that is not tokens. */
+/** How a provider bills tokens (docs/contracts.md §2), plus `other` for every line that is not tokens. */
 export type CostUsageType = 'input' | 'cache_read' | 'cache_write' | 'output' | 'other';
 
 export type InvoiceFormat = 'openai-costs' | 'anthropic-cost-report' | 'focus';
 export const INVOICE_FORMATS: readonly InvoiceFormat[] = ['openai-costs', 'anthropic-cost-report', 'focus'];
 
-/** One normalised invoice line (DESIGN §5, FOCUS-aligned). Money in `currency`, times as epoch ms UTC. */
+/** One normalised invoice line (docs/contracts.md §5, FOCUS-aligned). Money in `currency`, times as epoch ms UTC. */
 export interface CostLine {
   provider: string;
   billing_account_id: string | null;

@@ -1,9 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { EVENT_LIMITS, RECORD_LIMITS } from '../event/limits.ts';
+import { EVENT_LIMITS, RECORD_LIMITS } from '@tokenledger/client/contract';
 
 /**
- * Kinesis record framing (DESIGN §3): a record's data is one event as UTF-8 JSON (first byte `{`),
+ * Kinesis record framing (docs/contracts.md §3): a record's data is one event as UTF-8 JSON (first byte `{`),
  * or a gzip of NDJSON events (first bytes 1f 8b), at most 1 MiB compressed.
  */
 

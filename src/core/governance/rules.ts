@@ -41,7 +41,7 @@ interface Rule {
 
 const at = (iso: string | null | undefined) => (iso ? Date.parse(iso) : Number.NaN);
 
-/** The seven rules of DESIGN §7, in order of severity. */
+/** The seven rules of docs/contracts.md §7, in order of severity. */
 const RULES: readonly Rule[] = [
   { rule: 'UNREGISTERED_VERSION', severity: 'critical', events: (r, e) => (r ? [] : e) },
   {
@@ -76,7 +76,7 @@ const RULES: readonly Rule[] = [
 ];
 
 /**
- * Checks every prompt version seen in the events against its deploy record (DESIGN §7). A rule about the
+ * Checks every prompt version seen in the events against its deploy record (docs/contracts.md §7). A rule about the
  * record counts all of the version's requests; a rule about events counts the events it matches; a finding
  * with no requests is not reported. Pure: the events and the registry in, the findings out.
  */

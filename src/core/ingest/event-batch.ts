@@ -1,4 +1,4 @@
-import { rejectionKey } from '../event/rejection.ts';
+import { rejectionKey } from '@tokenledger/client/contract';
 import { decodeRecord, type FramedLine, FramingError } from '../framing/record-framing.ts';
 import type { EventRow } from '../lake/event-columns.ts';
 import { parseEventLine } from './parse-event-line.ts';

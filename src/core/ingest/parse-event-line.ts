@@ -1,6 +1,4 @@
-import { EVENT_LIMITS } from '../event/limits.ts';
-import { quote } from '../event/rejection.ts';
-import { type Validation, validateEvent } from '../event/validate.ts';
+import { EVENT_LIMITS, quote, type Validation, validateEvent } from '@tokenledger/client/contract';
 
 /**
  * One NDJSON line to a valid event or its rejections: the size limit, JSON, then the contract. The consumer

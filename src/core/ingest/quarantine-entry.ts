@@ -1,6 +1,6 @@
-import type { Rejection } from '../event/rejection.ts';
+import type { Rejection } from '@tokenledger/client/contract';
 
-/** A refused event, kept with its raw text and why it was refused (DESIGN §4 quarantine/). */
+/** A refused event, kept with its raw text and why it was refused (docs/contracts.md §4 quarantine/). */
 export interface QuarantineEntry {
   shard_id: string;
   sequence_number: string;

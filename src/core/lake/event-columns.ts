@@ -1,4 +1,4 @@
-import type { ReceivedEvent } from '../event/request-event.ts';
+import type { ReceivedEvent } from '@tokenledger/client/contract';
 import { DOUBLE, INT, STRING, type TableColumn, TIMESTAMP } from './table-column.ts';
 
 /**

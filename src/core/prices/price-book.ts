@@ -1,11 +1,11 @@
+import { quote } from '@tokenledger/client/contract';
 import { decimal, parseCsv, required, utcDate } from '../csv-rows.ts';
 import { DataFileError } from '../data-file-error.ts';
-import { quote } from '../event/rejection.ts';
 import { DOUBLE, STRING, type TableColumn, TIMESTAMP } from '../lake/table-column.ts';
 
 const USAGE = ['input', 'cache_read', 'cache_write', 'output'] as const;
 
-/** One price (DESIGN §5): USD per million tokens of a usage type, effective from one date to another. */
+/** One price (docs/contracts.md §5): USD per million tokens of a usage type, effective from one date to another. */
 export interface PriceRow {
   provider: string;
   model: string;

@@ -1,8 +1,7 @@
-import { quote } from '../event/rejection.ts';
-import { parseTimestamp } from '../event/validate.ts';
+import { parseTimestamp, quote } from '@tokenledger/client/contract';
 import { type JsonErrorPlace, jsonErrorPlace } from '../json-position.ts';
 
-/** A prompt deploy record (DESIGN §8): one per prompt_id + version, append-only; `retired_at` is set once. */
+/** A prompt deploy record (docs/contracts.md §8): one per prompt_id + version, append-only; `retired_at` is set once. */
 export interface DeployRecord {
   prompt_id: string;
   version: string;
@@ -47,7 +46,7 @@ const FIELDS = [
 ] as const;
 
 /**
- * Checks one decoded record against DESIGN §8. Every broken rule is reported; each message starts with
+ * Checks one decoded record against docs/contracts.md §8. Every broken rule is reported; each message starts with
  * `where` (`deploys.jsonl: line 3`) and the field, and quotes the value. Nullable fields may be left out
  * (they become null); fields the record does not have are refused, so that a misspelt `aproved_by` is not
  * silently stored as "not approved".

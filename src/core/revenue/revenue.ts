@@ -1,10 +1,9 @@
+import { LABEL_PATTERN, quote } from '@tokenledger/client/contract';
 import { decimal, parseCsv, required } from '../csv-rows.ts';
 import { DataFileError } from '../data-file-error.ts';
-import { quote } from '../event/rejection.ts';
-import { LABEL_PATTERN } from '../event/validate.ts';
 import { DOUBLE, STRING, type TableColumn, TIMESTAMP } from '../lake/table-column.ts';
 
-/** Revenue of one customer in one month (DESIGN §5). */
+/** Revenue of one customer in one month (docs/contracts.md §5). */
 export interface RevenueRow {
   /** `YYYY-MM`. */
   month: string;

@@ -4,7 +4,7 @@ import {
   fromBedrockConverse,
   fromOpenAIChat,
   fromOpenAIResponses,
-} from '../../../src/client/providers/index.ts';
+} from '../../../packages/client/src/providers/index.ts';
 
 /** Input a caller's types would refuse, as it may still arrive at run time. */
 const garbage = (value: unknown) => value as never;

@@ -1,20 +1,20 @@
 import { gunzipSync } from 'node:zlib';
-import type { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { describe, expect, it } from 'vitest';
+import type { PutRecordsInput } from '../../../packages/client/src/index.ts';
 import {
   anthropicEvents,
   createEmitter,
   fromAnthropicMessage,
   type MeterResult,
   meterStream,
-} from '../../../src/client/index.ts';
+} from '../../../packages/client/src/index.ts';
 
 describe('provider helpers into the emitter', () => {
   it('sends a cancelled Anthropic stream as an event with all input, cache parts and delivered output', async () => {
     // Prepare: a Kinesis client that keeps the PutRecords commands it gets
-    const captured: PutRecordsCommand[] = [];
+    const captured: { input: PutRecordsInput }[] = [];
     const kinesisClient = {
-      send: async (cmd: PutRecordsCommand) => {
+      send: async (cmd: { input: PutRecordsInput }) => {
         captured.push(cmd);
         return {
           $metadata: {},

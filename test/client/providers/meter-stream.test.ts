@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { TokenFields } from '../../../src/client/providers/index.ts';
-import { type MeterOptions, type MeterResult, meterStream } from '../../../src/client/providers/index.ts';
+import type { TokenFields } from '../../../packages/client/src/providers/index.ts';
+import {
+  type MeterOptions,
+  type MeterResult,
+  meterStream,
+} from '../../../packages/client/src/providers/index.ts';
 
 /** A chunk of a made-up provider: text for the user, usage at times. */
 interface Chunk {

@@ -5,7 +5,7 @@ import {
   type MeterResult,
   meterStream,
   openAIChatChunks,
-} from '../../../src/client/providers/index.ts';
+} from '../../../packages/client/src/providers/index.ts';
 
 async function* replay<C>(items: C[]): AsyncGenerator<C> {
   for (const item of items) yield item;

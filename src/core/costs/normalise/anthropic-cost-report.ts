@@ -1,5 +1,5 @@
 /**
- * `anthropic-cost-report`: the JSON of Anthropic `GET /v1/organizations/cost_report` (DESIGN §5) — one
+ * `anthropic-cost-report`: the JSON of Anthropic `GET /v1/organizations/cost_report` (docs/contracts.md §5) — one
  * page `{"data":[bucket…],"has_more","next_page"}` or an array of pages. A bucket has `starting_at` /
  * `ending_at` (RFC 3339, end exclusive; any offset is accepted and converted to UTC, a value without a zone
  * is refused) and `results[]`.

@@ -1,5 +1,5 @@
 /**
- * Provider invoices to normalised cost lines (DESIGN §5). Pure: takes the file's text and its name, and
+ * Provider invoices to normalised cost lines (docs/contracts.md §5). Pure: takes the file's text and its name, and
  * either returns every line of the file or throws ONE `InvoiceError` naming the file, the position and
  * the field, with the bad value quoted — a file with one bad line is refused whole.
  */

@@ -1,5 +1,5 @@
 /**
- * `openai-costs`: the JSON of OpenAI `GET /v1/organization/costs?group_by=line_item` (DESIGN §5) — one
+ * `openai-costs`: the JSON of OpenAI `GET /v1/organization/costs?group_by=line_item` (docs/contracts.md §5) — one
  * page `{"object":"page","data":[bucket…]}` or an array of pages. A bucket has `start_time`/`end_time`
  * (Unix seconds, end exclusive) and `results[]` of `{amount: {value, currency}, line_item, project_id}`.
  *

@@ -1,4 +1,4 @@
-import { quote } from '../../event/rejection.ts';
+import { quote } from '@tokenledger/client/contract';
 import { InvoiceError } from '../cost-line.ts';
 
 /** Where in which file a value was read: what an `InvoiceError` names. */

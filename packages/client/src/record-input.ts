@@ -1,0 +1,30 @@
+import type { ServiceTier, Status } from './contract/limits.ts';
+
+/** What an app passes to `record()`: one LLM request, in the app's own terms. */
+export interface RecordInput {
+  feature: string;
+  cohort: string;
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  status: Status;
+  customerId?: string;
+  /** The raw end-user id: hashed with HMAC-SHA256 under `hmacKey` in this process; never sent. */
+  userId?: string;
+  operation?: string;
+  serviceTier?: ServiceTier;
+  promptId?: string;
+  promptVersion?: string;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
+  deliveredOutputTokens?: number;
+  latencyMs?: number;
+  ttftMs?: number;
+  tags?: Record<string, string>;
+  /** When the request started. @default the time of the `record()` call */
+  startedAt?: Date | number;
+  /** The idempotency key, if the app has one. @default a new UUIDv7 */
+  eventId?: string;
+}

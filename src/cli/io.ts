@@ -1,0 +1,5 @@
+/** Where a command writes: results to `out`, progress and errors to `err`. */
+export interface Io {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+}

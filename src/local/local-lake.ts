@@ -1,7 +1,0 @@
-import { resolve } from 'node:path';
-import { FsLakeStore } from '../adapters/local/fs-lake-store.ts';
-
-/** The local lake: a directory laid out as the S3 bucket is (DESIGN §4). */
-export function openLocalLake(dir: string): FsLakeStore {
-  return new FsLakeStore(resolve(dir));
-}
