@@ -21,6 +21,7 @@ import {
   processInvoiceObject,
   s3EventKey,
 } from '../../src/jobs/invoice-object.ts';
+import { endpointUrl, stubLocalAwsEnv } from '../helpers/aws-env.ts';
 import { FailingStore } from '../helpers/failing-store.ts';
 import { startS3 } from '../helpers/s3rver.ts';
 
@@ -321,15 +322,8 @@ describe('the invoice handler with an S3 event', () => {
       'invoices/anthropic-cost-report/oct 2026.json',
       readFileSync(new URL('../fixtures/invoices/anthropic-cost-report-2026-10.json', import.meta.url)),
     );
-    const endpoint = await s3.s3.config.endpoint?.();
     vi.stubEnv('LAKE_BUCKET', bucket);
-    vi.stubEnv('AWS_ENDPOINT_URL_S3', `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`);
-    vi.stubEnv('AWS_S3_FORCE_PATH_STYLE', 'true');
-    vi.stubEnv('AWS_REGION', 'us-east-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'S3RVER');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'S3RVER');
-    vi.stubEnv('AWS_REQUEST_CHECKSUM_CALCULATION', 'WHEN_REQUIRED');
-    vi.stubEnv('AWS_RESPONSE_CHECKSUM_VALIDATION', 'WHEN_REQUIRED');
+    stubLocalAwsEnv({ s3: await endpointUrl(s3.s3.config) });
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
 
     // Act

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { endpointUrl, stubLocalAwsEnv } from '../helpers/aws-env.ts';
 import { kinesisEvent, line, wireEvent } from '../helpers/factories.ts';
 import { type ReportJobAws, startReportJobAws } from '../helpers/report-job-aws.ts';
 
@@ -47,17 +48,12 @@ beforeAll(async () => {
   const env = await aws.jobEnv('waste', { ATHENA_WORKGROUP: 'tokenledger', GLUE_DATABASE: 'tokenledger' });
   lakeBucket = env.LAKE_BUCKET as string;
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  const s3 = await aws.s3.config.endpoint?.();
-  vi.stubEnv('AWS_ENDPOINT_URL_S3', `${s3?.protocol}//${s3?.hostname}:${s3?.port}`);
-  vi.stubEnv('AWS_ENDPOINT_URL_ATHENA', aws.athena.endpoint);
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', aws.dynamo.endpoint);
-  vi.stubEnv('AWS_ENDPOINT_URL_SESV2', aws.ses.endpoint);
-  vi.stubEnv('AWS_S3_FORCE_PATH_STYLE', 'true');
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'S3RVER');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'S3RVER');
-  vi.stubEnv('AWS_REQUEST_CHECKSUM_CALCULATION', 'WHEN_REQUIRED');
-  vi.stubEnv('AWS_RESPONSE_CHECKSUM_VALIDATION', 'WHEN_REQUIRED');
+  stubLocalAwsEnv({
+    s3: await endpointUrl(aws.s3.config),
+    athena: aws.athena.endpoint,
+    dynamodb: aws.dynamo.endpoint,
+    sesv2: aws.ses.endpoint,
+  });
   vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'tokenledger-test');
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
   vi.stubEnv('POWERTOOLS_DEV', '');
