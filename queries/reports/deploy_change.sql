@@ -1,15 +1,20 @@
 -- deploy_change: what one prompt deploy changed (governance report, issue 5): the prompt's requests, every
 -- version of it, in the 24 h before and the 24 h after deployed_at, one row per window ('before', then 'after',
--- both always there): requests, cost_per_request (allocated + estimated, docs/contracts.md §7), error_rate, cancel_rate
--- and p95_latency_ms; each ratio null without requests, p95 null without latencies.
+-- both always there): requests, cost_per_request (allocated + estimated, docs/contracts.md §7), error_rate,
+-- cancel_rate and p95_latency_ms; each ratio null without requests, p95 null without latencies.
 -- before = [deployed_at - 24 h, deployed_at), after = [deployed_at, deployed_at + 24 h).
--- Parameters: 1 deployed_at; 2 prompt_id; 3 and 4 the first and last dt the windows touch 'YYYY-MM-DD'
--- (inclusive); 5 deployed_at - 24 h; 6 deployed_at + 24 h; 7 and 8 the same as 3 and 4. Instants are UTC
--- 'YYYY-MM-DD HH:MM:SS.fff', cast as ts is. Filtering on dt lets Athena read only those days' partitions.
+-- Parameters (Athena takes them in WHERE clauses only, so each window is a branch of its own): 1 prompt_id;
+-- 2 and 3 the first and last dt the windows touch 'YYYY-MM-DD' (inclusive); 4 deployed_at - 24 h;
+-- 5 deployed_at; 6-8 the same as 1-3; 9 deployed_at; 10 deployed_at + 24 h; 11 and 12 the same as 2 and 3.
+-- Instants are UTC 'YYYY-MM-DD HH:MM:SS.fff', cast as ts is. Filtering on dt lets Athena read only those
+-- days' partitions.
 WITH prompt_events AS (
-  SELECT
-    event_id, dt, status, latency_ms,
-    CASE WHEN ts < CAST(? AS TIMESTAMP) THEN 'before' ELSE 'after' END AS window_name
+  SELECT event_id, dt, status, latency_ms, 'before' AS window_name
+  FROM events_dedup
+  WHERE prompt_id = ? AND dt >= ? AND dt <= ?
+    AND ts >= CAST(? AS TIMESTAMP) AND ts < CAST(? AS TIMESTAMP)
+  UNION ALL
+  SELECT event_id, dt, status, latency_ms, 'after' AS window_name
   FROM events_dedup
   WHERE prompt_id = ? AND dt >= ? AND dt <= ?
     AND ts >= CAST(? AS TIMESTAMP) AND ts < CAST(? AS TIMESTAMP)

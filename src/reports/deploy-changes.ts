@@ -1,5 +1,6 @@
 import type { PromptRegistry } from '../ports/prompt-registry.ts';
 import type { QueryRunner } from '../ports/query-runner.ts';
+import { DEFAULT_DEPLOY_CHANGE_THRESHOLDS, type DeployChangeThresholds } from './deploy-change-settings.ts';
 import { parseDay, utcDay } from './report-period.ts';
 
 /** A prompt's traffic in one 24 h window around a deploy (every version of the prompt). */
@@ -30,25 +31,9 @@ export interface DeployChange {
   partial: boolean;
 }
 
-/**
- * When a metric counts as moved: `relative` for requests, cost per request and p95 latency
- * (|after − before| ÷ before), `rate_points` for the error and cancel rates (|after − before|, absolute).
- */
-export interface DeployChangeThresholds {
-  relative: number;
-  rate_points: number;
-  /**
-   * Fewer requests than this in either window and only `requests` is compared: a handful of requests moves a
-   * rate or a p95 by chance.
-   */
-  min_requests: number;
-}
-
-export const DEFAULT_DEPLOY_CHANGE_THRESHOLDS: DeployChangeThresholds = {
-  relative: 0.25,
-  rate_points: 0.02,
-  min_requests: 50,
-};
+/** The thresholds, their defaults and their rules are defined in deploy-change-settings.ts. */
+export type { DeployChangeThresholds } from './deploy-change-settings.ts';
+export { DEFAULT_DEPLOY_CHANGE_THRESHOLDS } from './deploy-change-settings.ts';
 
 export interface DeployChangesReport {
   from: string;
@@ -138,13 +123,10 @@ async function measure(
   const end = deployedAt + WINDOW_MS;
   // The last dt the windows touch: that of the last instant before `end`.
   const [firstDt, lastDt] = [utcDay(start), utcDay(end - 1)];
+  const window = (from: number, to: number) => [promptId, firstDt, lastDt, sqlInstant(from), sqlInstant(to)];
   const rows = await queries.run('reports/deploy_change.sql', [
-    sqlInstant(deployedAt),
-    promptId,
-    firstDt,
-    lastDt,
-    sqlInstant(start),
-    sqlInstant(end),
+    ...window(start, deployedAt),
+    ...window(deployedAt, end),
     firstDt,
     lastDt,
   ]);

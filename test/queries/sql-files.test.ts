@@ -19,8 +19,54 @@ function allSqlFiles(dir: string): string[] {
     .sort();
 }
 
+const CLAUSES = new Set([
+  'select',
+  'from',
+  'where',
+  'group',
+  'having',
+  'order',
+  'on',
+  'join',
+  'limit',
+  'union',
+  'values',
+  'with',
+]);
+
+/**
+ * The clause each `?` of a query stands in: the last clause keyword before it at the same depth of
+ * parentheses (a subquery's clauses end with its closing parenthesis). Comments and string literals are skipped.
+ */
+function placeholderClauses(sql: string): string[] {
+  const text = sql.replace(/--[^\n]*/g, ' ').replace(/'(?:[^']|'')*'/g, "''");
+  const clauses: string[] = [];
+  const stack: string[] = [''];
+  for (const [token] of text.matchAll(/[A-Za-z_]+|[()?]/g)) {
+    if (token === '(') stack.push(stack.at(-1) as string);
+    else if (token === ')') stack.pop();
+    else if (token === '?') clauses.push(stack.at(-1) as string);
+    else if (CLAUSES.has(token.toLowerCase())) stack[stack.length - 1] = token.toLowerCase();
+  }
+  return clauses;
+}
+
 describe('queries/', () => {
   const files = allSqlFiles(QUERIES_DIR);
+
+  it('finds the clause of each placeholder', () => {
+    expect(
+      placeholderClauses("SELECT ? FROM t WHERE a = ? AND b IN (SELECT c FROM u) AND d = '?' AND e = ?"),
+    ).toEqual(['select', 'where', 'where']);
+    expect(placeholderClauses('SELECT CASE WHEN ts < CAST(? AS TIMESTAMP) THEN 1 END -- ?\nFROM t')).toEqual([
+      'select',
+    ]);
+  });
+
+  it.each(files)('%s has parameters only in WHERE clauses, as Athena requires', (file) => {
+    const sql = readFileSync(join(QUERIES_DIR, file), 'utf8');
+    expect(placeholderClauses(sql).filter((clause) => clause !== 'where')).toEqual([]);
+  });
 
   it('has SQL files to check', () => {
     expect(files).toContain('views/10_events_dedup.sql');

@@ -381,12 +381,19 @@ describe('deployChanges: how it runs the queries (a recording query runner)', ()
       {
         file: 'reports/deploy_change.sql',
         params: [
-          '2026-11-02 00:00:00.000',
+          // before: the prompt, the dt range, [deployed_at - 24 h, deployed_at)
           'midnight',
           '2026-11-01',
           '2026-11-02', // the after window ends at 11-03 00:00, exclusive: no event of dt 11-03 is in it
           '2026-11-01 00:00:00.000',
+          '2026-11-02 00:00:00.000',
+          // after: the same, [deployed_at, deployed_at + 24 h)
+          'midnight',
+          '2026-11-01',
+          '2026-11-02',
+          '2026-11-02 00:00:00.000',
           '2026-11-03 00:00:00.000',
+          // the costs' dt range
           '2026-11-01',
           '2026-11-02',
         ],
@@ -394,11 +401,15 @@ describe('deployChanges: how it runs the queries (a recording query runner)', ()
       {
         file: 'reports/deploy_change.sql',
         params: [
-          '2026-11-02 10:00:00.000',
           'support',
           '2026-11-01',
           '2026-11-03',
           '2026-11-01 10:00:00.000',
+          '2026-11-02 10:00:00.000',
+          'support',
+          '2026-11-01',
+          '2026-11-03',
+          '2026-11-02 10:00:00.000',
           '2026-11-03 10:00:00.000',
           '2026-11-01',
           '2026-11-03',
