@@ -18,6 +18,10 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import { parseAddresses } from '../../src/email/report-email.ts';
+import {
+  deployChangeThresholdsAs,
+  parseDeployChangeThresholds,
+} from '../../src/reports/deploy-change-settings.ts';
 import { REPORT_KINDS, type ReportKind } from '../../src/reports/report-period.ts';
 import { AlarmTopic } from './alarm-topic.ts';
 import { anyCountAlarm, deadLetterQueue, notifyTopic } from './failure-alarms.ts';
@@ -84,13 +88,15 @@ export interface ReportMail {
 
 /**
  * The deploy-change thresholds of the governance report (unset: the handler's defaults, 0.25, 0.02 and 50).
+ * Names, defaults and rules are those of src/reports/deploy-change-settings.ts, shared with the CLI, the
+ * handler's environment and the CDK context.
  */
 export interface DeployChangeThresholdSettings {
-  /** Relative move (|after − before| ÷ before, ≥ 0) of requests, cost per request, p95 latency (DEPLOY_CHANGE_RELATIVE). */
+  /** Relative move (|after − before| ÷ before) of requests, cost per request, p95 latency: a number ≥ 0 (DEPLOY_CHANGE_RELATIVE). */
   readonly relative?: number;
-  /** Absolute move of the error and cancel rates, 0–1: 0.02 is 2 points (DEPLOY_CHANGE_RATE_POINTS). */
+  /** Absolute move of the error and cancel rates: a number from 0 to 1, 0.02 is 2 points (DEPLOY_CHANGE_RATE_POINTS). */
   readonly ratePoints?: number;
-  /** Fewer requests in either window and only requests are compared, a whole number ≥ 1 (DEPLOY_CHANGE_MIN_REQUESTS). */
+  /** Fewer requests in either window and only requests are compared: a whole number ≥ 1 (DEPLOY_CHANGE_MIN_REQUESTS). */
   readonly minRequests?: number;
 }
 
@@ -246,36 +252,19 @@ export class ReportJob extends Construct {
         );
       }
     }
-    const thresholds = props.deployChangeThresholds ?? {};
     if (props.deployChangeThresholds !== undefined && kind !== 'governance') {
       throw validationError(
         this,
         `${owner}: deployChangeThresholds are for the governance report only, not ${kind}`,
       );
     }
-    checkThreshold(
-      this,
-      owner,
-      'deployChangeThresholds.relative',
-      thresholds.relative,
-      'a number ≥ 0',
-      (v) => v >= 0,
-    );
-    checkThreshold(
-      this,
-      owner,
-      'deployChangeThresholds.ratePoints',
-      thresholds.ratePoints,
-      'a number from 0 to 1',
-      (v) => v >= 0 && v <= 1,
-    );
-    checkThreshold(
-      this,
-      owner,
-      'deployChangeThresholds.minRequests',
-      thresholds.minRequests,
-      'a whole number ≥ 1',
-      (v) => Number.isSafeInteger(v) && v >= 1,
+    // The rules shared with the CLI, the handler's environment and the CDK context.
+    const thresholds = scopedCheck(this, () =>
+      parseDeployChangeThresholds(
+        props.deployChangeThresholds ?? {},
+        'props',
+        (name) => `${owner}: deployChangeThresholds.${name}`,
+      ),
     );
     const memorySize = props.memorySize ?? 512;
     const timeout = props.timeout ?? Duration.minutes(10);
@@ -313,13 +302,12 @@ export class ReportJob extends Construct {
         ...(props.mail ? { MAIL_FROM: props.mail.from } : {}),
         MAIL_TO: recipients.join(','),
         ...(emails?.configurationSetName ? { SES_CONFIGURATION_SET: emails.configurationSetName } : {}),
-        ...(thresholds.relative === undefined ? {} : { DEPLOY_CHANGE_RELATIVE: String(thresholds.relative) }),
-        ...(thresholds.ratePoints === undefined
-          ? {}
-          : { DEPLOY_CHANGE_RATE_POINTS: String(thresholds.ratePoints) }),
-        ...(thresholds.minRequests === undefined
-          ? {}
-          : { DEPLOY_CHANGE_MIN_REQUESTS: String(thresholds.minRequests) }),
+        ...Object.fromEntries(
+          Object.entries(deployChangeThresholdsAs('env', thresholds)).map(([name, value]) => [
+            name,
+            String(value),
+          ]),
+        ),
         POWERTOOLS_SERVICE_NAME: `tokenledger-report-${kind}`,
         POWERTOOLS_LOG_LEVEL: 'INFO',
       },
@@ -523,20 +511,6 @@ const RATE = /^rate\(([1-9]\d*) (minute|minutes|hour|hours|day|days)\)$/;
 const SCHEDULE_RULE =
   "an EventBridge Scheduler expression 'cron(minutes hours day-of-month month day-of-week year)' with ? in " +
   "exactly one of day-of-month and day-of-week, or 'rate(value unit)'";
-
-/** Throws unless `value` is unset or a finite number that is `valid`. */
-function checkThreshold(
-  scope: IConstruct,
-  owner: string,
-  prop: string,
-  value: number | undefined,
-  rule: string,
-  valid: (value: number) => boolean,
-): void {
-  if (value !== undefined && !(Number.isFinite(value) && valid(value))) {
-    throw validationError(scope, `${owner}: ${prop} must be ${rule}, got ${value}`);
-  }
-}
 
 /**
  * Throws `<label> must be <rule>, got '<value>'` (a ValidationError of `scope`) unless `value` is a recurring

@@ -7,6 +7,12 @@ import type { Construct } from 'constructs';
 import { viewName } from '../../src/adapters/athena/views.ts';
 import { parseAddresses } from '../../src/email/report-email.ts';
 import { viewFiles } from '../../src/queries/query-files.ts';
+import {
+  DEPLOY_CHANGE_SETTING_NAMES,
+  DEPLOY_CHANGE_SETTINGS,
+  deployChangeThresholdsAs,
+  parseDeployChangeThresholds,
+} from '../../src/reports/deploy-change-settings.ts';
 import { REPORT_KINDS, type ReportKind } from '../../src/reports/report-period.ts';
 import { scopedCheck, validationError } from '../constructs/prop-checks.ts';
 import {
@@ -70,13 +76,15 @@ export const MAX_RESERVED_CONCURRENCY = 1000;
  * | `governanceRecipients`, `wasteRecipients`, `marginRecipients` | none | comma-separated addresses (a list in cdk.json); none: the report is written under `reports/<kind>/<period>/` and emailed to nobody, and the job gets no SES permission |
  * | `governanceSchedule`, `wasteSchedule`, `marginSchedule` | see {@link DEFAULT_SCHEDULES} | EventBridge Scheduler `cron(…)` or `rate(…)` |
  * | `reportsTimezone` | `UTC` | IANA time zone of the schedules |
- * | `governanceChangeThreshold` | `0.25` (in the code) | deploy changes: relative move of requests, cost per request and p95 latency that flags a deploy, a number ≥ 0 (DEPLOY_CHANGE_RELATIVE) |
- * | `governanceRateThreshold` | `0.02` (in the code) | deploy changes: absolute move of the error and cancel rates that flags a deploy, a number from 0 to 1 (0.02 is 2 points; DEPLOY_CHANGE_RATE_POINTS) |
- * | `governanceMinRequests` | `50` (in the code) | deploy changes: fewer requests than this in either window and only requests are compared, a whole number ≥ 1 (DEPLOY_CHANGE_MIN_REQUESTS) |
+ * | `governanceChangeThreshold` | `0.25` | deploy changes: relative move of requests, cost per request and p95 latency that flags a deploy, a number ≥ 0 (DEPLOY_CHANGE_RELATIVE) |
+ * | `governanceRateThreshold` | `0.02` | deploy changes: absolute move of the error and cancel rates that flags a deploy, a number from 0 to 1 (0.02 is 2 points; DEPLOY_CHANGE_RATE_POINTS) |
+ * | `governanceMinRequests` | `50` | deploy changes: fewer requests than this in either window and only requests are compared, a whole number ≥ 1 (DEPLOY_CHANGE_MIN_REQUESTS) |
  *
  * A bad value fails synthesis with an error naming the key and quoting the value. Numbers and `reportsSandbox`
  * may be strings (`-c`) or JSON numbers and booleans (cdk.json). The governance function's environment gets a
- * DEPLOY_CHANGE_* variable only for a threshold that is set; the handler's defaults apply to the others.
+ * DEPLOY_CHANGE_* variable only for a threshold that is set; the handler's defaults apply to the others. The
+ * thresholds' defaults and rules are defined once, in src/reports/deploy-change-settings.ts, for the CLI, the
+ * handler and this stack alike.
  */
 export interface ReportsSettings {
   readonly reportsFrom?: string;
@@ -115,15 +123,13 @@ export const REPORTS_CONTEXT_KEYS = [
   'governanceMinRequests',
 ] as const satisfies readonly (keyof ReportsSettings)[];
 
-type NumberKey = 'governanceChangeThreshold' | 'governanceRateThreshold' | 'governanceMinRequests';
+/** The context keys of the deploy-change thresholds, read by the parser shared with the CLI and the handler. */
+const THRESHOLD_KEYS: readonly string[] = DEPLOY_CHANGE_SETTING_NAMES.map(
+  (setting) => DEPLOY_CHANGE_SETTINGS[setting].names.context,
+);
 
-/** The settings that are numbers, and what each must be. */
-const NUMBER_RULES: Readonly<Record<NumberKey | 'reportsReservedConcurrency', string>> = {
-  governanceChangeThreshold: 'a number ≥ 0',
-  governanceRateThreshold: 'a number from 0 to 1 (a difference of rates: 0.02 is 2 points)',
-  governanceMinRequests: 'a whole number ≥ 1',
-  reportsReservedConcurrency: `a whole number from 1 to ${MAX_RESERVED_CONCURRENCY}, or 'none'`,
-};
+/** What `reportsReservedConcurrency` must be. */
+const RESERVED_CONCURRENCY_RULE = `a whole number from 1 to ${MAX_RESERVED_CONCURRENCY}, or 'none'`;
 
 const recipientsKey = (kind: ReportKind) => `${kind}Recipients` as const;
 const scheduleKey = (kind: ReportKind) => `${kind}Schedule` as const;
@@ -150,17 +156,18 @@ export function reportsSettingsFromContext(scope: Construct): ReportsSettings {
     const value = context[key];
     if (value === undefined) continue;
     const label = `context ${key}`;
-    if (key.endsWith('Recipients')) {
+    if (THRESHOLD_KEYS.includes(key)) {
+      // Checked below, with the rules shared with the CLI and the handler.
+    } else if (key.endsWith('Recipients')) {
       settings[key] = contextList(scope, label, value);
     } else if (key === 'reportsSandbox') {
       const flag = contextBoolean(scope, label, value);
       if (flag !== undefined) settings[key] = flag;
-    } else if (key in NUMBER_RULES) {
-      const rule = NUMBER_RULES[key as keyof typeof NUMBER_RULES];
+    } else if (key === 'reportsReservedConcurrency') {
       const number =
-        key === 'reportsReservedConcurrency' && typeof value === 'string' && value.trim() === 'none'
+        typeof value === 'string' && value.trim() === 'none'
           ? 'none'
-          : contextNumber(scope, label, value, rule);
+          : contextNumber(scope, label, value, RESERVED_CONCURRENCY_RULE);
       if (number !== undefined) settings[key] = number;
     } else if (typeof value !== 'string') {
       throw validationError(scope, `${label} must be a string, got ${JSON.stringify(value)}`);
@@ -168,6 +175,13 @@ export function reportsSettingsFromContext(scope: Construct): ReportsSettings {
       settings[key] = value.trim();
     }
   }
+  Object.assign(
+    settings,
+    deployChangeThresholdsAs(
+      'context',
+      scopedCheck(scope, () => parseDeployChangeThresholds(context, 'context')),
+    ),
+  );
   const checked = settings as ReportsSettings;
   checkReportsSettings(scope, checked, (key) => `context ${key}`);
   return checked;
@@ -241,28 +255,15 @@ export function checkReportsSettings(
   ) {
     throw validationError(
       scope,
-      `${label('reportsReservedConcurrency')} must be ${NUMBER_RULES.reportsReservedConcurrency}, got ${show(reserved)}`,
+      `${label('reportsReservedConcurrency')} must be ${RESERVED_CONCURRENCY_RULE}, got ${show(reserved)}`,
     );
   }
-  const deployChangeThresholds: DeployChangeThresholdSettings = {
-    ...optionalNumber(scope, settings, 'governanceChangeThreshold', label, 'relative', (v) => v >= 0),
-    ...optionalNumber(
-      scope,
-      settings,
-      'governanceRateThreshold',
-      label,
-      'ratePoints',
-      (v) => v >= 0 && v <= 1,
-    ),
-    ...optionalNumber(
-      scope,
-      settings,
-      'governanceMinRequests',
-      label,
-      'minRequests',
-      (v) => Number.isSafeInteger(v) && v >= 1,
-    ),
-  };
+  // The context keys (and props) governanceChangeThreshold, governanceRateThreshold, governanceMinRequests, with
+  // the rules shared with the CLI and the handler; the ReportJob props they become.
+  const deployChangeThresholds: DeployChangeThresholdSettings = deployChangeThresholdsAs(
+    'props',
+    scopedCheck(scope, () => parseDeployChangeThresholds(settings, 'context', label)),
+  );
   const configurationSet = settings.reportsConfigurationSet || undefined;
   if (configurationSet !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(configurationSet)) {
     throw validationError(
@@ -303,23 +304,6 @@ export function checkReportsSettings(
 /** A value in an error message: a number as written, anything else as JSON. */
 function show(value: unknown): string {
   return typeof value === 'number' ? String(value) : JSON.stringify(value);
-}
-
-/** `{ [prop]: value }` for a set and valid number setting, `{}` when it is unset; throws when it is invalid. */
-function optionalNumber<P extends keyof DeployChangeThresholdSettings>(
-  scope: Construct,
-  settings: ReportsSettings,
-  key: NumberKey,
-  label: (key: string) => string,
-  prop: P,
-  valid: (value: number) => boolean,
-): { [K in P]?: number } {
-  const value = settings[key];
-  if (value === undefined) return {};
-  if (typeof value !== 'number' || !Number.isFinite(value) || !valid(value)) {
-    throw validationError(scope, `${label(key)} must be ${NUMBER_RULES[key]}, got ${show(value)}`);
-  }
-  return { [prop]: value } as { [K in P]?: number };
 }
 
 export interface ReportsStackProps extends StackProps, ReportsSettings {

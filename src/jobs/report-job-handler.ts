@@ -1,7 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { requiredEnv } from '../config/required-env.ts';
 import { parseAddresses } from '../email/report-email.ts';
-import type { DeployChangeThresholds } from '../reports/deploy-changes.ts';
+import {
+  type DeployChangeThresholds,
+  parseDeployChangeThresholds,
+} from '../reports/deploy-change-settings.ts';
 import { jobPeriod, REPORT_KINDS, type ReportKind } from '../reports/report-period.ts';
 import { type EmailOutcome, type ReportJobDependencies, runReportJob } from './report-job.ts';
 
@@ -21,16 +24,6 @@ export interface ReportJobConfig {
   deployChangeThresholds: Partial<DeployChangeThresholds>;
 }
 
-function optionalRatio(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const text = env[name];
-  if (text === undefined || text.trim() === '') return undefined;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) {
-    throw new Error(`environment variable ${name}=${JSON.stringify(text)} is not a number ≥ 0`);
-  }
-  return value;
-}
-
 function oneAddress(value: string, what: string): string {
   const addresses = parseAddresses(value, what);
   if (addresses.length !== 1) {
@@ -47,14 +40,8 @@ export function reportJobConfig(env: NodeJS.ProcessEnv = process.env): ReportJob
       `environment variable REPORT_KIND=${JSON.stringify(kind)} is not one of ${REPORT_KINDS.join(', ')}`,
     );
   }
-  const relative = optionalRatio(env, 'DEPLOY_CHANGE_RELATIVE');
-  const ratePoints = optionalRatio(env, 'DEPLOY_CHANGE_RATE_POINTS');
-  const minRequests = optionalRatio(env, 'DEPLOY_CHANGE_MIN_REQUESTS');
-  if (minRequests !== undefined && (!Number.isInteger(minRequests) || minRequests < 1)) {
-    throw new Error(
-      `environment variable DEPLOY_CHANGE_MIN_REQUESTS=${JSON.stringify(env.DEPLOY_CHANGE_MIN_REQUESTS)} is not a whole number ≥ 1`,
-    );
-  }
+  // DEPLOY_CHANGE_RELATIVE, DEPLOY_CHANGE_RATE_POINTS, DEPLOY_CHANGE_MIN_REQUESTS: the rules shared with the CLI and CDK.
+  const deployChangeThresholds = parseDeployChangeThresholds(env, 'env');
   const mailTo = parseAddresses(env.MAIL_TO ?? '', 'environment variable MAIL_TO');
   return {
     kind: kind as ReportKind,
@@ -69,11 +56,7 @@ export function reportJobConfig(env: NodeJS.ProcessEnv = process.env): ReportJob
         : oneAddress(requiredEnv('MAIL_FROM', env), 'environment variable MAIL_FROM'),
     mailTo,
     ...(env.SES_CONFIGURATION_SET ? { configurationSet: env.SES_CONFIGURATION_SET } : {}),
-    deployChangeThresholds: {
-      ...(relative === undefined ? {} : { relative }),
-      ...(ratePoints === undefined ? {} : { rate_points: ratePoints }),
-      ...(minRequests === undefined ? {} : { min_requests: minRequests }),
-    },
+    deployChangeThresholds,
   };
 }
 

@@ -900,26 +900,26 @@ describe('context settings', () => {
     ],
     [
       { governanceChangeThreshold: '-0.1' },
-      'context governanceChangeThreshold must be a number ≥ 0, got -0.1',
+      'context governanceChangeThreshold must be a number ≥ 0 (a ratio: 0.25 is 25%), got "-0.1"',
     ],
     [
       { governanceChangeThreshold: '25%' },
-      'context governanceChangeThreshold must be a number ≥ 0, got "25%"',
+      'context governanceChangeThreshold must be a number ≥ 0 (a ratio: 0.25 is 25%), got "25%"',
     ],
     [
       { governanceChangeThreshold: '0x10' },
-      'context governanceChangeThreshold must be a number ≥ 0, got "0x10"',
+      'context governanceChangeThreshold must be a number ≥ 0 (a ratio: 0.25 is 25%), got "0x10"',
     ],
     [
       { governanceChangeThreshold: 'Infinity' },
-      'context governanceChangeThreshold must be a number ≥ 0, got "Infinity"',
+      'context governanceChangeThreshold must be a number ≥ 0 (a ratio: 0.25 is 25%), got "Infinity"',
     ],
     [
       { governanceRateThreshold: '2' },
-      'context governanceRateThreshold must be a number from 0 to 1 (a difference of rates: 0.02 is 2 points), got 2',
+      'context governanceRateThreshold must be a number from 0 to 1 (a difference of rates: 0.02 is 2 points), got "2"',
     ],
     [{ governanceRateThreshold: -0.01 }, 'context governanceRateThreshold must be a number from 0 to 1'],
-    [{ governanceMinRequests: '0' }, 'context governanceMinRequests must be a whole number ≥ 1, got 0'],
+    [{ governanceMinRequests: '0' }, 'context governanceMinRequests must be a whole number ≥ 1, got "0"'],
     [{ governanceMinRequests: 12.5 }, 'context governanceMinRequests must be a whole number ≥ 1, got 12.5'],
     [{ governanceMinRequests: [50] }, 'context governanceMinRequests must be a whole number ≥ 1, got [50]'],
     [
@@ -1040,10 +1040,10 @@ describe('ReportJob and tokenledgerFunction props', () => {
       'ReportJob Job: deployChangeThresholds are for the governance report only, not waste',
     );
     expect(() => reportJob({ kind: 'governance', deployChangeThresholds: { relative: -1 } })).toThrow(
-      'ReportJob Job: deployChangeThresholds.relative must be a number ≥ 0, got -1',
+      'ReportJob Job: deployChangeThresholds.relative must be a number ≥ 0 (a ratio: 0.25 is 25%), got -1',
     );
     expect(() => reportJob({ kind: 'governance', deployChangeThresholds: { ratePoints: 1.5 } })).toThrow(
-      'deployChangeThresholds.ratePoints must be a number from 0 to 1, got 1.5',
+      'deployChangeThresholds.ratePoints must be a number from 0 to 1 (a difference of rates: 0.02 is 2 points), got 1.5',
     );
     expect(() => reportJob({ kind: 'governance', deployChangeThresholds: { minRequests: 0 } })).toThrow(
       'deployChangeThresholds.minRequests must be a whole number ≥ 1, got 0',

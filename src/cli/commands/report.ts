@@ -7,6 +7,11 @@ import { openLocalLake } from '../../adapters/local/local-lake.ts';
 import { OutboxMailSender } from '../../adapters/local/outbox-mail-sender.ts';
 import { parseAddresses } from '../../email/report-email.ts';
 import { runReportJob } from '../../jobs/report-job.ts';
+import {
+  DEPLOY_CHANGE_CLI_OPTIONS,
+  DeployChangeSettingError,
+  parseDeployChangeThresholds,
+} from '../../reports/deploy-change-settings.ts';
 import type { DeployChangeThresholds } from '../../reports/deploy-changes.ts';
 import { formatMoney, formatWhole } from '../../reports/money.ts';
 import { parseMonth } from '../../reports/month.ts';
@@ -19,7 +24,7 @@ import {
   type ReportPeriod,
 } from '../../reports/report-period.ts';
 import { renderCsv, renderTable } from '../../reports/table-format.ts';
-import { LAKE_OPTION, lakeDir, oneOf, parseCommand, positiveInt } from '../args.ts';
+import { LAKE_OPTION, lakeDir, oneOf, parseCommand } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import type { Io } from '../io.ts';
 
@@ -160,40 +165,25 @@ export async function reportWasteCommand(argv: string[], io: Io): Promise<number
 export async function reportGovernanceCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommand('report governance', argv, {
     ...RANGE_OPTIONS,
-    'change-threshold': { type: 'string' },
-    'rate-threshold': { type: 'string' },
-    'min-requests': { type: 'string' },
+    ...DEPLOY_CHANGE_CLI_OPTIONS,
   });
   if (positionals.length > 0) {
     throw new UsageError(`report governance takes no arguments, got ${JSON.stringify(positionals[0])}`);
   }
   const format = oneOf('format', values.format, FORMATS);
   const period = rangeOptions('report governance', values);
-  const relative = ratioOption('change-threshold', values['change-threshold']);
-  const ratePoints = ratioOption('rate-threshold', values['rate-threshold']);
-  const minRequests =
-    values['min-requests'] === undefined ? undefined : positiveInt('min-requests', values['min-requests']);
-  return runLocalReport(
-    'governance',
-    period,
-    format,
-    values,
-    {
-      ...(relative === undefined ? {} : { relative }),
-      ...(ratePoints === undefined ? {} : { rate_points: ratePoints }),
-      ...(minRequests === undefined ? {} : { min_requests: minRequests }),
-    },
-    io,
-  );
+  const thresholds = thresholdOptions(values);
+  return runLocalReport('governance', period, format, values, thresholds, io);
 }
 
-function ratioOption(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new UsageError(`--${name} ${JSON.stringify(value)} is not a number ≥ 0 (e.g. 0.25 for 25%)`);
+/** `--change-threshold`, `--rate-threshold`, `--min-requests`: the rules shared with the Lambda and the CDK app. */
+function thresholdOptions(values: object): Partial<DeployChangeThresholds> {
+  try {
+    return parseDeployChangeThresholds(values, 'cli');
+  } catch (e) {
+    if (e instanceof DeployChangeSettingError) throw new UsageError(e.message);
+    throw e;
   }
-  return n;
 }
 
 interface EmailValues {
