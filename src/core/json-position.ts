@@ -20,8 +20,17 @@ export interface JsonErrorPlace {
   message: string;
 }
 
-export function jsonErrorPlace(text: string, error: unknown): JsonErrorPlace {
+/**
+ * `JSON.parse`'s message, the same on every Node this runs on: Node 22+ (V8 12) adds " (line L column C)" after
+ * "at position N", which the errors here already give in their own words.
+ */
+export function jsonErrorMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/ \(line \d+ column \d+\)$/, '');
+}
+
+export function jsonErrorPlace(text: string, error: unknown): JsonErrorPlace {
+  const message = jsonErrorMessage(error);
   // V8: "… in JSON at position 57" (Node ≥ 20), or "Unexpected end of JSON input" for a cut-off text.
   const position = /position (\d+)/.exec(message);
   const end = text.trimEnd().length;

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -17,6 +18,20 @@ const NPM_ENV = {
   npm_config_fund: 'false',
   npm_config_loglevel: 'warn',
 };
+
+/**
+ * The machine's own Node: the first `node` on PATH outside any node_modules. npm scripts run the repository on
+ * the Node 24 of the `node` devDependency (the Lambda runtime's); the published packages promise Node 20 and
+ * later, so their installed copies are run on this one, which is Node 20 here and in CI.
+ */
+export function systemNode(): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '' || dir.split(sep).includes('node_modules')) continue;
+    const candidate = join(dir, 'node');
+    if (existsSync(candidate)) return candidate;
+  }
+  return process.execPath;
+}
 
 export interface Tarballs {
   /** `@tokenledger/client`'s tarball. */

@@ -3,10 +3,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { footprint, installInto, packBoth, REPO_ROOT, type Tarballs } from '../helpers/packed.ts';
+import { footprint, installInto, packBoth, REPO_ROOT, systemNode, type Tarballs } from '../helpers/packed.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const run = promisify(execFile);
+/** The installed packages run on the machine's Node (20 here), the oldest they support; the repo runs on 24. */
+const NODE = systemNode();
 
 // What users install: both packages packed as a release would be, each installed into an empty folder.
 let tmp: { dir: string; remove: () => Promise<void> };
@@ -53,7 +55,7 @@ await ledger.shutdown();
     );
 
     // Act
-    const { stdout } = await run(process.execPath, ['emit.js'], { cwd: app });
+    const { stdout } = await run(NODE, ['emit.js'], { cwd: app });
     const size = await footprint(app);
 
     // Assess
@@ -124,31 +126,34 @@ describe('the tokenledger (CLI) tarball', { timeout: 300_000 }, () => {
     const app = join(tmp.dir, 'cli-app');
     await mkdir(app);
     await installInto(app, tarballs.cli);
-    const bin = join(app, 'node_modules/.bin/tokenledger');
-    const lake = join(app, 'lake');
     const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-
-    // Act
-    const help = await run(bin, ['--help'], { cwd: app, env });
-    const demo = await run(
-      bin,
-      ['demo', '--requests', '3000', '--month', '2026-11', '--seed', '7', '--lake', lake],
-      {
+    // The bin's own script, started with the machine's Node (the bin link's shebang would find npm's Node 24).
+    const cli = (args: string[]) =>
+      run(NODE, [join(app, 'node_modules/tokenledger/bin/tokenledger.js'), ...args], {
         cwd: app,
         env,
         maxBuffer: 16 * 1024 * 1024,
-      },
-    );
-    const margin = await run(
-      bin,
-      ['report', 'margin', '--month', '2026-11', '--format', 'json', '--lake', lake],
-      {
-        cwd: app,
-        env,
-      },
-    );
+      });
+    const lake = join(app, 'lake');
+
+    // Act
+    const help = await cli(['--help']);
+    const demo = await cli([
+      'demo',
+      '--requests',
+      '3000',
+      '--month',
+      '2026-11',
+      '--seed',
+      '7',
+      '--lake',
+      lake,
+    ]);
+    const margin = await cli(['report', 'margin', '--month', '2026-11', '--format', 'json', '--lake', lake]);
+    const version = await run(NODE, ['--version']);
 
     // Assess: the demo found the shipped price book and queries (it priced and reconciled the month).
+    expect(version.stdout).toMatch(/^v(2\d|[3-9]\d)\./); // a supported Node ran it
     expect(help.stdout).toContain('usage: tokenledger');
     expect(demo.stdout).toContain('3,000 LLM requests of 2026-11');
     const report = JSON.parse(margin.stdout) as {

@@ -1,4 +1,5 @@
 import { EVENT_LIMITS, quote, type Validation, validateEvent } from '@tokenledger/client/contract';
+import { jsonErrorMessage } from '../json-position.ts';
 
 /**
  * One NDJSON line to a valid event or its rejections: the size limit, JSON, then the contract. The consumer
@@ -21,7 +22,7 @@ export function parseEventLine(text: string, receivedAt: number): Validation {
   } catch (err) {
     return {
       ok: false,
-      rejections: [{ code: 'not_json', message: `not JSON (${(err as Error).message}): ${quote(text)}` }],
+      rejections: [{ code: 'not_json', message: `not JSON (${jsonErrorMessage(err)}): ${quote(text)}` }],
     };
   }
   return validateEvent(parsed, receivedAt);

@@ -1,5 +1,5 @@
 import { parseTimestamp, quote } from '@tokenledger/client/contract';
-import { type JsonErrorPlace, jsonErrorPlace } from '../json-position.ts';
+import { type JsonErrorPlace, jsonErrorMessage, jsonErrorPlace } from '../json-position.ts';
 
 /** A prompt deploy record (docs/contracts.md §8): one per prompt_id + version, append-only; `retired_at` is set once. */
 export interface DeployRecord {
@@ -235,7 +235,7 @@ export function parseRecordsFile(text: string, file: string): RecordEntry[] {
       entries.push({
         position,
         errors: [
-          { field: '(json)', message: `${file}: ${position}: not valid JSON (${(err as Error).message})` },
+          { field: '(json)', message: `${file}: ${position}: not valid JSON (${jsonErrorMessage(err)})` },
         ],
       });
       continue;

@@ -1,4 +1,4 @@
-import { lineColumn } from '../../json-position.ts';
+import { jsonErrorMessage, lineColumn } from '../../json-position.ts';
 import type { CostLine } from '../cost-line.ts';
 import { fail, fileBody, quote, type Where } from './values.ts';
 
@@ -18,7 +18,7 @@ function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = jsonErrorMessage(error);
     // V8: "… in JSON at position 57" (Node ≥ 20), or "Unexpected end of JSON input" for a cut-off file.
     const at = /position (\d+)/.exec(message);
     const index = at ? Number(at[1]) : text.trimEnd().length;
