@@ -2,11 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, Errors, Stack } from 'aws-cdk-lib';
-import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
-import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AlarmTopic } from '../../infra/constructs/alarm-topic.ts';
 import { EventStream } from '../../infra/constructs/event-stream.ts';
@@ -17,12 +15,13 @@ import { LakeDatabase } from '../../infra/constructs/lake-database.ts';
 import { LakeTable } from '../../infra/constructs/lake-table.ts';
 import { PrivateBucket } from '../../infra/constructs/private-bucket.ts';
 import { QueryWorkgroup } from '../../infra/constructs/query-workgroup.ts';
-import { ReportJob, type ReportJobProps } from '../../infra/constructs/report-job.ts';
+import type { ReportJob, ReportJobProps } from '../../infra/constructs/report-job.ts';
 import { tokenledgerFunction } from '../../infra/constructs/tokenledger-function.ts';
 import { ingestSettingsFromContext } from '../../infra/stacks/ingest-stack.ts';
 import { reportsSettingsFromContext } from '../../infra/stacks/reports-stack.ts';
 import { createTokenledgerApp } from '../../infra/tokenledger-app.ts';
 import { COST_COLUMNS } from '../../src/core/costs/cost-columns.ts';
+import { reportJobInStack } from '../helpers/report-job-construct.ts';
 
 // Props are checked in the constructors, and the message names the prop and echoes the bad value.
 
@@ -236,30 +235,7 @@ describe('prop and context errors are CDK ValidationErrors of the construct', ()
     throw new Error('expected an error');
   }
 
-  function reportJob(props: Partial<ReportJobProps>): ReportJob {
-    const scope = stack();
-    const table = (id: string) =>
-      new TableV2(scope, id, { partitionKey: { name: 'k', type: AttributeType.STRING } });
-    return new ReportJob(scope, 'Job', {
-      kind: 'waste',
-      schedule: 'cron(0 6 * * ? *)',
-      timeZone: 'UTC',
-      recipients: [],
-      sources: {
-        lakeBucket: Bucket.fromBucketName(scope, 'Lake', 'lake'),
-        databaseName: 'tokenledger',
-        workGroupName: 'tokenledger',
-        resultsBucket: Bucket.fromBucketName(scope, 'Results', 'results'),
-        resultsPrefix: 'results/',
-        tables: [{ tableName: 'events', prefix: 'events/' }],
-        viewNames: ['events_dedup'],
-      },
-      registryTable: table('Registry'),
-      deliveriesTable: table('Deliveries'),
-      alarmTopic: new Topic(scope, 'Topic'),
-      ...props,
-    });
-  }
+  const reportJob = (props: Partial<ReportJobProps>): ReportJob => reportJobInStack(outdir, props);
 
   const noBundling = { outdir, context: { 'aws:cdk:bundling-stacks': [] } };
 

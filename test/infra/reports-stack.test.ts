@@ -3,20 +3,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { type CfnEmailIdentity, EmailIdentity } from 'aws-cdk-lib/aws-ses';
-import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReportJob, type ReportJobProps } from '../../infra/constructs/report-job.ts';
+import type { ReportJob, ReportJobProps } from '../../infra/constructs/report-job.ts';
 import { tokenledgerFunction } from '../../infra/constructs/tokenledger-function.ts';
 import { DEFAULT_SCHEDULES, reportsSettingsFromContext } from '../../infra/stacks/reports-stack.ts';
 import { createTokenledgerApp } from '../../infra/tokenledger-app.ts';
 import { viewName } from '../../src/adapters/athena/views.ts';
 import { QUERIES_DIR, viewFiles } from '../../src/queries/query-files.ts';
 import { REPORT_KINDS, type ReportKind } from '../../src/reports/report-period.ts';
+import { reportJobInStack } from '../helpers/report-job-construct.ts';
 import { cfnString, type SynthesizedApp, stagedBundles, synthesizeApp } from './synth-app.ts';
 
 // The scheduled report jobs (TokenledgerReports) and the two DynamoDB tables of the data stack they use.
@@ -990,31 +988,7 @@ describe('context settings', () => {
 });
 
 describe('ReportJob and tokenledgerFunction props', () => {
-  function reportJob(props: Partial<ReportJobProps>): ReportJob {
-    const stack = new Stack(new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
-    const lakeBucket = Bucket.fromBucketName(stack, 'Lake', 'lake');
-    const table = (id: string) =>
-      new TableV2(stack, id, { partitionKey: { name: 'k', type: AttributeType.STRING } });
-    return new ReportJob(stack, 'Job', {
-      kind: 'waste',
-      schedule: 'cron(0 6 * * ? *)',
-      timeZone: 'UTC',
-      recipients: [],
-      sources: {
-        lakeBucket,
-        databaseName: 'tokenledger',
-        workGroupName: 'tokenledger',
-        resultsBucket: Bucket.fromBucketName(stack, 'Results', 'results'),
-        resultsPrefix: 'results/',
-        tables: [{ tableName: 'events', prefix: 'events/' }],
-        viewNames: ['events_dedup'],
-      },
-      registryTable: table('Registry'),
-      deliveriesTable: table('Deliveries'),
-      alarmTopic: new Topic(stack, 'Topic'),
-      ...props,
-    });
-  }
+  const reportJob = (props: Partial<ReportJobProps>): ReportJob => reportJobInStack(outdir, props);
 
   it('accepts the defaults', () => {
     expect(() => reportJob({})).not.toThrow();

@@ -10,12 +10,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type CfnElement, Errors, Stack } from 'aws-cdk-lib';
-import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { Bucket } from 'aws-cdk-lib/aws-s3';
-import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DeployChangeThresholdSettings, ReportJob } from '../../infra/constructs/report-job.ts';
+import type { DeployChangeThresholdSettings, ReportJob } from '../../infra/constructs/report-job.ts';
 import { reportsSettingsFromContext } from '../../infra/stacks/reports-stack.ts';
 import { reportJobConfig } from '../../src/jobs/report-job-handler.ts';
 import {
@@ -30,6 +27,7 @@ import { DEFAULT_DEPLOY_CHANGE_THRESHOLDS as CORE_DEFAULTS } from '../../src/rep
 import { runCli } from '../cli/run-cli.ts';
 import { wireEvent } from '../helpers/factories.ts';
 import { LakeFixture } from '../helpers/lake-fixture.ts';
+import { reportJobInStack } from '../helpers/report-job-construct.ts';
 
 /** What an entry point makes of a value: the threshold the report then uses, or the error it refuses it with. */
 type Outcome = { value: number } | { error: string };
@@ -181,29 +179,11 @@ function viaContext(setting: DeployChangeSetting, given: Given): Outcome {
 
 /** `new ReportJob(…, { deployChangeThresholds: { <prop>: value } })`: the function's DEPLOY_CHANGE_*, as read at run time. */
 function viaProps(setting: DeployChangeSetting, given: Given): Outcome {
-  const scope = new Stack(new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
-  const table = (id: string) =>
-    new TableV2(scope, id, { partitionKey: { name: 'k', type: AttributeType.STRING } });
   const prop = DEPLOY_CHANGE_SETTINGS[setting].names.props;
   let job: ReportJob;
   try {
-    job = new ReportJob(scope, 'Job', {
+    job = reportJobInStack(outdir, {
       kind: 'governance',
-      schedule: 'cron(0 6 * * ? *)',
-      timeZone: 'UTC',
-      recipients: [],
-      sources: {
-        lakeBucket: Bucket.fromBucketName(scope, 'Lake', 'lake'),
-        databaseName: 'tokenledger',
-        workGroupName: 'tokenledger',
-        resultsBucket: Bucket.fromBucketName(scope, 'Results', 'results'),
-        resultsPrefix: 'results/',
-        tables: [{ tableName: 'events', prefix: 'events/' }],
-        viewNames: ['events_dedup'],
-      },
-      registryTable: table('Registry'),
-      deliveriesTable: table('Deliveries'),
-      alarmTopic: new Topic(scope, 'Topic'),
       // A JavaScript caller (or a value taken straight from the context) may pass text: the same rules apply.
       deployChangeThresholds: { [prop]: given } as DeployChangeThresholdSettings,
     });
@@ -213,7 +193,7 @@ function viaProps(setting: DeployChangeSetting, given: Given): Outcome {
     return { error: (err as Error).message };
   }
   const fn = job.function.node.defaultChild as CfnFunction & CfnElement;
-  const environment = scope.resolve(fn.environment) as { variables: Record<string, string> };
+  const environment = Stack.of(job).resolve(fn.environment) as { variables: Record<string, string> };
   const variables = Object.fromEntries(
     Object.entries(environment.variables).filter(([name]) => name.startsWith('DEPLOY_CHANGE_')),
   );
