@@ -139,7 +139,11 @@ describe('the documentation', () => {
 
   it('nothing the project ships points at notes outside the repository', () => {
     // The design notes the project started from, by path or by the name comments used to cite them with.
-    const needles = [['..', 'shared', ''].join('/'), ['DESIGN', '§'].join(' ')];
+    const needles = [
+      ['..', 'shared', ''].join('/'),
+      ['DESIGN', '§'].join(' '),
+      ...['DESIGN', 'LOCAL-STACK', 'STYLE'].map((name) => `${name}.md`),
+    ];
     const places = [
       'README.md',
       'docs',

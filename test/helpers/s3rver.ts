@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 
-/** A real S3 API (s3rver) on a loopback ephemeral port, with an SDK client set up as LOCAL-STACK.md says. */
+/**
+ * A real S3 API (s3rver) on a loopback ephemeral port, with an SDK client set up to reach it: path-style, s3rver's
+ * fixed credentials, and checksums only when required (else a streamed body is stored with its chunk framing).
+ */
 export async function startS3(
   bucket: string,
 ): Promise<{ s3: S3Client; newClient: () => S3Client; stop: () => Promise<void> }> {

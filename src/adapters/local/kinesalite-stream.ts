@@ -12,7 +12,7 @@ export interface LocalKinesis {
 
 /**
  * A real Kinesis API on this machine: kinesalite in-process, in memory, on a 127.0.0.1 ephemeral port, with
- * an SDK client set up as LOCAL-STACK.md says (HTTP/1.1 handler: the SDK's default fails against it).
+ * an SDK client set up to reach it: the HTTP/1.1 handler, as the SDK's default HTTP/2 handler fails against it.
  */
 export async function startLocalKinesis(streamName = 'tokenledger-local', shards = 1): Promise<LocalKinesis> {
   const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 50 });
