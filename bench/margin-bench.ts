@@ -95,6 +95,8 @@ async function buildLake(dir: string, events: number): Promise<{ files: number }
       charge_period_end: start + 86_400_000,
       model,
       usage_type: usage,
+      service_tier: 'standard',
+      context_tier: 'standard',
       consumed_quantity: null,
       billed_cost: (n / 1e6) * price * 1.04,
       list_cost: null,

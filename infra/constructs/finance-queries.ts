@@ -65,9 +65,10 @@ ORDER BY cost DESC
 LIMIT 20
 `;
 
-const UNALLOCATED_BY_PROVIDER = `-- unallocated spend by provider: billed cost that no request accounts for, for one month. Token buckets billed
--- beyond the telemetry (bucket_reconciliation.unallocated), plus invoice lines that are not tokens or name no
--- model (unallocated by definition); together they are the report's unallocated total (billed - allocated).
+const UNALLOCATED_BY_PROVIDER = `-- unallocated spend by provider: billed cost that no request accounts for, for one month. Token and tool buckets
+-- billed beyond the telemetry (bucket_reconciliation.unallocated), plus invoice lines that are no bucket ('other',
+-- token lines without a model: unallocated by definition); together they are the report's unallocated total
+-- (billed - allocated).
 -- Parameters: 1 and 3 first day of the month 'YYYY-MM-DD', 2 and 4 first day of the next month.
 WITH spend AS (
   SELECT provider, billed, unallocated AS beyond_telemetry, CAST(0 AS DOUBLE) AS not_tokens
@@ -76,7 +77,7 @@ WITH spend AS (
   UNION ALL
   SELECT provider, billed_cost AS billed, CAST(0 AS DOUBLE) AS beyond_telemetry, billed_cost AS not_tokens
   FROM cost_lines
-  WHERE (usage_type = 'other' OR model IS NULL)
+  WHERE (usage_type = 'other' OR (model IS NULL AND usage_type NOT LIKE 'tool:%'))
     AND charge_period_start >= CAST(? AS TIMESTAMP) AND charge_period_start < CAST(? AS TIMESTAMP)
 )
 SELECT

@@ -24,7 +24,10 @@ CREATE EXTERNAL TABLE IF NOT EXISTS events (
   latency_ms double COMMENT 'request latency',
   ttft_ms double COMMENT 'time to first token',
   tags string COMMENT 'JSON object of string tags',
-  received_at timestamp COMMENT 'when the stream received the event'
+  received_at timestamp COMMENT 'when the stream received the event',
+  cache_write_1h_tokens int COMMENT 'part of cache_write_tokens: 1-hour TTL writes; null: 0',
+  tool_calls string COMMENT 'JSON object: tool name to calls billed per call',
+  trace_id string COMMENT 'the run this request belongs to'
 )
 PARTITIONED BY (dt string COMMENT 'UTC date of ts, YYYY-MM-DD')
 STORED AS PARQUET

@@ -6,7 +6,8 @@ CREATE OR REPLACE VIEW events_dedup AS
 SELECT
   event_id, ts, feature, cohort, customer_id, user_hash, provider, model, operation, service_tier,
   prompt_id, prompt_version, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens,
-  reasoning_tokens, delivered_output_tokens, status, latency_ms, ttft_ms, tags, received_at, dt
+  reasoning_tokens, delivered_output_tokens, status, latency_ms, ttft_ms, tags, received_at,
+  coalesce(cache_write_1h_tokens, 0) AS cache_write_1h_tokens, tool_calls, trace_id, dt
 FROM (
   SELECT
     e.*,

@@ -35,6 +35,11 @@ const validEvent = fc.record(
     status: fc.constantFrom('ok', 'error', 'cancelled'),
     latency_ms: fc.double({ min: 0, max: 1e6, noNaN: true }),
     tags: fc.dictionary(fc.string({ maxLength: 64 }), fc.string({ maxLength: 8 }), { maxKeys: 16 }),
+    cache_write_1h_tokens: fc.integer({ min: 0, max: 3000 }),
+    tool_calls: fc.dictionary(fc.constantFrom('web_search', 'code_execution', 'file.search'), fc.nat(20), {
+      maxKeys: 3,
+    }),
+    trace_id: fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/),
   },
   {
     requiredKeys: [
@@ -73,6 +78,11 @@ const suspect = fc.oneof(
     minKeys: 15,
     maxKeys: 18,
   }),
+  fc.dictionary(
+    fc.constantFrom('web_search', 'Web Search', '', 'x'.repeat(65), 'a.b-c'),
+    fc.constantFrom(0, 1, -1, 1_000_000, 1_000_001, 2.5, '3'),
+    { maxKeys: 3 },
+  ),
   fc.anything(),
 );
 const FIELDS = [
@@ -99,6 +109,9 @@ const FIELDS = [
   'latency_ms',
   'ttft_ms',
   'tags',
+  'cache_write_1h_tokens',
+  'tool_calls',
+  'trace_id',
   'unknown_field',
 ] as const;
 const event = fc
@@ -118,10 +131,12 @@ function crossRulesHold(e: Record<string, unknown>): boolean {
   const t = Date.parse(String(e.ts));
   return (
     n('cache_read_tokens') + n('cache_write_tokens') <= n('input_tokens') &&
+    n('cache_write_1h_tokens') <= n('cache_write_tokens') &&
     n('reasoning_tokens') <= n('output_tokens') &&
     (e.delivered_output_tokens == null || n('delivered_output_tokens') <= n('output_tokens')) &&
     (e.prompt_id == null || e.prompt_version != null) &&
     Object.keys((e.tags as object) ?? {}).length <= 16 &&
+    Object.keys((e.tool_calls as object) ?? {}).length <= 16 &&
     t >= Date.parse('2000-01-01T00:00:00Z') &&
     t <= RECEIVED + 24 * 3600 * 1000
   );
@@ -141,6 +156,9 @@ describe('validateEvent agrees with the zod reference of the contract', () => {
           expect(ours.event.ts).toBe(Date.parse(reference.data.ts));
           expect(ours.event.cache_read_tokens).toBe(reference.data.cache_read_tokens ?? 0);
           expect(ours.event.service_tier).toBe(reference.data.service_tier ?? 'standard');
+          expect(ours.event.cache_write_1h_tokens).toBe(reference.data.cache_write_1h_tokens ?? 0);
+          expect(ours.event.tool_calls).toEqual(reference.data.tool_calls ?? null);
+          expect(ours.event.trace_id).toBe(reference.data.trace_id ?? null);
           expect('unknown_field' in ours.event).toBe(false);
         }
         if (!ours.ok) {

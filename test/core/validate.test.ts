@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rejectionKey } from '../../packages/client/src/contract/rejection.ts';
-import { usageSplit } from '../../packages/client/src/contract/usage.ts';
+import { toolUsage, usageSplit } from '../../packages/client/src/contract/usage.ts';
 import { validateEvent } from '../../packages/client/src/contract/validate.ts';
 import { wireEvent } from '../helpers/factories.ts';
 
@@ -93,6 +93,23 @@ describe('usageSplit', () => {
   it('bills input without the cached parts', () => {
     expect(
       usageSplit({ input_tokens: 1000, cache_read_tokens: 600, cache_write_tokens: 100, output_tokens: 50 }),
-    ).toEqual({ input: 300, cache_read: 600, cache_write: 100, output: 50 });
+    ).toEqual({ input: 300, cache_read: 600, cache_write: 100, cache_write_1h: 0, output: 50 });
+  });
+
+  it('splits cache writes into 5-minute and 1-hour ones', () => {
+    expect(
+      usageSplit({
+        input_tokens: 1000,
+        cache_read_tokens: 100,
+        cache_write_tokens: 700,
+        cache_write_1h_tokens: 250,
+        output_tokens: 50,
+      }),
+    ).toEqual({ input: 200, cache_read: 100, cache_write: 450, cache_write_1h: 250, output: 50 });
+  });
+
+  it('lists the tools a request called, as tool usage types, leaving out tools called 0 times', () => {
+    expect(toolUsage({ tool_calls: { web_search: 3, code_execution: 0 } })).toEqual({ 'tool:web_search': 3 });
+    expect(toolUsage({ tool_calls: null })).toEqual({});
   });
 });

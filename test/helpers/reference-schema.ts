@@ -1,6 +1,10 @@
 import * as z from 'zod/mini';
 import { EVENT_LIMITS as L, SERVICE_TIERS, STATUSES } from '../../packages/client/src/contract/limits.ts';
-import { EVENT_ID_PATTERN, LABEL_PATTERN } from '../../packages/client/src/contract/validate.ts';
+import {
+  EVENT_ID_PATTERN,
+  LABEL_PATTERN,
+  TOOL_NAME_PATTERN,
+} from '../../packages/client/src/contract/validate.ts';
 
 const label = () => z.string().check(z.trim(), z.toLowerCase(), z.regex(LABEL_PATTERN));
 const count = () => z.int().check(z.minimum(0), z.maximum(L.intMax));
@@ -36,6 +40,16 @@ export const wireEventSchema = z.object({
   ttft_ms: z.nullish(z.number().check(z.minimum(0))),
   tags: z.nullish(
     z.record(z.string().check(z.maxLength(L.tagKeyMax)), z.string().check(z.maxLength(L.tagValueMax))),
+  ),
+  cache_write_1h_tokens: z.nullish(count()),
+  tool_calls: z.nullish(
+    z.record(
+      z.string().check(z.regex(TOOL_NAME_PATTERN)),
+      z.int().check(z.minimum(0), z.maximum(L.toolCallsMax)),
+    ),
+  ),
+  trace_id: z.nullish(
+    z.string().check(z.minLength(L.traceIdMin), z.maxLength(L.traceIdMax), z.regex(EVENT_ID_PATTERN)),
   ),
 });
 

@@ -103,15 +103,19 @@ describe('the named queries on the local engine (same views, DuckDB)', () => {
   it('unallocated spend by provider: without requests, all of the OpenAI bill is unallocated', async () => {
     const query = financeQueries().find((q) => q.id === 'UnallocatedSpendByProvider');
     const { rows } = await engine.query(query?.sql ?? '', OCTOBER.UnallocatedSpendByProvider ?? []);
-    const billed = normaliseInvoice(invoice.toString('utf8'), 'openai-costs', 'x').reduce(
-      (s, l) => s + l.billed_cost,
-      0,
-    );
+    const lines = normaliseInvoice(invoice.toString('utf8'), 'openai-costs', 'x');
+    const billed = lines.reduce((s, l) => s + l.billed_cost, 0);
+    // Lines that are no bucket: 'other', and token lines without a model. Tool lines (web search) are buckets.
+    const notTokens = lines
+      .filter((l) => l.usage_type === 'other' || (l.model === null && !l.usage_type.startsWith('tool:')))
+      .reduce((s, l) => s + l.billed_cost, 0);
+    expect(lines.some((l) => l.usage_type === 'tool:web_search')).toBe(true);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ provider: 'openai', unallocated_share: 1 });
     expect(rows[0]?.billed).toBeCloseTo(billed, 9);
     expect(rows[0]?.unallocated).toBeCloseTo(billed, 9);
     expect((rows[0]?.not_tokens as number) + (rows[0]?.beyond_telemetry as number)).toBeCloseTo(billed, 9);
-    expect(rows[0]?.not_tokens).toBeGreaterThan(0);
+    expect(rows[0]?.not_tokens).toBeCloseTo(notTokens, 9);
+    expect(rows[0]?.beyond_telemetry).toBeCloseTo(billed - notTokens, 9);
   });
 });

@@ -271,12 +271,13 @@ describe('reconciliation on generated data', () => {
 });
 
 describe('price book and edge rules', () => {
-  async function priceAt(model: string, usage: string, at: string) {
+  /** The prices of a key in force at `at` (the standard tiers unless named). */
+  async function priceAt(model: string, usage: string, at: string, tier = 'standard') {
     const engine = await LocalQueryEngine.open(tmp.dir);
     try {
       const rows = await engine.run(
-        'SELECT usd_per_million_tokens AS price FROM price_book WHERE provider = ? AND model = ? AND usage_type = ? AND valid_from <= CAST(? AS TIMESTAMP) AND (valid_to IS NULL OR CAST(? AS TIMESTAMP) < valid_to)',
-        ['openai', model, usage, at, at],
+        "SELECT usd_per_million_tokens AS price FROM price_book WHERE provider = ? AND model = ? AND usage_type = ? AND service_tier = ? AND context_tier = 'standard' AND valid_from <= CAST(? AS TIMESTAMP) AND (valid_to IS NULL OR CAST(? AS TIMESTAMP) < valid_to)",
+        ['openai', model, usage, tier, at, at],
       );
       return rows.map((r) => r.price);
     } finally {
@@ -286,6 +287,7 @@ describe('price book and edge rules', () => {
 
   it('uses the shipped price book where nothing was imported', async () => {
     expect(await priceAt('gpt-4o-2024-08-06', 'input', '2026-11-02')).toEqual([2.5]);
+    expect(await priceAt('gpt-4o-2024-08-06', 'input', '2026-11-02', 'batch')).toEqual([1.25]);
   });
 
   it('lets an imported price replace the shipped one for its key, even when dated before it', async () => {
@@ -298,8 +300,9 @@ describe('price book and edge rules', () => {
       },
     ]);
     expect(await priceAt('gpt-4o-2024-08-06', 'cache_read', '2026-11-02')).toEqual([2]);
-    // Other keys keep the shipped prices.
+    // Other keys keep the shipped prices, the same usage type's batch tier included.
     expect(await priceAt('gpt-4o-2024-08-06', 'input', '2026-11-02')).toEqual([2.5]);
+    expect(await priceAt('gpt-4o-2024-08-06', 'input', '2026-11-02', 'batch')).toEqual([1.25]);
   });
 
   it('ends a price where the next one of its key begins, and at its own effective_to', async () => {

@@ -18,6 +18,12 @@ export interface RecordInput {
   promptVersion?: string;
   cacheReadTokens?: number;
   cacheWriteTokens?: number;
+  /** Part of `cacheWriteTokens`: writes with a 1-hour TTL, billed dearer than 5-minute writes. */
+  cacheWrite1hTokens?: number;
+  /** Server-side tool calls the provider bills per call, by tool name: `{ web_search: 2 }`. */
+  toolCalls?: Record<string, number>;
+  /** The run this request belongs to (an agent run, one user action, an OpenTelemetry trace id). */
+  traceId?: string;
   reasoningTokens?: number;
   deliveredOutputTokens?: number;
   latencyMs?: number;

@@ -51,11 +51,15 @@ export function toWireEvent(p: Pending, hasher: UserHasher | null): Record<strin
   if (i.promptVersion !== undefined) e.prompt_version = i.promptVersion;
   if (i.cacheReadTokens !== undefined && i.cacheReadTokens !== 0) e.cache_read_tokens = i.cacheReadTokens;
   if (i.cacheWriteTokens !== undefined && i.cacheWriteTokens !== 0) e.cache_write_tokens = i.cacheWriteTokens;
+  if (i.cacheWrite1hTokens !== undefined && i.cacheWrite1hTokens !== 0)
+    e.cache_write_1h_tokens = i.cacheWrite1hTokens;
   if (i.reasoningTokens !== undefined && i.reasoningTokens !== 0) e.reasoning_tokens = i.reasoningTokens;
   if (i.deliveredOutputTokens !== undefined) e.delivered_output_tokens = i.deliveredOutputTokens;
   if (i.latencyMs !== undefined) e.latency_ms = i.latencyMs;
   if (i.ttftMs !== undefined) e.ttft_ms = i.ttftMs;
   if (i.tags !== undefined) e.tags = i.tags;
+  if (i.toolCalls !== undefined) e.tool_calls = i.toolCalls;
+  if (i.traceId !== undefined) e.trace_id = i.traceId;
   return e;
 }
 

@@ -42,13 +42,13 @@ export class LocalQueryEngine {
     // Timestamps are UTC instants; without this, DuckDB would cast and truncate them in the machine's zone.
     await connection.run("SET TimeZone = 'UTC'");
     for (const macro of TRINO_COMPAT_MACROS) await connection.run(macro);
-    await connection.run(`CREATE OR REPLACE VIEW events AS ${eventsSource(lakeDir)}`);
-    await connection.run(`CREATE OR REPLACE VIEW costs AS ${tableSource(lakeDir, 'costs', COST_COLUMNS)}`);
+    const source = (folder: string, columns: readonly TableColumn[], partitioned = false) =>
+      tableSource(connection, lakeDir, folder, columns, partitioned);
+    await connection.run(`CREATE OR REPLACE VIEW events AS ${await source('events', EVENT_COLUMNS, true)}`);
+    await connection.run(`CREATE OR REPLACE VIEW costs AS ${await source('costs', COST_COLUMNS)}`);
+    await connection.run(`CREATE OR REPLACE VIEW revenue AS ${await source('revenue', REVENUE_COLUMNS)}`);
     await connection.run(
-      `CREATE OR REPLACE VIEW revenue AS ${tableSource(lakeDir, 'revenue', REVENUE_COLUMNS)}`,
-    );
-    await connection.run(
-      `CREATE OR REPLACE VIEW prices AS ${defaultPrices()} UNION ALL ${tableSource(lakeDir, 'prices', PRICE_COLUMNS)}`,
+      `CREATE OR REPLACE VIEW prices AS ${defaultPrices()} UNION ALL ${await source('prices', PRICE_COLUMNS)}`,
     );
     for (const view of views) {
       try {
@@ -161,19 +161,42 @@ function jsonRows(reader: DuckDBResultReader): Row[] {
   return rows;
 }
 
-/** A table's files under `<lake>/<folder>/`, or an empty relation of its columns. */
-function tableSource(lakeDir: string, folder: string, columns: readonly TableColumn[]): string {
+/**
+ * A table's files under `<lake>/<folder>/` (`dt` from the path when partitioned), or an empty relation of the
+ * table's columns. A table column that no file has yet (appended to the table after the files were written)
+ * reads as null, as Athena reads it through the Glue table.
+ */
+async function tableSource(
+  connection: DuckDBConnection,
+  lakeDir: string,
+  folder: string,
+  columns: readonly TableColumn[],
+  partitioned: boolean,
+): Promise<string> {
   const dir = join(lakeDir, folder);
   const files = parquetFiles(dir);
-  if (files.length === 0) return emptyRelation(columns);
-  const source = /[*?[\]{}]/.test(dir)
+  const all = partitioned ? [...columns, PARTITION_COLUMN] : columns;
+  if (files.length === 0) return emptyRelation(all);
+  // A glob when the path is plain; the file list when the lake's path itself holds glob characters.
+  const list = /[*?[\]{}]/.test(dir)
     ? `[${files.map(sqlString).join(', ')}]`
     : sqlString(`${dir}/**/*.parquet`);
-  return `SELECT ${columns.map((c) => c.name).join(', ')} FROM read_parquet(${source}, union_by_name = true)`;
+  const options = partitioned
+    ? "hive_partitioning = true, hive_types = {'dt': VARCHAR}, union_by_name = true"
+    : 'union_by_name = true';
+  const from = `read_parquet(${list}, ${options})`;
+  const present = new Set(
+    (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`))
+      .getRowObjectsJson()
+      .map((r) => String(r.column_name)),
+  );
+  const missing = all.filter((c) => !present.has(c.name));
+  return `SELECT *${missing.map((c) => `, CAST(NULL AS ${c.duckdb}) AS ${c.name}`).join('')} FROM ${from}`;
 }
 
 /** The default price book shipped with tokenledger, as rows of the prices table (source 'default'). */
 function defaultPrices(): string {
+  const text = (v: string | null) => (v === null ? 'CAST(NULL AS VARCHAR)' : sqlString(v));
   const rows = defaultPriceBook().map(
     (p) =>
       `(${[
@@ -185,23 +208,12 @@ function defaultPrices(): string {
         p.effective_to === null ? 'CAST(NULL AS TIMESTAMP)' : `epoch_ms(${p.effective_to})`,
         "'default'",
         'epoch_ms(0)',
+        text(p.service_tier),
+        text(p.context_tier),
+        `CAST(${p.long_context_above ?? 'NULL'} AS INTEGER)`,
       ].join(', ')})`,
   );
   return `SELECT * FROM (VALUES ${rows.join(', ')}) AS d (${PRICE_COLUMNS.map((c) => c.name).join(', ')})`;
-}
-
-/** The events table's source: the lake's Parquet files, or, before any exist, an empty relation of the same columns. */
-function eventsSource(lakeDir: string): string {
-  const dir = join(lakeDir, 'events');
-  const files = parquetFiles(dir);
-  if (files.length > 0) {
-    // A glob when the path is plain; the file list when the lake's path itself holds glob characters.
-    const source = /[*?[\]{}]/.test(dir)
-      ? `[${files.map(sqlString).join(', ')}]`
-      : sqlString(`${dir}/**/*.parquet`);
-    return `SELECT * FROM read_parquet(${source}, hive_partitioning = true, hive_types = {'dt': VARCHAR}, union_by_name = true)`;
-  }
-  return emptyRelation([...EVENT_COLUMNS, PARTITION_COLUMN]);
 }
 
 function parquetFiles(dir: string): string[] {

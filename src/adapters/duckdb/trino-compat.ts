@@ -8,6 +8,7 @@ export const TRINO_COMPAT_MACROS: readonly string[] = [
   'CREATE OR REPLACE MACRO to_unixtime(t) AS epoch(t)',
   // approx_percentile: quantile_disc is its exact counterpart (nearest rank); Athena's is approximate.
   'CREATE OR REPLACE MACRO approx_percentile(x, p) AS quantile_disc(x, p)',
-  'CREATE OR REPLACE MACRO json_extract_scalar(j, p) AS json_extract_string(j, p)',
+  // Trino names a key with dots or dashes `$["a.b"]`; DuckDB's path for it is `$."a.b"`.
+  `CREATE OR REPLACE MACRO json_extract_scalar(j, p) AS json_extract_string(j, regexp_replace(p, '^\\$\\["(.*)"\\]$', '$."\\1"'))`,
   "CREATE OR REPLACE MACRO date_format(t, f) AS strftime(t, replace(replace(replace(f, '%i', '%M'), '%s', '%S'), '%H:%i', '%H:%M'))",
 ];

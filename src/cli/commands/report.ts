@@ -100,6 +100,8 @@ export async function reportReconciliationCommand(argv: string[], { out }: Io): 
           { label: 'provider', value: (r) => String(r.provider) },
           { label: 'model', value: (r) => String(r.model) },
           { label: 'usage', value: (r) => String(r.usage_type) },
+          { label: 'tier', value: (r) => String(r.service_tier) },
+          { label: 'context', value: (r) => String(r.context_tier) },
           { label: 'period start', value: (r) => String(r.charge_period_start).slice(0, 10) },
           { label: 'billed', value: (r) => formatMoney(n(r.billed)), align: 'right' },
           { label: 'invoice qty', value: (r) => formatWhole(n(r.invoice_quantity)), align: 'right' },

@@ -12,7 +12,7 @@ export const COST_COLUMNS: readonly TableColumn[] = [
     name: 'usage_type',
     ...STRING,
     nullable: false,
-    comment: 'input, cache_read, cache_write, output or other',
+    comment: 'input, cache_read, cache_write, cache_write_1h, output, tool:<name> or other',
   },
   { name: 'consumed_quantity', ...DOUBLE, nullable: true, comment: 'tokens, when stated' },
   { name: 'billed_cost', ...DOUBLE, nullable: false, comment: 'in currency' },
@@ -27,4 +27,12 @@ export const COST_COLUMNS: readonly TableColumn[] = [
   },
   { name: 'source_file', ...STRING, nullable: false, comment: 'the imported file' },
   { name: 'ingested_at', ...TIMESTAMP, nullable: false, comment: 'when the file was imported' },
+  // Appended later, so nullable: files written before do not have them (null reads as standard).
+  {
+    name: 'service_tier',
+    ...STRING,
+    nullable: true,
+    comment: 'standard, batch, flex or priority; null: standard',
+  },
+  { name: 'context_tier', ...STRING, nullable: true, comment: 'standard or long; null: standard' },
 ];

@@ -1,7 +1,14 @@
+import type { ServiceTier, ToolUsageType, UsageType } from '@tokenledger/client/contract';
 import { DataFileError } from '../data-file-error.ts';
 
-/** How a provider bills tokens (docs/contracts.md §2), plus `other` for every line that is not tokens. */
-export type CostUsageType = 'input' | 'cache_read' | 'cache_write' | 'output' | 'other';
+/**
+ * How a provider bills (docs/contracts.md §2): tokens of a usage type, calls of a server-side tool
+ * (`tool:web_search`), or `other` for every line that is neither (tax, fine-tuning, storage…).
+ */
+export type CostUsageType = UsageType | ToolUsageType | 'other';
+
+/** `long`: the line bills requests above the model's long-context threshold (docs/contracts.md §5). */
+export type ContextTier = 'standard' | 'long';
 
 export type InvoiceFormat = 'openai-costs' | 'anthropic-cost-report' | 'focus';
 export const INVOICE_FORMATS: readonly InvoiceFormat[] = ['openai-costs', 'anthropic-cost-report', 'focus'];
@@ -17,7 +24,10 @@ export interface CostLine {
   charge_period_end: number;
   model: string | null;
   usage_type: CostUsageType;
-  /** Tokens, when the provider states them. */
+  /** The tier the line bills: `batch` for Batch API lines, else as the provider states it. */
+  service_tier: ServiceTier;
+  context_tier: ContextTier;
+  /** Tokens (calls for tools), when the provider states them. */
   consumed_quantity: number | null;
   billed_cost: number;
   list_cost: number | null;

@@ -36,6 +36,20 @@ export const EVENT_COLUMNS: readonly EventColumn[] = [
   { name: 'ttft_ms', ...DOUBLE, nullable: true, comment: 'time to first token' },
   { name: 'tags', ...STRING, nullable: true, comment: 'JSON object of string tags' },
   { name: 'received_at', ...TIMESTAMP, nullable: false, comment: 'when the stream received the event' },
+  // Appended later, so nullable: files written before do not have them (null reads as 0 / none).
+  {
+    name: 'cache_write_1h_tokens',
+    ...INT,
+    nullable: true,
+    comment: 'part of cache_write_tokens: 1-hour TTL writes; null: 0',
+  },
+  {
+    name: 'tool_calls',
+    ...STRING,
+    nullable: true,
+    comment: 'JSON object: tool name to calls billed per call',
+  },
+  { name: 'trace_id', ...STRING, nullable: true, comment: 'the run this request belongs to' },
 ];
 
 /** The partition column, declared by the table, derived from `ts`. */
@@ -52,6 +66,7 @@ export type EventRow = ReceivedEvent;
 /** The value a row stores in a column (tags as JSON text). */
 export function cellOf(row: EventRow, column: EventColumn): unknown {
   if (column.name === 'tags') return row.tags === null ? null : JSON.stringify(row.tags);
+  if (column.name === 'tool_calls') return row.tool_calls === null ? null : JSON.stringify(row.tool_calls);
   return row[column.name as keyof EventRow];
 }
 

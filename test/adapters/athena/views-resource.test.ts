@@ -52,6 +52,8 @@ describe('the views custom resource (over the real Athena SDK, against the local
       'price_book',
       'cost_lines',
       'revenue_effective',
+      'long_context_thresholds',
+      'billed_tools',
       'request_usage',
       'bucket_reconciliation',
       'request_cost',

@@ -10,6 +10,10 @@ export const EVENT_LIMITS = {
   tagEntriesMax: 16,
   tagKeyMax: 64,
   tagValueMax: 256,
+  toolCallEntriesMax: 16,
+  toolCallsMax: 1_000_000,
+  traceIdMin: 8,
+  traceIdMax: 64,
   intMax: 1_000_000_000,
   /** Serialized event, in bytes of UTF-8. */
   eventBytesMax: 32 * 1024,
@@ -32,8 +36,11 @@ export const RECORD_LIMITS = {
 
 export const STATUSES = ['ok', 'error', 'cancelled'] as const;
 export const SERVICE_TIERS = ['standard', 'batch', 'flex', 'priority'] as const;
-export const USAGE_TYPES = ['input', 'cache_read', 'cache_write', 'output'] as const;
+/** Token usage types (docs/contracts.md §2); tool calls are billed as `tool:<name>` beside them. */
+export const USAGE_TYPES = ['input', 'cache_read', 'cache_write', 'cache_write_1h', 'output'] as const;
 
 export type Status = (typeof STATUSES)[number];
 export type ServiceTier = (typeof SERVICE_TIERS)[number];
 export type UsageType = (typeof USAGE_TYPES)[number];
+/** A server-side tool the provider bills per call, as a usage type: `tool:web_search`. */
+export type ToolUsageType = `tool:${string}`;

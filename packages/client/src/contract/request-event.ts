@@ -25,6 +25,12 @@ export interface RequestEvent {
   latency_ms: number | null;
   ttft_ms: number | null;
   tags: Record<string, string> | null;
+  /** Part of cache_write_tokens: writes with a 1-hour TTL (the rest are 5-minute writes). */
+  cache_write_1h_tokens: number;
+  /** Server-side tool calls the provider bills per call, by tool name (`web_search`). */
+  tool_calls: Record<string, number> | null;
+  /** The run (agent run, user action, OpenTelemetry trace) this request belongs to. */
+  trace_id: string | null;
 }
 
 /** A valid event and when the pipeline received it (epoch ms): what the lake stores as a row. */

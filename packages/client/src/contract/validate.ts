@@ -5,6 +5,8 @@ import type { ReceivedEvent } from './request-event.ts';
 /** `feature` and `cohort`: trimmed and lower-cased, then this pattern (docs/contracts.md §2). */
 export const LABEL_PATTERN = /^[a-z0-9][a-z0-9._:/-]{0,63}$/;
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
+/** A `tool_calls` key: the tool's name as the provider bills it (`web_search`). */
+export const TOOL_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 /** ISO-8601 date-time with seconds and a zone: `Z` or `±HH:MM`. */
 const TS_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/;
 
@@ -54,12 +56,30 @@ export function validateEvent(input: unknown, receivedAt: number): Validation {
   const latency = c.duration('latency_ms');
   const ttft = c.duration('ttft_ms');
   const tags = c.tags('tags');
+  const cacheWrite1h = c.count('cache_write_1h_tokens', false);
+  const toolCalls = c.toolCalls('tool_calls');
+  const traceId = c.optionalText('trace_id', L.traceIdMax, L.traceIdMin, EVENT_ID_PATTERN);
 
   if (input_ !== null && (cacheRead ?? 0) + (cacheWrite ?? 0) > input_) {
     c.reject(
       'input_tokens',
       'invariant',
       `${input_} is less than cache_read_tokens + cache_write_tokens (${cacheRead ?? 0} + ${cacheWrite ?? 0})`,
+      false,
+    );
+  }
+  if (cacheWrite1h !== null && cacheWrite !== null && cacheWrite1h > cacheWrite) {
+    c.reject(
+      'cache_write_1h_tokens',
+      'invariant',
+      `${cacheWrite1h} is more than cache_write_tokens (${cacheWrite})`,
+      false,
+    );
+  } else if (cacheWrite1h !== null && cacheWrite1h > 0 && c.isAbsent('cache_write_tokens')) {
+    c.reject(
+      'cache_write_1h_tokens',
+      'invariant',
+      `${cacheWrite1h} is more than cache_write_tokens (absent: 0)`,
       false,
     );
   }
@@ -109,6 +129,9 @@ export function validateEvent(input: unknown, receivedAt: number): Validation {
       latency_ms: latency,
       ttft_ms: ttft,
       tags,
+      cache_write_1h_tokens: cacheWrite1h ?? 0,
+      tool_calls: toolCalls,
+      trace_id: traceId,
       received_at: receivedAt,
     },
   };
@@ -139,10 +162,10 @@ class Checker {
     return this.checkText(field, v, o);
   }
 
-  optionalText(field: string, max: number, min = 0): string | null {
+  optionalText(field: string, max: number, min = 0, pattern?: RegExp): string | null {
     const v = this.e[field];
     if (v === undefined || v === null) return null;
-    return this.checkText(field, v, { min, max });
+    return this.checkText(field, v, pattern ? { min, max, pattern } : { min, max });
   }
 
   label(field: string): string | null {
@@ -228,6 +251,50 @@ class Checker {
       }
     }
     return v as Record<string, string>;
+  }
+
+  /** Tool name → calls: at most 16 entries, names like `web_search`, whole numbers 0..10^6. */
+  toolCalls(field: string): Record<string, number> | null {
+    const v = this.e[field];
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'object' || Array.isArray(v))
+      return this.reject(field, 'wrong_type', 'must be an object');
+    const entries = Object.entries(v as Record<string, unknown>);
+    if (entries.length > L.toolCallEntriesMax) {
+      return this.reject(
+        field,
+        'too_many',
+        `${entries.length} entries, at most ${L.toolCallEntriesMax} allowed`,
+        false,
+      );
+    }
+    for (const [name, calls] of entries) {
+      if (!TOOL_NAME_PATTERN.test(name)) {
+        return this.reject(
+          field,
+          'bad_format',
+          `key ${quote(name)} does not match ${TOOL_NAME_PATTERN}`,
+          false,
+        );
+      }
+      if (typeof calls !== 'number' || !Number.isInteger(calls)) {
+        return this.reject(
+          field,
+          'wrong_type',
+          `${quote(name)} must be a whole number, got ${quote(calls)}`,
+          false,
+        );
+      }
+      if (calls < 0 || calls > L.toolCallsMax) {
+        return this.reject(
+          field,
+          'out_of_range',
+          `${quote(name)} must be 0..${L.toolCallsMax}, got ${quote(calls)}`,
+          false,
+        );
+      }
+    }
+    return v as Record<string, number>;
   }
 
   private checkText(
