@@ -9,6 +9,38 @@ const OCT_3 = Date.parse('2026-10-03T00:00:00Z');
 
 type Report = { data: { starting_at?: unknown; results: Record<string, unknown>[] }[] };
 
+const SONNET = 'claude-sonnet-4-20250514';
+const HAIKU = 'claude-3-5-haiku-20241022';
+
+/**
+ * A report of one day whose results are an output-token line of Sonnet 4 ($1, standard tier, 0-200k)
+ * with each of these fields changed (`{}` keeps it; a field set to `undefined` is left out).
+ */
+function oneBucket(...changes: Record<string, unknown>[]): string {
+  const base = {
+    currency: 'USD',
+    amount: '100',
+    workspace_id: null,
+    description: null,
+    cost_type: 'tokens',
+    model: SONNET,
+    service_tier: 'standard',
+    token_type: 'output_tokens',
+    context_window: '0-200k',
+  };
+  return JSON.stringify({
+    data: [
+      {
+        starting_at: '2026-10-01T00:00:00Z',
+        ending_at: '2026-10-02T00:00:00Z',
+        results: changes.map((change) => ({ ...base, ...change })),
+      },
+    ],
+    has_more: false,
+    next_page: null,
+  });
+}
+
 function fixtureReport(): Report {
   return JSON.parse(invoiceFixture('anthropic-cost-report-2026-10.json')) as Report;
 }
@@ -31,6 +63,8 @@ describe('normaliseInvoice anthropic-cost-report', () => {
       charge_period_end: OCT_2,
       model: 'claude-sonnet-4-20250514',
       usage_type: 'input',
+      service_tier: 'standard',
+      context_tier: 'standard',
       consumed_quantity: null,
       billed_cost: 12.3456, // "1234.56" cents
       list_cost: null,
@@ -91,7 +125,7 @@ describe('normaliseInvoice anthropic-cost-report', () => {
     ]);
   });
 
-  it('maps token types, both cache writes (5m and 1h) to cache_write, and other cost types to other', () => {
+  it('maps token types, 5m and 1h cache writes apart, web search to a tool, other costs to other', () => {
     // Prepare
     const text = invoiceFixture('anthropic-cost-report-2026-10.json');
 
@@ -99,18 +133,144 @@ describe('normaliseInvoice anthropic-cost-report', () => {
     const lines = normaliseInvoice(text, 'anthropic-cost-report', FILE);
 
     // Assess
-    expect(lines.map((l) => [l.sku, l.model, l.usage_type])).toEqual([
-      ['Claude Sonnet 4 Usage - Input Tokens', 'claude-sonnet-4-20250514', 'input'],
-      ['Claude Sonnet 4 Usage - Output Tokens', 'claude-sonnet-4-20250514', 'output'],
-      ['Claude Sonnet 4 Usage - Prompt Caching Read', 'claude-sonnet-4-20250514', 'cache_read'],
-      ['Claude Sonnet 4 Usage - Prompt Caching Write (5m)', 'claude-sonnet-4-20250514', 'cache_write'],
-      ['Claude Haiku 3.5 Usage - Input Tokens', 'claude-3-5-haiku-20241022', 'input'],
-      ['Web Search Usage', null, 'other'],
-      ['Claude Sonnet 4 Usage - Prompt Caching Write (1h)', 'claude-sonnet-4-20250514', 'cache_write'],
-      ['Claude Sonnet 4 Usage - Output Tokens (Batch)', 'claude-sonnet-4-20250514', 'output'],
-      ['Claude Haiku 3.5 Usage - Output Tokens', 'claude-3-5-haiku-20241022', 'output'],
-      ['code_execution/-/-', null, 'other'],
+    expect(lines.map((l) => [l.sku, l.model, l.usage_type, l.service_tier, l.context_tier])).toEqual([
+      ['Claude Sonnet 4 Usage - Input Tokens', SONNET, 'input', 'standard', 'standard'],
+      ['Claude Sonnet 4 Usage - Output Tokens', SONNET, 'output', 'standard', 'standard'],
+      ['Claude Sonnet 4 Usage - Prompt Caching Read', SONNET, 'cache_read', 'standard', 'standard'],
+      ['Claude Sonnet 4 Usage - Prompt Caching Write (5m)', SONNET, 'cache_write', 'standard', 'standard'],
+      ['Claude Haiku 3.5 Usage - Input Tokens', HAIKU, 'input', 'standard', 'standard'],
+      ['Web Search Usage', null, 'tool:web_search', 'standard', 'standard'],
+      ['Claude Sonnet 4 Usage - Prompt Caching Write (1h)', SONNET, 'cache_write_1h', 'standard', 'standard'],
+      ['Claude Sonnet 4 Usage - Output Tokens (Batch)', SONNET, 'output', 'batch', 'standard'],
+      ['Claude Haiku 3.5 Usage - Output Tokens', HAIKU, 'output', 'standard', 'standard'],
+      ['code_execution/-/-', null, 'other', 'standard', 'standard'],
     ]);
+  });
+
+  it('takes the service tier from service_tier, in any case, null or absent as standard', () => {
+    // Prepare
+    const text = oneBucket(
+      { service_tier: 'batch' },
+      { service_tier: 'priority' },
+      { service_tier: 'flex' },
+      { service_tier: 'standard' },
+      { service_tier: 'Batch' },
+      { service_tier: ' PRIORITY ' },
+      { service_tier: null },
+      { service_tier: undefined },
+      { service_tier: '' },
+    );
+
+    // Act
+    const lines = normaliseInvoice(text, 'anthropic-cost-report', FILE);
+
+    // Assess
+    expect(lines.map((l) => [l.usage_type, l.service_tier])).toEqual([
+      ['output', 'batch'],
+      ['output', 'priority'],
+      ['output', 'flex'],
+      ['output', 'standard'],
+      ['output', 'batch'],
+      ['output', 'priority'],
+      ['output', 'standard'],
+      ['output', 'standard'],
+      ['output', 'standard'],
+    ]);
+  });
+
+  it('keeps a line of an unknown service tier as other at tier standard, with its money and text', () => {
+    // Prepare
+    const text = oneBucket(
+      { service_tier: 'scale', description: 'Claude Sonnet 4 Usage - Output Tokens (Scale)', amount: '250' },
+      { service_tier: 'batch', amount: '100' },
+    );
+
+    // Act
+    const lines = normaliseInvoice(text, 'anthropic-cost-report', FILE);
+
+    // Assess
+    expect(lines.map((l) => [l.sku, l.model, l.usage_type, l.service_tier, l.billed_cost])).toEqual([
+      ['Claude Sonnet 4 Usage - Output Tokens (Scale)', SONNET, 'other', 'standard', 2.5],
+      ['tokens/output_tokens/claude-sonnet-4-20250514', SONNET, 'output', 'batch', 1],
+    ]);
+  });
+
+  it('takes the context tier from context_window: 0-200k or null standard, any other range long', () => {
+    // Prepare
+    const text = oneBucket(
+      { context_window: '0-200k' },
+      { context_window: '200k-1M' },
+      { context_window: null },
+      { context_window: undefined },
+      { context_window: '0-200K' },
+      { context_window: '1M-2M' },
+      { context_window: '200k-1M', service_tier: 'batch', token_type: 'cache_read_input_tokens' },
+    );
+
+    // Act
+    const lines = normaliseInvoice(text, 'anthropic-cost-report', FILE);
+
+    // Assess
+    expect(lines.map((l) => [l.usage_type, l.service_tier, l.context_tier])).toEqual([
+      ['output', 'standard', 'standard'],
+      ['output', 'standard', 'long'],
+      ['output', 'standard', 'standard'],
+      ['output', 'standard', 'standard'],
+      ['output', 'standard', 'standard'],
+      ['output', 'standard', 'long'],
+      ['cache_read', 'batch', 'long'],
+    ]);
+  });
+
+  it('maps every token type and the web search cost type, keeping the null model of web search', () => {
+    // Prepare
+    const text = oneBucket(
+      { token_type: 'uncached_input_tokens' },
+      { token_type: 'output_tokens' },
+      { token_type: 'cache_read_input_tokens' },
+      { token_type: 'cache_creation.ephemeral_5m_input_tokens' },
+      { token_type: 'cache_creation.ephemeral_1h_input_tokens', context_window: '200k-1M' },
+      { token_type: 'reasoning_tokens' },
+      { cost_type: 'web_search', token_type: null, model: null, context_window: null, service_tier: null },
+      { cost_type: 'code_execution', token_type: null, model: null },
+      { cost_type: null, token_type: null },
+    );
+
+    // Act
+    const lines = normaliseInvoice(text, 'anthropic-cost-report', FILE);
+
+    // Assess
+    expect(lines.map((l) => [l.model, l.usage_type, l.context_tier])).toEqual([
+      [SONNET, 'input', 'standard'],
+      [SONNET, 'output', 'standard'],
+      [SONNET, 'cache_read', 'standard'],
+      [SONNET, 'cache_write', 'standard'],
+      [SONNET, 'cache_write_1h', 'long'],
+      [SONNET, 'other', 'standard'],
+      [null, 'tool:web_search', 'standard'],
+      [null, 'other', 'standard'],
+      [SONNET, 'other', 'standard'],
+    ]);
+    expect(lines[6]?.sku).toBe('web_search/-/-');
+  });
+
+  it('reads lines carrying inference_geo and speed as if they did not, without splitting on them', () => {
+    // Prepare
+    const plain = { service_tier: 'priority', context_window: '200k-1M' };
+    const text = oneBucket(
+      plain,
+      { ...plain, inference_geo: 'us', speed: 'fast' },
+      { ...plain, inference_geo: 'global', speed: 'standard' },
+      { ...plain, inference_geo: null, speed: null },
+    );
+
+    // Act
+    const lines = normaliseInvoice(text, 'anthropic-cost-report', FILE);
+
+    // Assess
+    const [first, ...others] = lines.map(({ source_file, ...rest }) => rest);
+    expect(first).toMatchObject({ usage_type: 'output', service_tier: 'priority', context_tier: 'long' });
+    expect(others).toEqual([first, first, first]);
   });
 
   it('reads an array of pages as the same lines as one page holding all the buckets', () => {
@@ -221,6 +381,34 @@ describe('normaliseInvoice anthropic-cost-report refuses a malformed file whole'
       position: 'page 1, data[0].results[4]',
       field: 'workspace_id',
       quoted: '42',
+    });
+  });
+
+  it('refuses a service tier or a context window that is not a string, quoting it', () => {
+    // Prepare
+    const report = fixtureReport();
+    const tierResult = report.data[1]?.results[1];
+    if (tierResult) tierResult.service_tier = 2;
+    const windowReport = fixtureReport();
+    const windowResult = windowReport.data[0]?.results[2];
+    if (windowResult) windowResult.context_window = 200000;
+
+    // Act
+    const actTier = () => normaliseInvoice(JSON.stringify(report), 'anthropic-cost-report', FILE);
+    const actWindow = () => normaliseInvoice(JSON.stringify(windowReport), 'anthropic-cost-report', FILE);
+
+    // Assess
+    expectRefusal(actTier, {
+      file: FILE,
+      position: 'page 1, data[1].results[1]',
+      field: 'service_tier',
+      quoted: '2',
+    });
+    expectRefusal(actWindow, {
+      file: FILE,
+      position: 'page 1, data[0].results[2]',
+      field: 'context_window',
+      quoted: '200000',
     });
   });
 

@@ -8,6 +8,26 @@ const OCT_1 = Date.parse('2026-10-01T00:00:00Z');
 
 type Page = { data: { results: Record<string, unknown>[] }[] };
 
+/** One page of one day, a result per line item (each $0.01, in project proj_a). */
+function onePage(lineItems: (string | null)[]) {
+  return {
+    object: 'page',
+    data: [
+      {
+        object: 'bucket',
+        start_time: 1790812800,
+        end_time: 1790899200,
+        results: lineItems.map((line_item) => ({
+          object: 'organization.costs.result',
+          amount: { value: 0.01, currency: 'usd' },
+          line_item,
+          project_id: 'proj_a',
+        })),
+      },
+    ],
+  };
+}
+
 /** The paged fixture, parsed, for tests that break one value of it. */
 function fixturePages(): Page[] {
   return JSON.parse(invoiceFixture('openai-costs-2026-10.json')) as Page[];
@@ -31,6 +51,8 @@ describe('normaliseInvoice openai-costs', () => {
       charge_period_end: OCT_1 + DAY,
       model: 'gpt-4o-2024-08-06',
       usage_type: 'input',
+      service_tier: 'standard',
+      context_tier: 'standard',
       consumed_quantity: null,
       billed_cost: 0.0625,
       list_cost: null,
@@ -44,7 +66,7 @@ describe('normaliseInvoice openai-costs', () => {
     ]);
   });
 
-  it('maps input, output and cached input, and keeps every other line item as other with its raw text', () => {
+  it('maps input, output, cached input, batch kinds and web search; every line is standard context', () => {
     // Prepare
     const text = invoiceFixture('openai-costs-2026-10.json');
 
@@ -52,17 +74,115 @@ describe('normaliseInvoice openai-costs', () => {
     const lines = normaliseInvoice(text, 'openai-costs', FILE);
 
     // Assess
-    const mapped = new Map(lines.map((l) => [l.sku, [l.model, l.usage_type]]));
+    const mapped = new Map(lines.map((l) => [l.sku, [l.model, l.usage_type, l.service_tier]]));
     expect(Object.fromEntries(mapped)).toEqual({
-      'gpt-4o-2024-08-06, input': ['gpt-4o-2024-08-06', 'input'],
-      'gpt-4o-2024-08-06, output': ['gpt-4o-2024-08-06', 'output'],
-      'gpt-4o-mini-2024-07-18, cached input': ['gpt-4o-mini-2024-07-18', 'cache_read'],
-      'gpt-4o-mini-2024-07-18, input': ['gpt-4o-mini-2024-07-18', 'input'],
-      'gpt-4o-mini-2024-07-18, output': ['gpt-4o-mini-2024-07-18', 'output'],
-      'web search tool calls': [null, 'other'],
-      'gpt-4o-2024-08-06, batch input': ['gpt-4o-2024-08-06', 'other'],
+      'gpt-4o-2024-08-06, input': ['gpt-4o-2024-08-06', 'input', 'standard'],
+      'gpt-4o-2024-08-06, output': ['gpt-4o-2024-08-06', 'output', 'standard'],
+      'gpt-4o-mini-2024-07-18, cached input': ['gpt-4o-mini-2024-07-18', 'cache_read', 'standard'],
+      'gpt-4o-mini-2024-07-18, input': ['gpt-4o-mini-2024-07-18', 'input', 'standard'],
+      'gpt-4o-mini-2024-07-18, output': ['gpt-4o-mini-2024-07-18', 'output', 'standard'],
+      'web search tool calls': [null, 'tool:web_search', 'standard'],
+      'gpt-4o-2024-08-06, batch input': ['gpt-4o-2024-08-06', 'input', 'batch'],
     });
-    expect(lines.every((l) => l.consumed_quantity === null)).toBe(true);
+    expect(lines.every((l) => l.consumed_quantity === null && l.context_tier === 'standard')).toBe(true);
+  });
+
+  it('maps the batch, flex and priority kinds to their usage type at that service tier, in any case', () => {
+    // Prepare
+    const kinds = [
+      'batch input',
+      'batch output',
+      'batch cached input',
+      'flex input',
+      'Flex Cached Input',
+      'flex output',
+      'priority input',
+      'priority cached input',
+      'PRIORITY OUTPUT',
+    ];
+    const text = JSON.stringify(onePage(kinds.map((kind) => `o3-2025-04-16, ${kind}`)));
+
+    // Act
+    const lines = normaliseInvoice(text, 'openai-costs', FILE);
+
+    // Assess
+    expect(lines.map((l) => [l.model, l.usage_type, l.service_tier, l.context_tier])).toEqual([
+      ['o3-2025-04-16', 'input', 'batch', 'standard'],
+      ['o3-2025-04-16', 'output', 'batch', 'standard'],
+      ['o3-2025-04-16', 'cache_read', 'batch', 'standard'],
+      ['o3-2025-04-16', 'input', 'flex', 'standard'],
+      ['o3-2025-04-16', 'cache_read', 'flex', 'standard'],
+      ['o3-2025-04-16', 'output', 'flex', 'standard'],
+      ['o3-2025-04-16', 'input', 'priority', 'standard'],
+      ['o3-2025-04-16', 'cache_read', 'priority', 'standard'],
+      ['o3-2025-04-16', 'output', 'priority', 'standard'],
+    ]);
+    expect(lines.map((l) => l.sku)).toEqual(kinds.map((kind) => `o3-2025-04-16, ${kind}`));
+  });
+
+  it('keeps unknown kinds as other with their model and prefix tier, and other items without model', () => {
+    // Prepare
+    const items = [
+      'gpt-4o-audio-preview, audio input',
+      'gpt-4o-audio-preview, batch audio input',
+      'gpt-4o, scale input',
+      'gpt-4o, batchinput',
+      'Image models',
+      'file search tool calls',
+      'Web Search Tool Calls',
+      'gpt-4o-search-preview, web search tool calls',
+      null,
+    ];
+    const text = JSON.stringify(onePage(items));
+
+    // Act
+    const lines = normaliseInvoice(text, 'openai-costs', FILE);
+
+    // Assess
+    expect(lines.map((l) => [l.model, l.usage_type, l.service_tier, l.sku])).toEqual([
+      ['gpt-4o-audio-preview', 'other', 'standard', 'gpt-4o-audio-preview, audio input'],
+      ['gpt-4o-audio-preview', 'other', 'batch', 'gpt-4o-audio-preview, batch audio input'],
+      ['gpt-4o', 'other', 'standard', 'gpt-4o, scale input'],
+      ['gpt-4o', 'other', 'standard', 'gpt-4o, batchinput'],
+      [null, 'other', 'standard', 'Image models'],
+      [null, 'other', 'standard', 'file search tool calls'],
+      [null, 'tool:web_search', 'standard', 'Web Search Tool Calls'],
+      [
+        'gpt-4o-search-preview',
+        'tool:web_search',
+        'standard',
+        'gpt-4o-search-preview, web search tool calls',
+      ],
+      [null, 'other', 'standard', ''],
+    ]);
+  });
+
+  it('states the web search line whole: tool usage, no model, no quantity, its amount and project', () => {
+    // Prepare
+    const text = invoiceFixture('openai-costs-2026-10.json');
+
+    // Act
+    const lines = normaliseInvoice(text, 'openai-costs', FILE);
+
+    // Assess: page 1, data[0].results[5]
+    expect(lines[5]).toEqual({
+      provider: 'openai',
+      billing_account_id: 'proj_support',
+      invoice_id: null,
+      charge_period_start: OCT_1,
+      charge_period_end: OCT_1 + DAY,
+      model: null,
+      usage_type: 'tool:web_search',
+      service_tier: 'standard',
+      context_tier: 'standard',
+      consumed_quantity: null,
+      billed_cost: 0.5,
+      list_cost: null,
+      currency: 'USD',
+      sku: 'web search tool calls',
+      source_format: 'openai-costs',
+      source_file: FILE,
+    });
   });
 
   it('splits the cost across projects, and the projects add up to the export total', () => {

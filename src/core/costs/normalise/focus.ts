@@ -1,6 +1,6 @@
 /**
  * `focus`: a FOCUS 1.x cost and usage CSV (FinOps Open Cost and Usage Specification). How a row becomes a
- * cost line — the model and usage type are our design, FOCUS has no columns for them:
+ * cost line — the model, usage type and tiers are our design, FOCUS has no columns for them:
  *
  * Required columns: BilledCost, BillingCurrency, ChargePeriodStart, ChargePeriodEnd, and a provider column
  * (ServiceProviderName, FOCUS 1.2+, or ProviderName). A missing one refuses the file at `line 1`; a
@@ -19,17 +19,34 @@
  *   put the id in `x_Model`. None found → null.
  * - usage type, first rule that applies:
  *   1. ChargeCategory present and not `Usage` (Purchase, Tax, Credit, Adjustment) → `other`;
- *   2. ConsumedUnit not naming tokens (no word `token`/`tokens`, empty or absent) → `other`;
- *   3. the first of `x_TokenType`, `x_UsageType`, SkuMeter, ChargeDescription, SkuId whose text
- *      classifies: cache read (`cache read`, `cached input`, `cached prompt`, `cache hit`) → cache_read;
- *      cache write (`cache write`, `cache creation`) → cache_write; `output` without `input` → output;
- *      `input` without `output` → input. The text is split at camelCase and `_ - . / :` first, so
- *      `cache_read_input_tokens`, `CacheWriteInputTokenCount` and `USE1-Claude3.5Sonnet-input-tokens`
- *      classify; `uncached input` is input;
+ *   2. ConsumedUnit not naming tokens (no word `token`/`tokens`, empty or absent): `tool:web_search` when
+ *      a text source (below) names web search (`web search`, `web searches`, `websearch`; split as below,
+ *      so `WebSearch`, `web_search`, `web-search` too), else `other`;
+ *   3. the first text source that classifies: cache read (`cache read`, `cached input`, `cached prompt`,
+ *      `cache hit`) → cache_read; cache write (`cache write`, `cache creation`) → cache_write, or
+ *      cache_write_1h when the same text says `1h`, `1 h`, `1hr`, `1 hour` or `1 hours` (so `1-hour`, `(1h)`,
+ *      `ephemeral_1h` too); `output` without `input` → output; `input` without `output` → input;
  *   4. nothing classifies → `other`.
+ *   The text sources, in order: `x_TokenType`, `x_UsageType`, SkuMeter, ChargeDescription, SkuId. A text is
+ *   split into words first — at camelCase, between a letter and a digit, and at every other character
+ *   (`_ - . / : (` …) — so `cache_read_input_tokens`, `CacheWriteInputTokenCount`, `CacheWrite1hInput…`
+ *   and `USE1-Claude3.5Sonnet-input-tokens` classify; `uncached input` is input.
+ * - service_tier: the `x_ServiceTier` column (`x_service_tier`, …) when filled in: `standard`, `batch`,
+ *   `flex`, `priority` (any case; `default`, OpenAI's name for standard, is standard). Any other value
+ *   makes the row `other` at tier standard — kept and billed, never allocated at a guessed tier — as the
+ *   anthropic-cost-report format does with a tier it does not know. Without it, on token and tool rows
+ *   only: the first of `x_TokenType`, `x_UsageType`, SkuMeter, SkuPriceDetails, ChargeDescription, SkuId
+ *   that names exactly one of the words `batch`, `flex`, `priority` (split as above, so `BatchInput` and
+ *   `batch_input` count; `batched`, `flexible` do not); none → standard. Other rows are standard.
+ * - context_tier: on token and tool rows, `long` when one of those six texts says `long context`
+ *   (`long-context`, `LongContext`, `long_context`), has `>` before a count of 100k or more (`>200k`,
+ *   `> 128K`) or a range from 100k or more to millions (`200k-1M`, `128K - 2M`); else standard (`0-200k`
+ *   is standard). Other rows are standard.
  * - consumed_quantity: ConsumedQuantity when the unit names tokens, times the unit's leading scale:
  *   `1K tokens` / `K tokens` / `Thousand tokens` ×1 000, `1M tokens` / `Million tokens` ×1 000 000,
- *   `1000 tokens` ×1 000; plain `Tokens` ×1. Empty → null; not a token unit → null.
+ *   `1000 tokens` ×1 000; plain `Tokens` ×1. On a tool row, the calls when the unit names them
+ *   (`call(s)`, `request(s)`, `search(es)`; same scales: `1K requests` ×1 000). Empty or any other
+ *   unit → null.
  * - billed_cost BilledCost (negative kept: credits); list_cost ListCost (empty → null); currency
  *   BillingCurrency; billing_account_id BillingAccountId; invoice_id InvoiceId (empty → null);
  *   sku the first non-empty of ChargeDescription, SkuMeter, SkuId, ChargeCategory.
@@ -41,9 +58,11 @@
  *   named by its first line. Empty lines are skipped; a row with more or fewer fields than the header is
  *   refused. CR LF and CR line ends are read as LF.
  */
+
+import { SERVICE_TIERS, type ServiceTier } from '@tokenledger/client/contract';
 import { type CsvError, parse } from 'csv-parse/sync';
 import { recordStartLine } from '../../csv-rows.ts';
-import type { CostLine, CostUsageType } from '../cost-line.ts';
+import type { ContextTier, CostLine, CostUsageType } from '../cost-line.ts';
 import {
   amount,
   currency,
@@ -143,14 +162,26 @@ export function findModelId(text: string): string | null {
   return id === '' ? null : id;
 }
 
-/** Usage type named by a free text (a token type, usage type, meter or description), or null. */
-export function classifyTokenText(text: string): Exclude<CostUsageType, 'other'> | null {
-  const words = ` ${text
+/**
+ * A free text as lower-case words, padded with spaces: split at camelCase (`CacheRead`, `APIInput`), after a
+ * letter followed by a digit (`Write1h`) and at every character that is not a letter or digit.
+ */
+function wordsOf(text: string): string {
+  return ` ${text
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1 $2')
+    .replace(/([A-Za-z])([0-9])/g, '$1 $2')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, ' ')} `;
+}
+
+/** Usage type named by a free text (a token type, usage type, meter or description), or null. */
+export function classifyTokenText(text: string): Exclude<CostUsageType, 'other'> | null {
+  const words = wordsOf(text);
   if (/ (cache read|cached input|cached prompt|cache hits?) /.test(words)) return 'cache_read';
-  if (/ cache (write|writes|creation) /.test(words)) return 'cache_write';
+  if (/ cache (write|writes|creation) /.test(words)) {
+    return / 1 ?(h|hr|hours?) /.test(words) ? 'cache_write_1h' : 'cache_write';
+  }
   const input = words.includes(' input ');
   const output = words.includes(' output ');
   if (output && !input) return 'output';
@@ -158,14 +189,54 @@ export function classifyTokenText(text: string): Exclude<CostUsageType, 'other'>
   return null;
 }
 
-/** Multiplier of a token unit (`1K tokens` → 1000), or null when the unit is not tokens. */
-export function tokenUnitScale(unit: string): { pow10: number; count: string } | null {
-  if (!/\btokens?\b/i.test(unit)) return null;
+/** Whether a free text names web search: `web search`, `WebSearch`, `web_search`, `websearch`… */
+export function namesWebSearch(text: string): boolean {
+  return / web ?search(es)? /.test(wordsOf(text));
+}
+
+const TIER_WORDS: readonly ServiceTier[] = ['batch', 'flex', 'priority'];
+
+/** The one service tier other than standard a free text names (`Batch input tokens` → batch), or null. */
+export function findServiceTier(text: string): ServiceTier | null {
+  const words = wordsOf(text);
+  const named = TIER_WORDS.filter((tier) => words.includes(` ${tier} `));
+  return named.length === 1 ? (named[0] as ServiceTier) : null;
+}
+
+/** Whether a free text names long-context pricing: `long context`, `>200k`, `200k-1M` (100k and up). */
+export function namesLongContext(text: string): boolean {
+  return (
+    / long context /.test(wordsOf(text)) ||
+    />\s*\d{3,}\s*k\b/i.test(text) ||
+    /\b\d{3,}\s*k\s*[-\u2013]\s*\d+(?:\.\d+)?\s*m\b/i.test(text)
+  );
+}
+
+/** `x_ServiceTier` values: the contract's tiers, and `default` (OpenAI's name for standard). */
+function explicitServiceTier(value: string): ServiceTier | null {
+  const tier = value.toLowerCase();
+  if (tier === 'default') return 'standard';
+  return (SERVICE_TIERS as readonly string[]).includes(tier) ? (tier as ServiceTier) : null;
+}
+
+/** Multiplier of a unit counting `what` (`1K tokens` → 1000), or null when the unit does not count it. */
+function unitScale(unit: string, what: RegExp): { pow10: number; count: string } | null {
+  if (!what.test(unit)) return null;
   const m = /^\s*(\d+(?:\.\d+)?)?\s*(k|m|thousand|million)?\b/i.exec(unit);
   const magnitude = (m?.[2] ?? '').toLowerCase();
   const pow10 =
     magnitude === 'k' || magnitude === 'thousand' ? 3 : magnitude === 'm' || magnitude === 'million' ? 6 : 0;
   return { pow10, count: m?.[1] ?? '1' };
+}
+
+/** Multiplier of a token unit (`1K tokens` → 1000), or null when the unit is not tokens. */
+export function tokenUnitScale(unit: string): { pow10: number; count: string } | null {
+  return unitScale(unit, /\btokens?\b/i);
+}
+
+/** Multiplier of a unit counting tool calls (`Requests`, `1K calls`), or null when it does not. */
+export function callUnitScale(unit: string): { pow10: number; count: string } | null {
+  return unitScale(unit, /\b(calls?|requests?|search(es)?)\b/i);
 }
 
 function optionalDecimal(raw: string, where: Where, field: string, pow10 = 0): number | null {
@@ -261,18 +332,39 @@ export function normaliseFocus(text: string, sourceFile: string, options: Normal
             .find((m) => m !== null) ?? null);
 
     const category = cell('ChargeCategory');
-    const scale = tokenUnitScale(cell('ConsumedUnit'));
+    const usage = category === '' || category.toLowerCase() === 'usage';
+    const tokenScale = tokenUnitScale(cell('ConsumedUnit'));
+    const [tokenType, usageColumn, meter, description, skuId] = [
+      ext('xtokentype'),
+      ext('xusagetype'),
+      cell('SkuMeter'),
+      cell('ChargeDescription'),
+      cell('SkuId'),
+    ];
+    const texts = [tokenType, usageColumn, meter, description, skuId];
     let usageType: CostUsageType = 'other';
-    if ((category === '' || category.toLowerCase() === 'usage') && scale !== null) {
-      const sources = [
-        ext('xtokentype'),
-        ext('xusagetype'),
-        cell('SkuMeter'),
-        cell('ChargeDescription'),
-        cell('SkuId'),
-      ];
-      usageType = sources.map(classifyTokenText).find((u) => u !== null) ?? 'other';
+    if (usage && tokenScale === null) {
+      if (texts.some(namesWebSearch)) usageType = 'tool:web_search';
+    } else if (usage) {
+      usageType = texts.map(classifyTokenText).find((u) => u !== null) ?? 'other';
     }
+
+    // Tiers: the x_ServiceTier column when filled in; else, on token and tool rows only, the texts' words.
+    const tierTexts = [tokenType, usageColumn, meter, cell('SkuPriceDetails'), description, skuId];
+    const tierColumn = ext('xservicetier');
+    let serviceTier: ServiceTier = 'standard';
+    if (tierColumn !== '') {
+      const tier = explicitServiceTier(tierColumn);
+      // A tier we do not know keeps the row, as `other`: billed, never allocated at a guessed tier.
+      if (tier === null) usageType = 'other';
+      else serviceTier = tier;
+    } else if (usageType !== 'other') {
+      serviceTier = tierTexts.map(findServiceTier).find((t) => t !== null) ?? 'standard';
+    }
+    const contextTier: ContextTier =
+      usageType !== 'other' && tierTexts.some(namesLongContext) ? 'long' : 'standard';
+
+    const scale = usageType.startsWith('tool:') ? callUnitScale(cell('ConsumedUnit')) : tokenScale;
     let quantity: number | null = null;
     if (scale !== null && quantityRaw !== '') {
       quantity =
@@ -287,6 +379,8 @@ export function normaliseFocus(text: string, sourceFile: string, options: Normal
       charge_period_end: end,
       model,
       usage_type: usageType,
+      service_tier: serviceTier,
+      context_tier: contextTier,
       consumed_quantity: quantity,
       billed_cost: billed,
       list_cost: listCost,

@@ -10,7 +10,16 @@ import { normaliseOpenAiCosts } from './openai-costs.ts';
 import { fail, fileBody, type NormaliseOptions, quote } from './values.ts';
 
 export { normaliseAnthropicCostReport } from './anthropic-cost-report.ts';
-export { classifyTokenText, findModelId, normaliseFocus, tokenUnitScale } from './focus.ts';
+export {
+  callUnitScale,
+  classifyTokenText,
+  findModelId,
+  findServiceTier,
+  namesLongContext,
+  namesWebSearch,
+  normaliseFocus,
+  tokenUnitScale,
+} from './focus.ts';
 export { normaliseOpenAiCosts, parseOpenAiLineItem } from './openai-costs.ts';
 export type { NormaliseOptions } from './values.ts';
 
