@@ -92,6 +92,40 @@ describe('fromOpenAIChat', () => {
     expect(Object.keys(fromOpenAIChat({ ...base, service_tier: 'auto' }))).not.toContain('serviceTier');
   });
 
+  it('passes GPT-5.6 cache writes on as a part of prompt_tokens, and maps the batch tier', () => {
+    // Prepare: a Chat Completions result that wrote 1,536 prompt tokens to the cache (GPT-5.6 bills them)
+    const completion = {
+      id: 'chatcmpl-D2kQp7rXw0sLm4Hn8aTbEcYvUf3Zg',
+      object: 'chat.completion',
+      created: 1783200000,
+      model: 'gpt-5.6-sol-2026-07-01',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Done.' }, finish_reason: 'stop' }],
+      usage: {
+        prompt_tokens: 4120,
+        completion_tokens: 210,
+        total_tokens: 4330,
+        prompt_tokens_details: { cached_tokens: 2048, cache_write_tokens: 1536, audio_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 128, audio_tokens: 0 },
+      },
+      service_tier: 'batch',
+    };
+
+    // Act
+    const fields = fromOpenAIChat(completion);
+
+    // Assess
+    expect(fields).toEqual({
+      provider: 'openai',
+      model: 'gpt-5.6-sol-2026-07-01',
+      inputTokens: 4120,
+      cacheReadTokens: 2048,
+      cacheWriteTokens: 1536,
+      outputTokens: 210,
+      reasoningTokens: 128,
+      serviceTier: 'batch',
+    });
+  });
+
   it('counts missing or null usage fields as 0, and a result without usage as 0 tokens', () => {
     // Prepare
     const nulls = {
@@ -161,6 +195,98 @@ describe('fromOpenAIResponses', () => {
     });
   });
 
+  it('counts the web searches among the output items as tool calls, not the page opens', () => {
+    // Prepare: a Responses API result with the web_search tool: two searches, a page open and a find in page
+    const response = {
+      id: 'resp_0953eda47ee17412006933306199c88195b44f9cf2986e1d5b',
+      object: 'response',
+      created_at: 1764962401,
+      status: 'completed',
+      model: 'gpt-5-mini-2025-08-07',
+      output: [
+        { id: 'rs_1', type: 'reasoning', summary: [] },
+        {
+          id: 'ws_1',
+          type: 'web_search_call',
+          status: 'completed',
+          action: {
+            type: 'search',
+            query: 'tech news today',
+            sources: [{ type: 'url', url: 'https://example.com/a' }],
+          },
+        },
+        {
+          id: 'ws_2',
+          type: 'web_search_call',
+          status: 'completed',
+          action: { type: 'open_page', url: 'https://example.com/a' },
+        },
+        {
+          id: 'ws_3',
+          type: 'web_search_call',
+          status: 'completed',
+          action: { type: 'find_in_page', pattern: 'Vercel', url: 'https://example.com/a' },
+        },
+        {
+          id: 'ws_4',
+          type: 'web_search_call',
+          status: 'completed',
+          action: { type: 'search', queries: ['ai sdk'] },
+        },
+        {
+          id: 'msg_1',
+          type: 'message',
+          status: 'completed',
+          role: 'assistant',
+          content: [{ type: 'output_text', text: 'Here is the news.', annotations: [] }],
+        },
+      ],
+      usage: {
+        input_tokens: 19681,
+        input_tokens_details: { cached_tokens: 3712 },
+        output_tokens: 3773,
+        output_tokens_details: { reasoning_tokens: 3136 },
+        total_tokens: 23454,
+      },
+      service_tier: 'default',
+    };
+
+    // Act
+    const fields = fromOpenAIResponses(response);
+
+    // Assess
+    expect(fields).toEqual({
+      provider: 'openai',
+      model: 'gpt-5-mini-2025-08-07',
+      inputTokens: 19681,
+      cacheReadTokens: 3712,
+      cacheWriteTokens: 0,
+      outputTokens: 3773,
+      reasoningTokens: 3136,
+      toolCalls: { web_search: 2 },
+      serviceTier: 'standard',
+    });
+  });
+
+  it('counts a web_search_call without an action as a search, and leaves toolCalls out without one', () => {
+    // Prepare: a web_search_preview call as older responses gave it, and a result without web search
+    const usage = { input_tokens: 300, output_tokens: 40 };
+    const withPreview = {
+      model: 'gpt-4.1-2025-04-14',
+      output: [{ id: 'ws_67', type: 'web_search_call', status: 'completed' }],
+      usage,
+    };
+    const without = { model: 'gpt-4.1-2025-04-14', output: [{ type: 'message' }], usage };
+
+    // Act
+    const searched = fromOpenAIResponses(withPreview);
+    const plain = fromOpenAIResponses(without);
+
+    // Assess
+    expect(searched.toolCalls).toEqual({ web_search: 1 });
+    expect(Object.keys(plain)).not.toContain('toolCalls');
+  });
+
   it('gives 0 tokens for a result without usage', () => {
     // Act
     const fields = fromOpenAIResponses({ model: 'gpt-4.1' });
@@ -205,6 +331,84 @@ describe('fromAnthropicMessage', () => {
       outputTokens: 393,
       reasoningTokens: 0,
       serviceTier: 'standard',
+    });
+  });
+
+  it('reads 1-hour cache writes, server tool calls and thinking tokens', () => {
+    // Prepare: a Messages API result that used web search and web fetch, and wrote both cache TTLs
+    const message = {
+      id: 'msg_01HCDu5LRGeP2o7s2xGmxyx8',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-opus-4-8',
+      content: [
+        {
+          type: 'server_tool_use',
+          id: 'srvtoolu_01',
+          name: 'web_search',
+          input: { query: 'claude shannon birth' },
+        },
+        { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_01', content: [] },
+        { type: 'text', text: 'Claude Shannon was born on April 30, 1916.' },
+      ],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: {
+        input_tokens: 105,
+        cache_creation_input_tokens: 7345,
+        cache_read_input_tokens: 7123,
+        cache_creation: { ephemeral_5m_input_tokens: 2345, ephemeral_1h_input_tokens: 5000 },
+        output_tokens: 6039,
+        output_tokens_details: { thinking_tokens: 4096 },
+        server_tool_use: { web_search_requests: 3, web_fetch_requests: 1 },
+        service_tier: 'standard',
+        inference_geo: 'global',
+      },
+    };
+
+    // Act
+    const fields = fromAnthropicMessage(message);
+
+    // Assess
+    expect(fields).toEqual({
+      provider: 'anthropic',
+      model: 'claude-opus-4-8',
+      inputTokens: 105 + 7345 + 7123,
+      cacheReadTokens: 7123,
+      cacheWriteTokens: 7345,
+      cacheWrite1hTokens: 5000,
+      outputTokens: 6039,
+      reasoningTokens: 4096,
+      toolCalls: { web_search: 3, web_fetch: 1 },
+      serviceTier: 'standard',
+    });
+  });
+
+  it('takes the cache writes from the TTL breakdown when cache_creation_input_tokens is absent', () => {
+    // Prepare
+    const message = {
+      model: 'claude-sonnet-4-5',
+      usage: {
+        input_tokens: 12,
+        output_tokens: 80,
+        cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 3000 },
+        server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
+      },
+    };
+
+    // Act
+    const fields = fromAnthropicMessage(message);
+
+    // Assess
+    expect(fields).toEqual({
+      provider: 'anthropic',
+      model: 'claude-sonnet-4-5',
+      inputTokens: 12 + 4000,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 4000,
+      cacheWrite1hTokens: 3000,
+      outputTokens: 80,
+      reasoningTokens: 0,
     });
   });
 
@@ -292,6 +496,45 @@ describe('fromBedrockConverse', () => {
     });
   });
 
+  it('reads the 1-hour writes of cacheDetails and the priority and flex tiers', () => {
+    // Prepare: a Converse result that wrote to both cache TTLs (cacheDetails lists 1h before 5m)
+    const usage = {
+      inputTokens: 40,
+      outputTokens: 512,
+      totalTokens: 40 + 512 + 2048 + 6144,
+      cacheReadInputTokens: 2048,
+      cacheWriteInputTokens: 6144,
+      cacheDetails: [
+        { ttl: '1h', inputTokens: 4096 },
+        { ttl: '5m', inputTokens: 2048 },
+      ],
+    };
+
+    // Act
+    const priority = fromBedrockConverse(
+      { usage, serviceTier: { type: 'priority' } },
+      'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+    );
+    const flex = fromBedrockConverse(
+      { usage: { ...usage, cacheWriteInputTokens: undefined }, serviceTier: { type: 'flex' } },
+      'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+    );
+
+    // Assess
+    expect(priority).toEqual({
+      provider: 'aws.bedrock',
+      model: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      inputTokens: 40 + 2048 + 6144,
+      cacheReadTokens: 2048,
+      cacheWriteTokens: 6144,
+      cacheWrite1hTokens: 4096,
+      outputTokens: 512,
+      reasoningTokens: 0,
+      serviceTier: 'priority',
+    });
+    expect(flex).toMatchObject({ cacheWriteTokens: 6144, cacheWrite1hTokens: 4096, serviceTier: 'flex' });
+  });
+
   it('leaves out latency and tier when the result does not give them', () => {
     // Prepare
     const response = {
@@ -343,6 +586,8 @@ describe('builders on garbage', () => {
         throw new Error('getter failed');
       },
     },
+    { usage: { cache_creation: 'x', server_tool_use: [3], cacheDetails: 'y' }, output: 'z' },
+    { usage: { cacheDetails: [null, 7, { ttl: '1h' }] }, output: [null, 1, { action: null }] },
   ];
 
   it('never throw, and return the provider with zero counts', () => {

@@ -1,12 +1,16 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { validateEvent } from '../../../packages/client/src/contract/index.ts';
 import type { PutRecordsInput } from '../../../packages/client/src/index.ts';
 import {
   anthropicEvents,
   createEmitter,
   fromAnthropicMessage,
+  fromGemini,
+  fromOpenAIResponses,
   type MeterResult,
   meterStream,
+  wireEncoder,
 } from '../../../packages/client/src/index.ts';
 
 describe('provider helpers into the emitter', () => {
@@ -98,5 +102,67 @@ describe('provider helpers into the emitter', () => {
       status: 'cancelled',
     });
     expect(ledger.stats()).toMatchObject({ sent: 1, invalid: 0, dropped: 0 });
+  });
+});
+
+describe('the new fields of the helpers, as wire events', () => {
+  it('1-hour cache writes, tool calls and tiers pass the contract', () => {
+    // Prepare: results that report every new field
+    const encode = wireEncoder();
+    const at = Date.parse('2026-08-20T10:00:00Z');
+    const who = { feature: 'research', cohort: 'pro', status: 'ok' as const, startedAt: at };
+    const anthropicFields = fromAnthropicMessage({
+      model: 'claude-opus-4-8',
+      usage: {
+        input_tokens: 105,
+        cache_creation_input_tokens: 7345,
+        cache_read_input_tokens: 7123,
+        cache_creation: { ephemeral_5m_input_tokens: 2345, ephemeral_1h_input_tokens: 5000 },
+        output_tokens: 6039,
+        output_tokens_details: { thinking_tokens: 4096 },
+        server_tool_use: { web_search_requests: 3, web_fetch_requests: 1 },
+        service_tier: 'priority',
+      },
+    });
+    const openAIFields = fromOpenAIResponses({
+      model: 'gpt-5-mini-2025-08-07',
+      output: [{ type: 'web_search_call', action: { type: 'search' } }],
+      usage: {
+        input_tokens: 900,
+        input_tokens_details: { cached_tokens: 512, cache_write_tokens: 256 },
+        output_tokens: 40,
+      },
+      service_tier: 'flex',
+    });
+    const geminiFields = fromGemini({
+      modelVersion: 'gemini-2.5-flash',
+      usageMetadata: {
+        promptTokenCount: 9,
+        candidatesTokenCount: 29,
+        thoughtsTokenCount: 282,
+        serviceTier: 'priority',
+      },
+    });
+
+    // Act
+    const validations = [anthropicFields, openAIFields, geminiFields].map((fields) =>
+      validateEvent(encode({ ...who, ...fields }), at),
+    );
+
+    // Assess
+    expect(validations.map((v) => (v.ok ? 'ok' : v.rejections))).toEqual(['ok', 'ok', 'ok']);
+    expect(validations[0]).toMatchObject({
+      event: {
+        cache_write_tokens: 7345,
+        cache_write_1h_tokens: 5000,
+        reasoning_tokens: 4096,
+        tool_calls: { web_search: 3, web_fetch: 1 },
+        service_tier: 'priority',
+      },
+    });
+    expect(validations[1]).toMatchObject({
+      event: { cache_write_tokens: 256, tool_calls: { web_search: 1 }, service_tier: 'flex' },
+    });
+    expect(validations[2]).toMatchObject({ event: { output_tokens: 311, reasoning_tokens: 282 } });
   });
 });
