@@ -1,4 +1,13 @@
 /** The demo company: its AI features, customers and the models behind them. */
+import type { ServiceTier } from '@tokenledger/client/contract';
+
+/** Some of a feature's requests on some models: `share` of them (a chance per request). */
+interface ModelShare {
+  /** `provider` alone: every model of it the feature uses; with `model`: that one only. */
+  provider: string;
+  model?: string;
+  share: number;
+}
 
 export interface FeatureProfile {
   name: string;
@@ -18,6 +27,22 @@ export interface FeatureProfile {
   deliveredAfterCancel: number;
   /** The prompt it serves; which version serves a request is in prompt-deploys.ts (what is deployed then). */
   promptId: string;
+  /** The tier its requests go through (`batch`: the providers' Batch APIs, half price). @default 'standard' */
+  serviceTier?: ServiceTier;
+  /**
+   * Requests with a long context: on these models, this share of requests sends `inputMedian` tokens or so,
+   * always more than `above` (the price book's long-context threshold: billed at the long-context prices).
+   */
+  longContext?: ModelShare & { inputMedian: number; above: number };
+  /** Cache writes with a 1-hour TTL: on these providers, this share of the requests that write the cache. */
+  cacheWrite1h?: ModelShare;
+  /** Server-side web searches, billed per call: this share of the (not failed) requests, `calls` each. */
+  webSearch?: readonly (ModelShare & { calls: readonly [min: number, max: number] })[];
+}
+
+/** Whether a request on `provider`/`model` is one the share speaks of. */
+export function covers(s: ModelShare, provider: string, model: string): boolean {
+  return s.provider === provider && (s.model === undefined || s.model === model);
 }
 
 export const FEATURES: readonly FeatureProfile[] = [
@@ -37,6 +62,8 @@ export const FEATURES: readonly FeatureProfile[] = [
     errorRate: 0.01,
     deliveredAfterCancel: 0.9,
     promptId: 'draft-email',
+    // The assistant looks facts up on the web for some gpt-4o drafts.
+    webSearch: [{ provider: 'openai', model: 'gpt-4o-2024-08-06', share: 0.05, calls: [1, 2] }],
   },
   {
     name: 'summarize-thread',
@@ -54,6 +81,7 @@ export const FEATURES: readonly FeatureProfile[] = [
     errorRate: 0.005,
     deliveredAfterCancel: 0.85,
     promptId: 'summarize-thread',
+    cacheWrite1h: { provider: 'anthropic', share: 0.4 },
   },
   {
     name: 'rewrite-tone',
@@ -86,6 +114,17 @@ export const FEATURES: readonly FeatureProfile[] = [
     errorRate: 0.02,
     deliveredAfterCancel: 0.6,
     promptId: 'support-agent',
+    // A few conversations carry a whole contract or log dump: above Sonnet 4's 200k-token threshold.
+    longContext: {
+      provider: 'anthropic',
+      model: 'claude-sonnet-4-20250514',
+      share: 0.02,
+      inputMedian: 230_000,
+      above: 200_000,
+    },
+    // Only Anthropic's API has 1-hour cache writes here (Bedrock's price list has no 1-hour write).
+    cacheWrite1h: { provider: 'anthropic', share: 0.4 },
+    webSearch: [{ provider: 'anthropic', share: 0.15, calls: [1, 3] }],
   },
   {
     name: 'search-answer',
@@ -103,6 +142,26 @@ export const FEATURES: readonly FeatureProfile[] = [
     errorRate: 0.01,
     deliveredAfterCancel: 0.7,
     promptId: 'search-answer',
+  },
+  {
+    // Each night's digest of the day's threads, sent through the providers' Batch APIs: half price, and no
+    // user waits on it, so nothing is ever cancelled.
+    name: 'nightly-digest',
+    weight: 8,
+    models: [
+      ['openai', 'gpt-4o-mini-2024-07-18', 5],
+      ['anthropic', 'claude-3-5-haiku-20241022', 5],
+    ],
+    inputMedian: 12_000,
+    outputMedian: 700,
+    cacheReadShare: 0.3,
+    cacheWriteChance: 0,
+    reasoningShare: 0,
+    cancelRate: 0,
+    errorRate: 0.003,
+    deliveredAfterCancel: 1,
+    promptId: 'nightly-digest',
+    serviceTier: 'batch',
   },
 ];
 

@@ -5,7 +5,8 @@
  * request is served the version deployed at its start time.
  *
  * Most deploys are clean (reviewed by someone else, eval passed before the deploy, a kill switch, the
- * previous version retired at the switch-over). The governance report should find exactly these:
+ * previous version retired at the switch-over) — `nightly-digest@v3`, the batch feature's only version,
+ * deployed weeks before the month, among them. The governance report should find exactly these:
  *
  * - `draft-email@v7`, SERVED_AFTER_RETIRE (critical): retired when v8 deployed (day 9, 14:00 UTC), but one
  *   of the two pods kept the old prompt in its in-process cache and served half of the draft-email requests
@@ -195,6 +196,18 @@ const PLAN: readonly VersionPlan[] = [
     eval: { score: 0.87, hoursBefore: 7 },
     killSwitch: true,
     rollout: { cohorts: ['enterprise'], percent: 25 },
+  },
+  {
+    // Clean: the batch feature's prompt, unchanged all month.
+    promptId: 'nightly-digest',
+    version: 'v3',
+    deployed: [-26, '02:10'],
+    serving: MAIN,
+    registered: true,
+    author: 'lena.kowalski@acme.dev',
+    approvedBy: 'dev.patel@acme.dev',
+    eval: { score: 0.89, hoursBefore: 14 },
+    killSwitch: true,
   },
 ];
 

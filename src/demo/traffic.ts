@@ -1,7 +1,7 @@
 import type { RecordInput } from '@tokenledger/client';
 import { wireEncoder } from '@tokenledger/client';
 import { uuidv7 } from '@tokenledger/client/contract';
-import { COHORTS, FEATURES, type FeatureProfile } from './catalogue.ts';
+import { COHORTS, covers, FEATURES, type FeatureProfile } from './catalogue.ts';
 import { promptServing, type ServedVersion } from './prompt-deploys.ts';
 import { Random } from './random.ts';
 
@@ -127,14 +127,28 @@ function makeCall(
   serve: Serve,
 ): RecordInput {
   const [provider, model] = rnd.weighted(f.models.map(([p, m, w]) => [[p, m] as const, w] as const));
-  const input = Math.max(20, Math.round(rnd.logNormal(f.inputMedian, 0.6)));
+  // The draws for the pricing dimensions (long context, 1-hour cache writes, web searches) are made only for
+  // the requests they can apply to, so the other requests draw as they always did.
+  const long = f.longContext;
+  const input =
+    long && covers(long, provider, model) && rnd.chance(long.share)
+      ? Math.max(long.above + 1, Math.round(rnd.logNormal(long.inputMedian, 0.1)))
+      : Math.max(20, Math.round(rnd.logNormal(f.inputMedian, 0.6)));
   const cacheRead = rnd.chance(f.cacheReadShare) ? Math.round(input * (0.5 + rnd.next() * 0.4)) : 0;
   const cacheWrite = cacheRead === 0 && rnd.chance(f.cacheWriteChance) ? Math.round(input * 0.6) : 0;
+  const oneHour = f.cacheWrite1h;
+  // The whole write with a 1-hour TTL (the system prompt and tools, kept warm across a user's session).
+  const cacheWrite1h =
+    cacheWrite > 0 && oneHour && covers(oneHour, provider, model) && rnd.chance(oneHour.share)
+      ? cacheWrite
+      : 0;
   const status = rnd.chance(f.cancelRate) ? 'cancelled' : rnd.chance(f.errorRate) ? 'error' : 'ok';
+  const search = f.webSearch?.find((s) => covers(s, provider, model));
+  const searches =
+    search && status !== 'error' && rnd.chance(search.share) ? rnd.int(search.calls[0], search.calls[1]) : 0;
   const rawOutput = status === 'error' ? 0 : rnd.logNormal(f.outputMedian, 0.5);
   const userId = rnd.pick(c.userIds);
   // The version deployed at `ts` (the draw decides stale pods and canaries); it may lengthen the output.
-  // Drawn in the order the draws always were, so the rest of a seed's traffic stays as it was.
   const served = serve(f.promptId, ts, c.cohort, rnd.next());
   const output = status === 'error' ? 0 : Math.max(1, Math.round(rawOutput * served.output));
   const call: RecordInput = {
@@ -157,6 +171,9 @@ function makeCall(
     latencyMs: Math.round(rnd.logNormal(300 + output * 12, 0.3) * served.latency),
     ttftMs: Math.round(rnd.logNormal(350, 0.4)),
   };
+  if (f.serviceTier !== undefined && f.serviceTier !== 'standard') call.serviceTier = f.serviceTier;
+  if (cacheWrite1h > 0) call.cacheWrite1hTokens = cacheWrite1h;
+  if (searches > 0) call.toolCalls = { web_search: searches };
   if (status === 'cancelled')
     call.deliveredOutputTokens = Math.floor(output * f.deliveredAfterCancel * rnd.next());
   return call;

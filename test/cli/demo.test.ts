@@ -5,7 +5,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { countOf, runCli, snapshot } from './run-cli.ts';
 
-const FEATURES = ['draft-email', 'summarize-thread', 'rewrite-tone', 'support-agent', 'search-answer'];
+const FEATURES = [
+  'draft-email',
+  'summarize-thread',
+  'rewrite-tone',
+  'support-agent',
+  'search-answer',
+  'nightly-digest',
+];
 const COHORTS = ['free', 'pro', 'enterprise'];
 
 let tmp: { dir: string; remove: () => Promise<void> };

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { RecordInput } from '../../packages/client/src/record-input.ts';
 import { defaultPriceBook } from '../../src/adapters/local/default-price-book.ts';
 import type { CostLine } from '../../src/core/costs/cost-line.ts';
 import { normaliseInvoice } from '../../src/core/costs/normalise/index.ts';
-import { type DemoInvoice, demoInvoices, UNINVOICED_MODEL } from '../../src/demo/invoices.ts';
+import { type DemoInvoice, demoInvoices, ListPrices, UNINVOICED_MODEL } from '../../src/demo/invoices.ts';
 import { generateTraffic, type Traffic } from '../../src/demo/traffic.ts';
 
 const MONTH = '2025-09';
@@ -21,31 +22,90 @@ function normalised(format: DemoInvoice['format']): CostLine[] {
   return normaliseInvoice(inv.text, inv.format, inv.fileName);
 }
 
-type Usage = 'input' | 'cache_read' | 'cache_write' | 'output';
+type Usage = 'input' | 'cache_read' | 'cache_write' | 'cache_write_1h' | 'output';
+type Tier = 'standard' | 'batch' | 'flex' | 'priority';
+type Context = 'standard' | 'long';
 
-/** Telemetry computed here on its own: tokens and list cost per provider|model|usage|day, deduplicated. */
-function telemetry(t: Traffic): Map<string, { tokens: number; listCost: number }> {
+const BOOK = defaultPriceBook();
+
+function rowAt(p: string, m: string, usage: string, tier: Tier, context: Context, at: number) {
+  return BOOK.filter(
+    (r) =>
+      r.provider === p &&
+      r.model === m &&
+      r.usage_type === usage &&
+      r.service_tier === tier &&
+      r.context_tier === context,
+  )
+    .filter((r) => r.effective_from <= at && (r.effective_to === null || at < r.effective_to))
+    .sort((x, y) => y.effective_from - x.effective_from)[0];
+}
+
+/** USD per million of a pricing key at `at`; a tier without a row: the standard/standard row. */
+function listPrice(
+  p: string,
+  m: string,
+  usage: string,
+  tier: Tier,
+  context: Context,
+  at: number,
+): number | null {
+  const row = rowAt(p, m, usage, tier, context, at) ?? rowAt(p, m, usage, 'standard', 'standard', at);
+  return row?.usd_per_million_tokens ?? null;
+}
+
+/** Long when a long-context row of the model is in force at `at` and the input exceeds its threshold. */
+function contextOf(p: string, m: string, inputTokens: number, at: number): Context {
+  const long = BOOK.filter(
+    (r) =>
+      r.provider === p &&
+      r.model === m &&
+      r.context_tier === 'long' &&
+      r.effective_from <= at &&
+      (r.effective_to === null || at < r.effective_to),
+  );
+  return long.some((r) => inputTokens > (r.long_context_above as number)) ? 'long' : 'standard';
+}
+
+/** The traffic's requests, each event id once. */
+function requests(t: Traffic): RecordInput[] {
   const seen = new Set<string>();
-  const out = new Map<string, { tokens: number; listCost: number }>();
+  const out: RecordInput[] = [];
   for (const item of t.items) {
-    if (item.kind !== 'call') continue;
-    const c = item.input;
-    if (seen.has(c.eventId as string)) continue;
-    seen.add(c.eventId as string);
+    if (item.kind !== 'call' || seen.has(item.input.eventId as string)) continue;
+    seen.add(item.input.eventId as string);
+    out.push(item.input);
+  }
+  return out;
+}
+
+const dayOf = (c: RecordInput) => Math.floor(Number(c.startedAt) / DAY_MS) * DAY_MS;
+const tierOf = (c: RecordInput): Tier => c.serviceTier ?? 'standard';
+
+/**
+ * Telemetry computed here on its own: tokens and list cost per provider|model|usage|service tier|context
+ * tier|day, deduplicated.
+ */
+function telemetry(t: Traffic): Map<string, { tokens: number; listCost: number }> {
+  const out = new Map<string, { tokens: number; listCost: number }>();
+  for (const c of requests(t)) {
     const read = c.cacheReadTokens ?? 0;
     const write = c.cacheWriteTokens ?? 0;
+    const oneHour = c.cacheWrite1hTokens ?? 0;
     const tokens: Record<Usage, number> = {
       input: c.inputTokens - read - write,
       cache_read: read,
-      cache_write: write,
+      cache_write: write - oneHour,
+      cache_write_1h: oneHour,
       output: c.outputTokens,
     };
-    const day = Math.floor(Number(c.startedAt) / DAY_MS) * DAY_MS;
+    const day = dayOf(c);
+    const context = contextOf(c.provider, c.model, c.inputTokens, Number(c.startedAt));
     for (const usage of Object.keys(tokens) as Usage[]) {
       if (tokens[usage] === 0) continue;
-      const price = listPrice(c.provider, c.model, usage, day);
+      const price = listPrice(c.provider, c.model, usage, tierOf(c), context, day);
       if (price === null) continue;
-      const key = [c.provider, c.model, usage, day].join('|');
+      const key = [c.provider, c.model, usage, tierOf(c), context, day].join('|');
       const sum = out.get(key) ?? { tokens: 0, listCost: 0 };
       sum.tokens += tokens[usage];
       sum.listCost += (tokens[usage] * price) / 1e6;
@@ -55,23 +115,30 @@ function telemetry(t: Traffic): Map<string, { tokens: number; listCost: number }
   return out;
 }
 
-function listPrice(provider: string, model: string, usage: Usage, at: number): number | null {
-  const rows = defaultPriceBook()
-    .filter((p) => p.provider === provider && p.model === model && p.usage_type === usage)
-    .filter((p) => p.effective_from <= at && (p.effective_to === null || at < p.effective_to))
-    .sort((a, b) => b.effective_from - a.effective_from);
-  return rows[0]?.usd_per_million_tokens ?? null;
+/** Web searches per provider|day in the telemetry (the left-out model's are on no invoice of ours). */
+function searches(t: Traffic): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of requests(t)) {
+    const n = c.toolCalls?.web_search ?? 0;
+    if (n === 0 || c.model === UNINVOICED_MODEL) continue;
+    const key = [c.provider, dayOf(c)].join('|');
+    out.set(key, (out.get(key) ?? 0) + n);
+  }
+  return out;
 }
 
 const telemetryByBucket = telemetry(traffic);
+const searchesByDay = searches(traffic);
+
+const keyOf = (l: CostLine) =>
+  [l.provider, l.model, l.usage_type, l.service_tier, l.context_tier, l.charge_period_start].join('|');
 
 /** Billed token lines ÷ list-price cost of the telemetry, per bucket and in total. */
 function ratios(lines: CostLine[]): { total: number; buckets: number[] } {
   const billed = new Map<string, number>();
   for (const l of lines) {
-    if (l.usage_type === 'other') continue;
-    const key = [l.provider, l.model, l.usage_type, l.charge_period_start].join('|');
-    billed.set(key, (billed.get(key) ?? 0) + l.billed_cost);
+    if (l.usage_type === 'other' || l.usage_type.startsWith('tool:')) continue;
+    billed.set(keyOf(l), (billed.get(keyOf(l)) ?? 0) + l.billed_cost);
   }
   let b = 0;
   let list = 0;
@@ -84,6 +151,31 @@ function ratios(lines: CostLine[]): { total: number; buckets: number[] } {
     if (t.listCost > 0.01) buckets.push(value / t.listCost);
   }
   return { total: b / list, buckets };
+}
+
+/** The web search lines of an invoice: each day's billed calls (at $0.01 a call) against the telemetry's. */
+function webSearchDays(
+  lines: CostLine[],
+  provider: string,
+): { day: number; billed: number; telemetry: number }[] {
+  const billed = new Map<number, number>();
+  for (const l of lines.filter((x) => x.usage_type === 'tool:web_search')) {
+    billed.set(l.charge_period_start, (billed.get(l.charge_period_start) ?? 0) + l.billed_cost / 0.01);
+  }
+  const days = new Set([
+    ...billed.keys(),
+    ...[...searchesByDay.keys()]
+      .filter((k) => k.startsWith(`${provider}|`))
+      .map((k) => Number(k.split('|')[1])),
+  ]);
+  return [...days]
+    .sort((x, y) => x - y)
+    .map((day) => ({
+      day,
+      // Calls at $0.01, to the millionth of a call: float division leaves a trace.
+      billed: Math.round((billed.get(day) ?? 0) * 1e6) / 1e6,
+      telemetry: searchesByDay.get(`${provider}|${day}`) ?? 0,
+    }));
 }
 
 describe('demo invoices', () => {
@@ -137,24 +229,80 @@ describe('demo invoices', () => {
     const items = days.flatMap((d) => d.results);
     expect(new Set(items.map((r) => r.project_id))).toEqual(new Set(['proj_assistant', 'proj_email']));
     expect(new Set(items.map((r) => r.line_item.split(', ')[1] ?? r.line_item))).toEqual(
-      new Set(['input', 'output', 'cached input', 'web search tool calls']),
+      new Set([
+        'input',
+        'output',
+        'cached input',
+        'batch input',
+        'batch output',
+        'batch cached input',
+        'web search tool calls',
+      ]),
     );
+    expect(new Set(lines.map((l) => l.usage_type))).not.toContain('other');
     expect(total).toBeGreaterThan(1.06 * 0.99);
     expect(total).toBeLessThan(1.06 * 1.01);
     expect(buckets.length).toBeGreaterThan(60);
     for (const r of buckets) expect(Math.abs(r / 1.06 - 1)).toBeLessThan(0.01);
   });
 
-  it('OpenAI: a web search line a day, as usage type other without a model', () => {
+  it('OpenAI: Batch API lines for the batch requests, normalised to service tier batch at the batch price', () => {
+    // Prepare
+    const batchModels = new Set(
+      requests(traffic)
+        .filter((c) => c.provider === 'openai' && c.serviceTier === 'batch')
+        .map((c) => c.model),
+    );
+
     // Act
-    const other = normalised('openai-costs').filter((l) => l.usage_type === 'other');
+    const lines = normalised('openai-costs');
+    const batch = lines.filter((l) => l.service_tier === 'batch');
 
     // Assess
-    expect(other).toHaveLength(30);
-    expect(new Set(other.map((l) => l.sku))).toEqual(new Set(['web search tool calls']));
-    expect(new Set(other.map((l) => l.model))).toEqual(new Set([null]));
-    expect(new Set(other.map((l) => l.charge_period_start)).size).toBe(30);
-    for (const l of other) expect(l.billed_cost).toBeGreaterThan(0);
+    expect(batchModels.size).toBeGreaterThan(0);
+    expect(batch.length).toBeGreaterThan(0);
+    expect(new Set(batch.map((l) => l.sku.split(', ')[1]))).toEqual(
+      new Set(['batch input', 'batch output', 'batch cached input']),
+    );
+    expect(new Set(batch.map((l) => l.model))).toEqual(batchModels);
+    expect(new Set(batch.map((l) => l.usage_type))).toEqual(new Set(['input', 'output', 'cache_read']));
+    for (const l of lines.filter((x) => x.sku.includes(', batch '))) expect(l.service_tier).toBe('batch');
+    for (const l of lines.filter((x) => !x.sku.includes(', batch '))) expect(l.service_tier).toBe('standard');
+    // Billed at the batch price (half the standard input price), about 6 % above the telemetry.
+    const { total } = ratios(batch);
+    expect(Math.abs(total / 1.06 - 1)).toBeLessThan(0.01);
+    for (const l of batch.filter((x) => x.usage_type === 'input')) {
+      const t = telemetryByBucket.get(keyOf(l)) as { tokens: number };
+      const standard = listPrice(
+        'openai',
+        l.model as string,
+        'input',
+        'standard',
+        'standard',
+        l.charge_period_start,
+      );
+      expect(l.billed_cost / t.tokens).toBeLessThan(((standard as number) / 1e6) * 0.6);
+    }
+  });
+
+  it('OpenAI: a web search line on each day the telemetry has searches, tool:web_search, ~6 % more calls', () => {
+    // Act
+    const lines = normalised('openai-costs');
+    const tools = lines.filter((l) => l.usage_type === 'tool:web_search');
+    const days = webSearchDays(lines, 'openai');
+
+    // Assess
+    expect(tools.length).toBeGreaterThan(0);
+    expect(new Set(tools.map((l) => l.sku))).toEqual(new Set(['web search tool calls']));
+    expect(new Set(tools.map((l) => l.model))).toEqual(new Set([null]));
+    expect(lines.filter((l) => l.usage_type === 'other')).toEqual([]);
+    for (const d of days) {
+      expect(d.telemetry).toBeGreaterThan(0);
+      // Whole calls, never fewer than the telemetry's, about 6 % more (a fraction of a call rounded up or down).
+      expect(Number.isInteger(d.billed)).toBe(true);
+      expect(d.billed).toBeGreaterThanOrEqual(d.telemetry);
+      expect(d.billed).toBeLessThanOrEqual(Math.ceil(d.telemetry * 1.07));
+    }
   });
 
   it('OpenAI: the left-out model has requests in the traffic and no line on the invoice', () => {
@@ -214,9 +362,11 @@ describe('demo invoices', () => {
         'output_tokens',
         'cache_read_input_tokens',
         'cache_creation.ephemeral_5m_input_tokens',
+        'cache_creation.ephemeral_1h_input_tokens',
         null,
       ]),
     );
+    expect(new Set(lines.map((l) => l.usage_type))).not.toContain('other');
     // Cents: the normalised dollars are the amount string ÷ 100.
     const first = results[0] as { amount: string };
     expect(lines[0]?.billed_cost).toBeCloseTo(Number(first.amount) / 100, 12);
@@ -226,23 +376,147 @@ describe('demo invoices', () => {
     for (const r of buckets) expect(Math.abs(r / 1.03 - 1)).toBeLessThan(0.01);
   });
 
-  it('Anthropic: one web_search line, usage type other', () => {
+  it('Anthropic: batch, long-context and 1-hour cache write lines, normalised to their pricing keys', () => {
     // Prepare
     const results = (
-      JSON.parse(invoice('anthropic-cost-report').text) as { data: { results: { cost_type: string }[] }[] }[]
+      JSON.parse(invoice('anthropic-cost-report').text) as {
+        data: {
+          results: {
+            service_tier: string | null;
+            context_window: string | null;
+            token_type: string | null;
+          }[];
+        }[];
+      }[]
+    )
+      .flatMap((p) => p.data)
+      .flatMap((b) => b.results);
+    const calls = requests(traffic).filter((c) => c.provider === 'anthropic');
+    const longModels = new Set(
+      calls
+        .filter((c) => contextOf(c.provider, c.model, c.inputTokens, Number(c.startedAt)) === 'long')
+        .map((c) => c.model),
+    );
+
+    // Act
+    const lines = normalised('anthropic-cost-report');
+    const batch = lines.filter((l) => l.service_tier === 'batch');
+    const long = lines.filter((l) => l.context_tier === 'long');
+    const oneHour = lines.filter((l) => l.usage_type === 'cache_write_1h');
+
+    // Assess
+    expect(results.filter((r) => r.service_tier === 'batch').length).toBe(batch.length);
+    expect(batch.length).toBeGreaterThan(0);
+    expect(new Set(batch.map((l) => l.model))).toEqual(
+      new Set(calls.filter((c) => c.serviceTier === 'batch').map((c) => c.model)),
+    );
+    expect(results.filter((r) => r.context_window === '200k-1M').length).toBe(long.length);
+    expect(long.length).toBeGreaterThan(0);
+    expect(new Set(long.map((l) => l.model))).toEqual(longModels);
+    expect(new Set(long.map((l) => l.usage_type))).toContain('input');
+    expect(results.filter((r) => r.token_type === 'cache_creation.ephemeral_1h_input_tokens').length).toBe(
+      oneHour.length,
+    );
+    expect(oneHour.length).toBeGreaterThan(0);
+    // Each is a bucket of the telemetry with the same pricing key, ~3 % above its list price.
+    for (const group of [batch, long, oneHour]) {
+      const { total } = ratios(group);
+      expect(Math.abs(total / 1.03 - 1)).toBeLessThan(0.01);
+    }
+    // Long-context input is billed dearer per token than the same model's standard input.
+    for (const l of long.filter((x) => x.usage_type === 'input')) {
+      const t = telemetryByBucket.get(keyOf(l)) as { tokens: number };
+      const standard = listPrice(
+        'anthropic',
+        l.model as string,
+        'input',
+        'standard',
+        'standard',
+        l.charge_period_start,
+      );
+      expect(l.billed_cost / t.tokens).toBeGreaterThan(((standard as number) / 1e6) * 1.5);
+    }
+  });
+
+  it('Anthropic: a web_search line on each day the telemetry has searches, tool:web_search, ~3 % more', () => {
+    // Prepare
+    const results = (
+      JSON.parse(invoice('anthropic-cost-report').text) as {
+        data: { results: { cost_type: string; model: string | null }[] }[];
+      }[]
     )
       .flatMap((p) => p.data)
       .flatMap((b) => b.results);
 
     // Act
-    const other = normalised('anthropic-cost-report').filter((l) => l.usage_type === 'other');
+    const lines = normalised('anthropic-cost-report');
+    const tools = lines.filter((l) => l.usage_type === 'tool:web_search');
+    const days = webSearchDays(lines, 'anthropic');
 
     // Assess
-    expect(results.filter((r) => r.cost_type === 'web_search')).toHaveLength(1);
     expect(results.filter((r) => r.cost_type !== 'tokens' && r.cost_type !== 'web_search')).toEqual([]);
-    expect(other).toHaveLength(1);
-    expect(other[0]?.sku).toBe('Web Search Usage');
-    expect(other[0]?.billed_cost).toBeGreaterThan(0);
+    expect(results.filter((r) => r.cost_type === 'web_search')).toHaveLength(tools.length);
+    expect(tools.length).toBeGreaterThan(10);
+    expect(new Set(tools.map((l) => l.sku))).toEqual(new Set(['Web Search Usage']));
+    expect(new Set(tools.map((l) => l.model))).toEqual(new Set([null]));
+    let billed = 0;
+    let telemetry = 0;
+    for (const d of days) {
+      expect(d.telemetry).toBeGreaterThan(0);
+      expect(Number.isInteger(d.billed)).toBe(true);
+      expect(d.billed).toBeGreaterThanOrEqual(d.telemetry);
+      expect(d.billed).toBeLessThanOrEqual(Math.ceil(d.telemetry * 1.04));
+      billed += d.billed;
+      telemetry += d.telemetry;
+    }
+    expect(billed / telemetry).toBeGreaterThan(1);
+    expect(billed / telemetry).toBeLessThan(1.1);
+  });
+
+  it('ListPrices: the full pricing key, the standard/standard row for a tier without one, long above the threshold', () => {
+    // Prepare
+    const prices = new ListPrices();
+    const sonnet = 'claude-sonnet-4-20250514';
+    const mini = 'gpt-4o-mini-2024-07-18';
+    const longInput = BOOK.find(
+      (r) =>
+        r.provider === 'anthropic' &&
+        r.model === sonnet &&
+        r.context_tier === 'long' &&
+        r.usage_type === 'input',
+    );
+    if (!longInput) throw new Error('the default price book has no long-context row for Sonnet 4');
+    const above = longInput.long_context_above as number;
+    const from = longInput.effective_from;
+    const at = Date.parse(`${MONTH}-15T00:00:00Z`);
+    const perToken = (usd: number | null | undefined) => (usd as number) / 1e6;
+
+    // Act, Assess: the context tier, as the request_usage view decides it.
+    expect(prices.contextTier('anthropic', sonnet, above, from)).toBe('standard');
+    expect(prices.contextTier('anthropic', sonnet, above + 1, from)).toBe('long');
+    expect(prices.contextTier('anthropic', sonnet, above + 1, from - DAY_MS)).toBe('standard');
+    expect(prices.contextTier('anthropic', 'claude-3-5-haiku-20241022', above * 2, at)).toBe('standard');
+    expect(prices.perToken('anthropic', sonnet, 'input', at, 'standard', 'long')).toBe(
+      perToken(listPrice('anthropic', sonnet, 'input', 'standard', 'long', at)),
+    );
+    // Batch has its own input price; batch cached input has none: the standard/standard price.
+    const batchInput = prices.perToken('openai', mini, 'input', at, 'batch');
+    expect(batchInput).toBe(
+      perToken(rowAt('openai', mini, 'input', 'batch', 'standard', at)?.usd_per_million_tokens),
+    );
+    expect(batchInput).toBeLessThan(prices.perToken('openai', mini, 'input', at) as number);
+    expect(rowAt('openai', mini, 'cache_read', 'batch', 'standard', at)).toBeUndefined();
+    expect(prices.perToken('openai', mini, 'cache_read', at, 'batch')).toBe(
+      prices.perToken('openai', mini, 'cache_read', at),
+    );
+    expect(prices.perToken('openai', mini, 'cache_write_1h', at)).toBeNull();
+    // Tools: per call, across models.
+    expect(prices.perCall('anthropic', 'web_search', at)).toBe(
+      perToken(
+        rowAt('anthropic', '*', 'tool:web_search', 'standard', 'standard', at)?.usd_per_million_tokens,
+      ),
+    );
+    expect(prices.perCall('anthropic', 'code_execution', at)).toBeNull();
   });
 
   it('Bedrock FOCUS: token quantities equal the telemetry, billed at list price exactly, and one Tax row', () => {
@@ -267,7 +541,8 @@ describe('demo invoices', () => {
     expect(new Set(lines.map((l) => l.provider))).toEqual(new Set(['aws.bedrock']));
     const tokens = lines.filter((l) => l.usage_type !== 'other');
     for (const l of tokens) {
-      const t = telemetryByBucket.get([l.provider, l.model, l.usage_type, l.charge_period_start].join('|'));
+      expect([l.service_tier, l.context_tier]).toEqual(['standard', 'standard']);
+      const t = telemetryByBucket.get(keyOf(l));
       expect(l.consumed_quantity).toBe(t?.tokens);
       expect(l.billed_cost).toBeCloseTo(t?.listCost ?? Number.NaN, 8);
       expect(l.list_cost).toBe(l.billed_cost);

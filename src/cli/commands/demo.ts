@@ -252,7 +252,7 @@ async function printReports(
       [
         '',
         'unallocated = invoice spend no request accounts for: tokens billed above the telemetry (calls made',
-        '  without the client) and lines that are not tokens (web search, tax).',
+        '  without the client) and lines that are neither tokens nor per-call tools (tax).',
         `estimated = $${formatMoney(json.totals.estimated)} of tokens no invoice line covers, priced at the price book (the demo`,
         `  left ${UNINVOICED_MODEL} off the OpenAI invoice).`,
         '',
