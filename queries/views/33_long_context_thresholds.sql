@@ -1,25 +1,27 @@
 -- long_context_thresholds: from when to when a model's requests above a number of input tokens are long-context
 -- (docs/contracts.md §2, §5): one row per provider, model and interval, intervals never overlapping, taken from
--- the price book's context_tier = 'long' rows. Where long rows of one model start on the same day with
--- different thresholds (a price book import refuses that within a file), the lowest applies.
+-- the price book's context_tier = 'long' rows. Every start and end of such a row cuts the model's time into
+-- segments; a segment's threshold is the lowest of the long rows in force in it (rows of one model and date
+-- should agree: a price-book file that disagrees with itself is refused), and a segment no long row covers has none.
 CREATE OR REPLACE VIEW long_context_thresholds AS
-WITH starts AS (
-  SELECT
-    provider, model, valid_from,
-    min(long_context_above) AS long_context_above,
-    CASE WHEN count(valid_to) < count(*) THEN NULL ELSE max(valid_to) END AS valid_to
+WITH long_rows AS (
+  SELECT provider, model, long_context_above, valid_from, valid_to
   FROM price_book
   WHERE context_tier = 'long' AND long_context_above IS NOT NULL
-  GROUP BY provider, model, valid_from
+),
+segments AS (
+  SELECT provider, model, bound_at AS segment_from, lead(bound_at) OVER (PARTITION BY provider, model ORDER BY bound_at) AS segment_to
+  FROM (
+    SELECT provider, model, valid_from AS bound_at FROM long_rows
+    UNION
+    SELECT provider, model, valid_to AS bound_at FROM long_rows WHERE valid_to IS NOT NULL
+  ) bounds
 )
 SELECT
-  provider, model, long_context_above, valid_from,
-  CASE
-    WHEN valid_to IS NULL THEN next_from
-    WHEN next_from IS NULL THEN valid_to
-    ELSE least(valid_to, next_from)
-  END AS valid_to
-FROM (
-  SELECT s.*, lead(valid_from) OVER (PARTITION BY provider, model ORDER BY valid_from) AS next_from
-  FROM starts s
-) ordered
+  s.provider, s.model, min(r.long_context_above) AS long_context_above, s.segment_from AS valid_from,
+  s.segment_to AS valid_to
+FROM segments s
+JOIN long_rows r
+  ON r.provider = s.provider AND r.model = s.model
+  AND r.valid_from <= s.segment_from AND (r.valid_to IS NULL OR s.segment_from < r.valid_to)
+GROUP BY s.provider, s.model, s.segment_from, s.segment_to

@@ -178,6 +178,43 @@ describe('context tiers', () => {
     ]);
   });
 
+  it('a threshold stays in force while any long row does: a shorter-lived row of another usage type leaves no gap', async () => {
+    const day = (d: string) => Date.parse(`${d}T00:00:00Z`);
+    await lake.prices([
+      {
+        usage_type: 'output',
+        context_tier: 'long',
+        long_context_above: 200_000,
+        usd_per_million_tokens: 22.5,
+      },
+      {
+        usage_type: 'input',
+        context_tier: 'long',
+        long_context_above: 300_000,
+        usd_per_million_tokens: 6,
+        effective_from: day('2026-10-01'),
+        effective_to: day('2026-11-01'),
+      },
+    ]);
+    await lake.events([
+      request({ event_id: 'in_october', ts: '2026-10-15T10:00:00Z', input_tokens: 250_000 }),
+      request({ event_id: 'in_november', ts: '2026-11-02T10:00:00Z', input_tokens: 250_000 }),
+    ]);
+    const thresholds = await rows(
+      "SELECT long_context_above, valid_from, valid_to FROM long_context_thresholds WHERE model = 'model-a' ORDER BY valid_from",
+    );
+    // 2026-01-01 … 10-01: 200,000 alone; October: the lower of both; from November: 200,000 again, open.
+    expect(thresholds.map((t) => t.long_context_above)).toEqual([200_000, 200_000, 200_000]);
+    expect(thresholds[2]?.valid_to).toBeNull();
+    const tiers = await rows(
+      "SELECT event_id, context_tier FROM request_usage WHERE usage_type = 'input' ORDER BY event_id",
+    );
+    expect(tiers).toEqual([
+      { event_id: 'in_november', context_tier: 'long' },
+      { event_id: 'in_october', context_tier: 'long' },
+    ]);
+  });
+
   it('without a long-context row for the model, no request is long', async () => {
     await lake.events([request({ event_id: 'huge_req_1', input_tokens: 900_000 })]);
     const [row] = await rows("SELECT context_tier FROM request_usage WHERE usage_type = 'input'");
@@ -330,6 +367,22 @@ describe('the totals identity over every dimension at once', () => {
       { service_tier: 'batch', context_tier: 'standard', usage_type: 'output' },
       { service_tier: 'standard', context_tier: 'long', usage_type: 'input' },
     ]);
+  });
+});
+
+describe('invoices imported again after the upgrade', () => {
+  it('a line an older version mapped to other is replaced by its re-export, not billed twice', async () => {
+    await lake.events([request({ event_id: 'batch_req_1', input_tokens: 1_000_000, service_tier: 'batch' })]);
+    const line = { sku: 'model-a, batch input', billed_cost: 5, consumed_quantity: null };
+    // What the older normaliser stored for OpenAI's 'batch input', then the same day exported again.
+    await lake.costs([{ ...line, usage_type: 'other' }], Date.parse('2026-11-03T00:00:00Z'));
+    await lake.costs(
+      [{ ...line, usage_type: 'input', service_tier: 'batch' }],
+      Date.parse('2026-11-04T00:00:00Z'),
+    );
+
+    const lines = await rows('SELECT usage_type, service_tier, billed_cost FROM cost_lines');
+    expect(lines).toEqual([{ usage_type: 'input', service_tier: 'batch', billed_cost: 5 }]);
   });
 });
 

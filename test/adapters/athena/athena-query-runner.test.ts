@@ -296,4 +296,73 @@ describe('the same query files through Athena and through DuckDB', () => {
       engine.close();
     }
   });
+
+  it('reports/reconciliation.sql gives the same buckets by tier, context and tool through both', async () => {
+    // Prepare: a standard and a batch bucket of one model, a long-context bucket, 1-hour cache writes and web search.
+    const lake = new LakeFixture(tmp.dir);
+    const request = (over: Record<string, unknown>) =>
+      wireEvent({ model: 'model-a', cache_read_tokens: 0, output_tokens: 0, ...over });
+    await lake.prices([
+      { usage_type: 'input', usd_per_million_tokens: 2 },
+      { usage_type: 'input', context_tier: 'long', long_context_above: 200_000, usd_per_million_tokens: 4 },
+    ]);
+    await lake.events([
+      request({ input_tokens: 1000 }),
+      request({ input_tokens: 3000, service_tier: 'batch' }),
+      request({ input_tokens: 250_000 }),
+      request({
+        input_tokens: 5000,
+        cache_write_tokens: 4000,
+        cache_write_1h_tokens: 1000,
+        tool_calls: { web_search: 2 },
+      }),
+    ]);
+    await lake.costs([
+      { billed_cost: 0.004, consumed_quantity: null },
+      { service_tier: 'batch', billed_cost: 0.003, consumed_quantity: 3000 },
+      { context_tier: 'long', billed_cost: 1, consumed_quantity: 250_000 },
+      { usage_type: 'cache_write_1h', billed_cost: 0.004, consumed_quantity: 1000 },
+      { usage_type: 'tool:web_search', model: null, billed_cost: 0.03, consumed_quantity: 3 },
+    ]);
+    const month = parseMonth('2026-11');
+    if (!month) throw new Error('bad month');
+    const params = [month.from, month.to, month.from, month.to];
+    athena = await startLocalAthena({ lakeDir: tmp.dir });
+    const viaAthena = new AthenaQueryRunner({
+      athena: athena.client,
+      workGroup: 'tokenledger',
+      database: 'tokenledger',
+      pollIntervalMs: 5,
+    });
+    const engine = await LocalQueryEngine.open(tmp.dir);
+    try {
+      // Act
+      const viaAthenaRows = await viaAthena.run('reports/reconciliation.sql', params);
+      const localRows = await new LocalQueryRunner(engine).run('reports/reconciliation.sql', params);
+
+      // Assess
+      // Athena writes timestamps with milliseconds ('… 00:00:00.000'), DuckDB without: the same instants.
+      const instant = (rows: Record<string, unknown>[]) =>
+        rows.map((r) => ({
+          ...r,
+          charge_period_start: Date.parse(`${r.charge_period_start}Z`),
+          charge_period_end: Date.parse(`${r.charge_period_end}Z`),
+        }));
+      expect(instant(viaAthenaRows)).toEqual(instant(localRows));
+      expect(
+        localRows.map((r) => [r.model, r.usage_type, r.service_tier, r.context_tier, r.telemetry_quantity]),
+      ).toEqual([
+        ['*', 'tool:web_search', 'standard', 'standard', 2],
+        ['model-a', 'cache_write_1h', 'standard', 'standard', 1000],
+        ['model-a', 'input', 'batch', 'standard', 3000],
+        ['model-a', 'input', 'standard', 'long', 250_000],
+        ['model-a', 'input', 'standard', 'standard', 2000],
+      ]);
+      for (const r of localRows) {
+        expect((r.allocated as number) + (r.unallocated as number)).toBeCloseTo(r.billed as number, 12);
+      }
+    } finally {
+      engine.close();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromVercelAI } from '../../../packages/client/src/providers/index.ts';
+import { fromVercelAI, fromVercelAISteps } from '../../../packages/client/src/providers/index.ts';
 
 /** Input a caller's types would refuse, as it may still arrive at run time. */
 const garbage = (value: unknown) => value as never;
@@ -309,6 +309,42 @@ describe('fromVercelAI on AI SDK v6/v7 results', () => {
       [1200, 340],
       [1500, 25],
     ]);
+    expect(fromVercelAISteps(result)).toEqual(perStep);
+  });
+
+  it('fromVercelAISteps: one event per LLM request, so steps never add up past a long-context threshold', () => {
+    // Five Anthropic steps of 60,000 input tokens: each a standard-context request, 300,000 only when summed.
+    const step = (n: number) => ({
+      stepNumber: n,
+      model: { provider: 'anthropic.messages', modelId: 'claude-sonnet-4-5' },
+      usage: {
+        inputTokens: 60_000,
+        inputTokenDetails: { noCacheTokens: 60_000, cacheReadTokens: 0, cacheWriteTokens: 0 },
+        outputTokens: 100,
+        outputTokenDetails: { textTokens: 100, reasoningTokens: 0 },
+        totalTokens: 60_100,
+      },
+      response: { id: `r${n}`, timestamp, modelId: 'claude-sonnet-4-5-20250929' },
+    });
+    const result = { steps: [0, 1, 2, 3, 4].map(step) };
+
+    const perRequest = fromVercelAISteps(result);
+
+    expect(perRequest).toHaveLength(5);
+    for (const fields of perRequest) {
+      expect(fields).toMatchObject({
+        provider: 'anthropic',
+        model: 'claude-sonnet-4-5-20250929',
+        inputTokens: 60_000,
+        outputTokens: 100,
+      });
+    }
+    expect(fromVercelAI(result).inputTokens).toBe(300_000);
+  });
+
+  it('fromVercelAISteps: a step or result without steps is one request; unreadable input one empty set', () => {
+    expect(fromVercelAISteps({ usage: { inputTokens: 10, outputTokens: 2 } })).toHaveLength(1);
+    expect(fromVercelAISteps(null as never)).toEqual([fromVercelAI(null as never)]);
   });
 
   it('Anthropic total usage without raw: inputTokens already include the cache', () => {

@@ -42,6 +42,7 @@ export {
 } from './openai.ts';
 export {
   fromVercelAI,
+  fromVercelAISteps,
   type VercelAIResultLike,
   type VercelAIStepLike,
   type VercelAIUsageLike,

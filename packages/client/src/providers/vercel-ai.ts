@@ -255,8 +255,9 @@ function sum(steps: ReturnType<typeof readStep>[]): Omit<TokenFields, 'provider'
 /**
  * Token fields of a Vercel AI SDK (`ai`) call: a `generateText` result, a `streamText` `onFinish` event, one
  * step (`onStepFinish`), or `{ usage, providerMetadata, response }` awaited from a `streamText` result. With
- * `steps`, every step is read and they are added up (one event for the call; record each step from
- * `onStepFinish` instead for one event per LLM request).
+ * `steps`, every step is read and they are added up: one event for the whole call. A multi-step call is several
+ * LLM requests, each billed on its own (a long-context price applies per request), so prefer
+ * `fromVercelAISteps`, one event per step.
  *
  * The provider comes from the step's model (v7) or its `providerMetadata` keys: `openai`, `azure.ai.openai`,
  * `anthropic`, `gcp.gemini`, `gcp.vertex_ai`, `aws.bedrock`; another provider's name is its AI SDK prefix (put
@@ -271,3 +272,19 @@ export const fromVercelAI = /* @__PURE__ */ builder('', (result: VercelAIResultL
   const steps = Array.isArray(result?.steps) ? result.steps.map((s) => obj(s) ?? {}) : [];
   return sum((steps.length > 0 ? steps : [result ?? {}]).map(readStep));
 });
+
+/**
+ * One set of token fields per LLM request of a Vercel AI SDK call: one per entry of `steps` (a `generateText`
+ * result, a `streamText` `onFinish` event), or one for a result or step without `steps`. Record each:
+ * `for (const step of fromVercelAISteps(result)) ledger.record({ ...who, ...step, status: 'ok' })`.
+ * Never throws; input it cannot read gives one empty set (provider and model '', counts 0).
+ */
+export function fromVercelAISteps(result: VercelAIResultLike): TokenFields[] {
+  try {
+    const steps = Array.isArray(result?.steps) ? result.steps : [];
+    if (steps.length === 0) return [fromVercelAI(result)];
+    return steps.map((step) => fromVercelAI((obj(step) ?? {}) as VercelAIResultLike));
+  } catch {
+    return [fromVercelAI(undefined as unknown as VercelAIResultLike)];
+  }
+}
