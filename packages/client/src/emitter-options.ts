@@ -44,6 +44,12 @@ export interface EmitterError {
   message: string;
   /** Events concerned. */
   count: number;
+  /**
+   * What kind of problem, for grouping: the AWS error code of a failed call (`AccessDeniedException`,
+   * `ProvisionedThroughputExceededException`), or the contract rule an invalid event broke first
+   * (`latency_ms:out_of_range`, as the consumer's quarantine counts it).
+   */
+  code?: string;
   cause?: unknown;
 }
 
@@ -56,7 +62,10 @@ export interface EmitterOptions {
   putRecords?: PutRecordsFunction;
   /** Key for the HMAC of user ids. Without it `userId` is left out of every event (warned once). */
   hmacKey?: string | Uint8Array;
-  /** Told about invalid events, drops and failed sends; never throws into the app. @default none */
+  /**
+   * Told about invalid events, drops and failed sends; what it throws is swallowed. Without it, each kind of
+   * problem (`kind` and `code`) is warned (`process.emitWarning`) at most once a minute. @default warnings
+   */
   onError?: (error: EmitterError) => void;
   /** Send when this many events are queued. @default 500 */
   maxBatchEvents?: number;
@@ -68,7 +77,10 @@ export interface EmitterOptions {
   maxQueueBytes?: number;
   /** Events per Kinesis record (a gzip NDJSON batch, at most 1 MiB compressed). @default 500 */
   maxRecordEvents?: number;
-  /** Retries of the entries a PutRecords call did not take. @default 5 */
+  /**
+   * Retries of the entries a PutRecords call did not take, for throttling and transient errors only; an error
+   * retrying cannot fix (access denied, no such stream, …) drops the batch at once. @default 5
+   */
   maxRetries?: number;
   /** First retry delay (ms); doubles each retry, with full jitter. @default 100 */
   retryBaseMs?: number;

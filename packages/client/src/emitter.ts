@@ -16,7 +16,10 @@ export interface Emitter {
    * For replaying files (`tokenledger ingest events`).
    */
   recordLine(line: string): void;
-  /** Sends what is queued now; resolves when it is sent or given up. Never rejects. */
+  /**
+   * Sends what is queued now; resolves when it is sent or given up (retries included). Until then the process
+   * stays alive: `await ledger.flush()` before a script or a Lambda handler ends. Never rejects.
+   */
   flush(): Promise<void>;
   /** Flushes within `shutdownTimeoutMs`, counts what is still unsent as dropped, and stops. Safe to call twice. */
   shutdown(): Promise<void>;
@@ -33,9 +36,20 @@ export interface Emitter {
  * Memory is bounded by the events and bytes recorded but not yet settled, in flight or not.
  */
 export function createEmitter(options: EmitterOptions): Emitter {
+  // Without onError, each kind of problem is warned at most once a minute: never silent, never a flood.
+  const warned = new Map<string, number>();
   const report = (error: EmitterError) => {
     try {
-      options.onError?.(error);
+      if (options.onError) return options.onError(error);
+      const key = error.kind + (error.code ?? error.message.replace(/[:\d].*/s, ''));
+      const now = Date.now();
+      if (now - (warned.get(key) ?? -1e13) < 60_000) return;
+      if (warned.size > 99) warned.clear();
+      warned.set(key, now);
+      process.emitWarning(
+        `tokenledger: ${error.kind} (${error.count}): ${error.message} [once a minute per kind; see onError]`,
+        'TokenledgerWarning',
+      );
     } catch {
       // The app's own handler failed; there is nowhere left to report it, and we must not throw.
     }
@@ -121,6 +135,17 @@ export function createEmitter(options: EmitterOptions): Emitter {
     }
   }
 
+  /**
+   * The app's flush(): until its events are sent or given up, retry delays keep the process alive, so a script
+   * that awaits it cannot exit under its sends. (The timer's flushes never hold the process.)
+   */
+  function awaitedFlush(): Promise<void> {
+    const release = sender.hold();
+    const done = flush();
+    void done.then(release);
+    return done;
+  }
+
   let shuttingDown: Promise<void> | null = null;
   function shutdown(): Promise<void> {
     shuttingDown ??= (async () => {
@@ -128,7 +153,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
       const done = flush();
       queue.close();
       // Until the last sends finish or the timeout passes, the process must not exit under them.
-      sender.holdOpen();
+      sender.hold();
       let timeout: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
         done.then(() => false),
@@ -151,7 +176,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
     record,
     recordLine,
     // Once shutdown() has begun, it does the last flush: a flush() after it waits for the shutdown.
-    flush: () => shuttingDown ?? flush(),
+    flush: () => shuttingDown ?? awaitedFlush(),
     shutdown,
     stats: () => ({ ...queue.stats(), ...sender.stats() }),
   };

@@ -1,6 +1,7 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { EVENT_LIMITS, RECORD_LIMITS } from './contract/limits.ts';
+import { rejectionKey } from './contract/rejection.ts';
 import { validateEvent } from './contract/validate.ts';
 import type { EmitterError } from './emitter-options.ts';
 import type { Item } from './queue.ts';
@@ -48,10 +49,12 @@ export async function serialise(items: Item[], hasher: UserHasher | null, giveUp
           const wire = toWireEvent(item.pending, hasher);
           const check = validateEvent(wire, now);
           if (!check.ok) {
+            const first = check.rejections[0];
             giveUp('invalid', item.bytes, {
               kind: 'invalid',
               message: check.rejections.map((r) => r.message).join('; '),
               count: 1,
+              ...(first ? { code: rejectionKey(first) } : {}),
             });
             continue;
           }

@@ -37,7 +37,7 @@ export interface Queue {
   /** Counts in-flight events as sent, dropped or invalid, and frees their bytes. */
   settle(field: 'sent' | 'dropped' | 'invalid', count: number, bytes: number): void;
   /** Gives up on in-flight events: settled as dropped and reported, unless a shutdown already abandoned them. */
-  drop(count: number, bytes: number, message: string): void;
+  drop(count: number, bytes: number, message: string, code?: string, cause?: unknown): void;
   /** Reports the events a full queue dropped since the last report, in one error. */
   reportDrops(): void;
   /** From shutdown on, the queue takes no more events. */
@@ -107,10 +107,10 @@ export function createQueue(
       return out;
     },
     settle,
-    drop(count, bytes, message) {
+    drop(count, bytes, message, code, cause) {
       if (abandoned) return;
       settle('dropped', count, bytes);
-      report({ kind: 'dropped', message, count });
+      report({ kind: 'dropped', message, count, code, cause });
     },
     reportDrops() {
       if (droppedUnreported === 0) return;

@@ -7,6 +7,11 @@ export interface RecordInput {
   provider: string;
   model: string;
   inputTokens: number;
+  /**
+   * True when `inputTokens` is the app's own count or an estimate (`estimateTokens`), not the provider's: the
+   * event is then tagged `input_tokens: 'estimated'` (unless it already has 16 tags). `meterStream` sets it.
+   */
+  inputTokensEstimated?: boolean;
   outputTokens: number;
   status: Status;
   customerId?: string;
@@ -29,7 +34,10 @@ export interface RecordInput {
   latencyMs?: number;
   ttftMs?: number;
   tags?: Record<string, string>;
-  /** When the request started. @default the time of the `record()` call */
+  /**
+   * When the request started: epoch ms (`Date.now()`) or a `Date`. (A `performance.now()` value is understood
+   * too.) @default the time of the `record()` call
+   */
   startedAt?: Date | number;
   /** The idempotency key, if the app has one. @default a new UUIDv7 */
   eventId?: string;

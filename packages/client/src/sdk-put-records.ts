@@ -8,7 +8,7 @@ export function sdkPutRecords(client: KinesisLike | undefined): PutRecordsFuncti
   let command: Promise<new (input: PutRecordsInput) => { input: PutRecordsInput }> | undefined;
   return async (input, options) => {
     if (client === undefined) {
-      throw new Error(
+      throw configError(
         'createEmitter needs a kinesisClient (an AWS SDK v3 KinesisClient) or a putRecords function',
       );
     }
@@ -23,7 +23,7 @@ export function sdkPutRecords(client: KinesisLike | undefined): PutRecordsFuncti
       },
       (err: unknown) => {
         command = undefined;
-        throw new Error(
+        throw configError(
           `kinesisClient was given but @aws-sdk/client-kinesis could not be loaded (${(err as Error)?.message}); install it, or pass putRecords`,
         );
       },
@@ -32,3 +32,7 @@ export function sdkPutRecords(client: KinesisLike | undefined): PutRecordsFuncti
     return client.send(new PutRecordsCommand(input), options);
   };
 }
+
+/** A mistake in the client's setup: retrying cannot fix it, so the batch is dropped at once (sender.ts). */
+const configError = (message: string) =>
+  Object.assign(new Error(message), { name: 'TokenledgerConfigError' });

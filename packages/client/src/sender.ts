@@ -9,8 +9,11 @@ export interface Sender {
    * all are taken or the retries run out (then they are dropped). Never rejects.
    */
   put(records: PackedRecord[]): Promise<void>;
-  /** From shutdown on, retry delays keep the process alive: the last sends must finish. */
-  holdOpen(): void;
+  /**
+   * While held, retry delays keep the process alive: an awaited `flush()` or a shutdown must see its sends
+   * finish. Returns the release (the delays then stop holding the process, unless another hold remains).
+   */
+  hold(): () => void;
   /** The shutdown stopped waiting: aborts the call in flight and cuts every retry delay short. */
   abort(): void;
   stats(): Pick<EmitterStats, 'failedSends' | 'retries' | 'calls'>;
@@ -26,7 +29,10 @@ export function createSender(
   const counts = { failedSends: 0, retries: 0, calls: 0 };
   const controller = new AbortController();
   const sleeping = new Set<NodeJS.Timeout>();
-  let holdingOpen = false;
+  let holds = 0;
+  const refAll = (on: boolean) => {
+    for (const t of sleeping) on ? t.ref() : t.unref();
+  };
 
   async function put(records: PackedRecord[]): Promise<void> {
     let pending = records;
@@ -40,12 +46,16 @@ export function createSender(
         failed = await putOnce(pending);
       } catch (err) {
         counts.failedSends++;
-        report({
-          kind: 'send_failed',
-          message: `PutRecords failed: ${(err as Error)?.message}`,
-          count: events(pending),
-          cause: err,
-        });
+        const code = errorCode(err);
+        const message = `PutRecords failed: ${code ? `${code}: ` : ''}${(err as Error)?.message}`;
+        if (code && PERMANENT.test(code)) {
+          // Retrying cannot fix it (no permission, no such stream, a bad request): give the batch up at once.
+          dropRecords(pending, `${message} (not retried; ${events(pending)} events dropped)`, code, err);
+          return;
+        }
+        // Aborted by a shutdown that timed out: those events are already reported as dropped.
+        if (!controller.signal.aborted)
+          report({ kind: 'send_failed', message, count: events(pending), code, cause: err });
         failed = pending;
       }
       if (failed.length === 0) return;
@@ -65,7 +75,8 @@ export function createSender(
     const entries: PutRecordsEntry[] = records.map((r) => ({ Data: r.data, PartitionKey: r.key }));
     const signal = AbortSignal.any([AbortSignal.timeout(o.requestTimeoutMs), controller.signal]);
     const out = await putRecords({ StreamName: o.streamName, Records: entries }, { abortSignal: signal });
-    const results = out.Records ?? [];
+    const results = out?.Records ?? [];
+    // Kinesis fails an entry only with ProvisionedThroughputExceededException or InternalFailure: both retried.
     const failed = records.filter((_, i) => results[i] === undefined || results[i]?.ErrorCode != null);
     const taken = records.filter((_, i) => results[i] !== undefined && results[i]?.ErrorCode == null);
     queue.settle('sent', events(taken), bytes(taken));
@@ -73,15 +84,15 @@ export function createSender(
     return failed;
   }
 
-  function dropRecords(records: PackedRecord[], message: string): void {
-    queue.drop(events(records), bytes(records), message);
+  function dropRecords(records: PackedRecord[], message: string, code?: string, cause?: unknown): void {
+    queue.drop(events(records), bytes(records), message, code, cause);
   }
 
   function backoff(attempt: number): number {
     return Math.random() * Math.min(o.retryMaxMs, o.retryBaseMs * 2 ** attempt);
   }
 
-  /** A retry delay. It does not keep the process alive, except during shutdown, which must finish its sends. */
+  /** A retry delay. It keeps the process alive only while held (an awaited flush, a shutdown). */
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {
@@ -91,7 +102,7 @@ export function createSender(
         resolve();
       };
       const t = setTimeout(wake, ms);
-      if (!holdingOpen) t.unref();
+      if (holds === 0) t.unref();
       sleeping.add(t);
       controller.signal.addEventListener('abort', wake, { once: true });
     });
@@ -99,9 +110,14 @@ export function createSender(
 
   return {
     put,
-    holdOpen() {
-      holdingOpen = true;
-      for (const t of sleeping) t.ref();
+    hold() {
+      if (holds++ === 0) refAll(true);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        if (--holds === 0) refAll(false);
+      };
     },
     abort() {
       controller.abort();
@@ -116,4 +132,19 @@ function events(records: readonly PackedRecord[]): number {
 
 function bytes(records: readonly PackedRecord[]): number {
   return records.reduce((n, r) => n + r.bytes, 0);
+}
+
+/**
+ * AWS error codes that retrying cannot fix: permissions, a missing stream or KMS key, a request Kinesis
+ * refuses, bad credentials, the client's own setup (sdk-put-records.ts). Everything else — throttling
+ * (`ProvisionedThroughputExceededException`, `ThrottlingException`, `KMSThrottlingException`), 5xx, network
+ * errors, timeouts — is retried.
+ */
+const PERMANENT =
+  /^(AccessDenied|ResourceNotFound|Validation|InvalidArgument|UnrecognizedClient|IncompleteSignature|MissingAuthenticationToken|KMS(AccessDenied|Disabled|InvalidState|NotFound)|KMSOptInRequired|OptInRequired|InvalidClientTokenId|TokenledgerConfigError)(Exception)?$/;
+
+/** The AWS error code of what a call threw: the SDK's errors carry it as their `name`. */
+function errorCode(err: unknown): string | undefined {
+  const name = (err as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && name !== 'Error' ? name : undefined;
 }

@@ -29,7 +29,9 @@ export class UserHasher {
 /** The wire event (docs/contracts.md §2) for a pending call; fields the app left out stay out. */
 export function toWireEvent(p: Pending, hasher: UserHasher | null): Record<string, unknown> {
   const i = p.input;
-  const started = i.startedAt instanceof Date ? i.startedAt.getTime() : (i.startedAt ?? p.at);
+  let started = i.startedAt instanceof Date ? i.startedAt.getTime() : (i.startedAt ?? p.at);
+  // A `performance.now()` value (ms since the process started; an epoch time would be before 1973): placed on the epoch.
+  if (typeof started === 'number' && started < 1e11) started += performance.timeOrigin;
   const e: Record<string, unknown> = {
     v: 1,
     event_id: i.eventId ?? uuidv7(started),
@@ -58,6 +60,11 @@ export function toWireEvent(p: Pending, hasher: UserHasher | null): Record<strin
   if (i.latencyMs !== undefined) e.latency_ms = i.latencyMs;
   if (i.ttftMs !== undefined) e.ttft_ms = i.ttftMs;
   if (i.tags !== undefined) e.tags = i.tags;
+  if (i.inputTokensEstimated === true) {
+    const tags = (e.tags ?? {}) as Record<string, string>;
+    if (typeof tags === 'object' && Object.keys(tags).length < 16)
+      e.tags = { ...tags, input_tokens: 'estimated' };
+  }
   if (i.toolCalls !== undefined) e.tool_calls = i.toolCalls;
   if (i.traceId !== undefined) e.trace_id = i.traceId;
   return e;

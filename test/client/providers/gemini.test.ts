@@ -171,7 +171,17 @@ describe('geminiChunks', () => {
     chunk([{ text: '**Counting letters**', thought: true }], 0, 120),
     chunk([{ text: 'There are **3** "r"s in' }], 10, 256),
     chunk([{ text: ' strawberry.\n\nHere is the breakdown: st**r**awbe**rr**y.' }], 29, 256),
-    chunk([{ text: '', thoughtSignature: 'Eo0HCooHAb4+9vut' }], 29, 256),
+    // The last chunk carries the candidate's finishReason: the request finished.
+    {
+      ...chunk([{ text: '', thoughtSignature: 'Eo0HCooHAb4+9vut' }], 29, 256),
+      candidates: [
+        {
+          content: { parts: [{ text: '', thoughtSignature: 'Eo0HCooHAb4+9vut' }], role: 'model' },
+          finishReason: 'STOP',
+          index: 0,
+        },
+      ],
+    },
   ];
 
   async function meter(stopAfter?: number): Promise<MeterResult> {

@@ -94,7 +94,8 @@ export const fromAnthropicMessage = /* @__PURE__ */ builder('anthropic', (messag
  * `meterStream` options for Messages API stream events: one delivered token per non-empty `text_delta`;
  * usage from `message_start` (model, input and cache counts, 1-hour writes, tier) and `message_delta` (the
  * cumulative output count, thinking tokens and server tool calls; its input and cache counts too when it carries
- * all three).
+ * all three). The request is finished at `message_delta` (its stop reason) or `message_stop`: a stream that ends
+ * before is 'cancelled'.
  */
 export const anthropicEvents = {
   deliveredTokens: (event: AnthropicEventLike): number =>
@@ -116,4 +117,6 @@ export const anthropicEvents = {
         : { outputTokens: num(u.output_tokens) };
     return { ...counts, ...usageDetails(u) };
   },
+  isFinal: (event: AnthropicEventLike): boolean =>
+    event?.type === 'message_delta' || event?.type === 'message_stop',
 };

@@ -20,6 +20,7 @@ export interface BedrockConverseLike {
 
 /** A ConverseStream event, as `bedrockConverseStream` reads it. */
 export interface BedrockStreamEventLike {
+  messageStop?: unknown;
   contentBlockDelta?: Opt<{ delta?: Opt<{ text?: Opt<string> }> }>;
   metadata?: Opt<{ usage?: Opt<BedrockUsageLike>; serviceTier?: Opt<{ type?: Opt<string> }> }>;
 }
@@ -70,7 +71,8 @@ export const fromBedrockConverse = /* @__PURE__ */ builder(
 
 /**
  * `meterStream` options for ConverseStream events: one delivered token per non-empty text delta, usage and
- * tier from the closing `metadata` event. The model is not in the stream: add it to the record yourself.
+ * tier from the closing `metadata` event (a stream that ends before `messageStop` or `metadata` is 'cancelled').
+ * The model is not in the stream: add it to the record yourself.
  */
 export const bedrockConverseStream = {
   deliveredTokens: (event: BedrockStreamEventLike): number => (event?.contentBlockDelta?.delta?.text ? 1 : 0),
@@ -82,4 +84,5 @@ export const bedrockConverseStream = {
           ...tier(event.metadata.serviceTier?.type),
         }
       : undefined,
+  isFinal: (event: BedrockStreamEventLike): boolean => !!(event?.messageStop || event?.metadata),
 };

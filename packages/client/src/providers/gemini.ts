@@ -25,6 +25,7 @@ export interface GeminiResponseLike {
   candidates?: Opt<
     readonly Opt<{
       content?: Opt<{ parts?: Opt<readonly Opt<{ text?: Opt<string>; thought?: Opt<boolean> }>[]> }>;
+      finishReason?: Opt<string>;
     }>[]
   >;
 }
@@ -77,10 +78,18 @@ const hasText = (candidate: unknown): boolean => {
 /**
  * `meterStream` options for `generateContentStream` chunks: one delivered token per candidate whose chunk carries
  * answer text, and the usage of the latest chunk that has `usageMetadata` (its counts are cumulative, so the
- * last one is the request's).
+ * last one is the request's); the model from the first chunk that names it. The request is finished at a
+ * candidate's `finishReason`: a stream that ends before is 'cancelled'.
  */
 export const geminiChunks = {
   deliveredTokens: (chunk: GeminiResponseLike): number =>
     Array.isArray(chunk?.candidates) ? chunk.candidates.filter(hasText).length : 0,
-  usage: (chunk: GeminiResponseLike) => (chunk?.usageMetadata ? fromGemini(chunk) : undefined),
+  usage: (chunk: GeminiResponseLike) =>
+    chunk?.usageMetadata
+      ? fromGemini(chunk)
+      : typeof chunk?.modelVersion === 'string' && chunk.modelVersion
+        ? { provider: 'gcp.gemini', model: chunk.modelVersion }
+        : undefined,
+  isFinal: (chunk: GeminiResponseLike): boolean =>
+    Array.isArray(chunk?.candidates) && chunk.candidates.some((c) => !!c?.finishReason),
 };

@@ -27,7 +27,7 @@ export {
   type GeminiUsageLike,
   geminiChunks,
 } from './gemini.ts';
-export { type MeterOptions, type MeterResult, meterStream } from './meter-stream.ts';
+export { estimateTokens, type MeterOptions, type MeterResult, meterStream } from './meter-stream.ts';
 export {
   fromOpenAIChat,
   fromOpenAIResponses,

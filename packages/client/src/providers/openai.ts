@@ -37,7 +37,7 @@ export interface OpenAIResponseLike {
 
 /** A Chat Completions stream chunk, as `openAIChatChunks` reads it. */
 export interface OpenAIChatChunkLike extends OpenAIChatLike {
-  choices?: Opt<Opt<{ delta?: Opt<{ content?: Opt<string> }> }>[]>;
+  choices?: Opt<Opt<{ delta?: Opt<{ content?: Opt<string> }>; finish_reason?: Opt<string> }>[]>;
 }
 
 /** A Responses API stream event, as `openAIResponseEvents` reads it. */
@@ -111,19 +111,34 @@ export const fromOpenAIResponses = /* @__PURE__ */ builder('openai', (response: 
 }));
 
 /**
- * `meterStream` options for Chat Completions chunks: one delivered token per non-empty content delta, and the
- * usage of the last chunk, which OpenAI sends only when the request sets `stream_options: { include_usage: true }`.
+ * `meterStream` options for Chat Completions chunks: one delivered token per non-empty content delta; the served
+ * model (`gpt-4o-mini-2024-07-18`, not the alias the request named) from the first chunk, which every chunk
+ * carries; and the usage of the last chunk, which OpenAI sends only when the request sets
+ * `stream_options: { include_usage: true }`. The request is finished at a `finish_reason` or the usage chunk: a
+ * stream that ends before either (openai-node's ends quietly after `stream.controller.abort()`) is 'cancelled'.
+ *
+ * OpenAI states the input tokens only in that last chunk: a stream cancelled before it has none (0). Pass
+ * `inputTokens` — your own count, or `estimateTokens(messages)` — and the event carries it, tagged
+ * `input_tokens: 'estimated'`.
  */
 export const openAIChatChunks = {
   deliveredTokens: (chunk: OpenAIChatChunkLike): number =>
     Array.isArray(chunk?.choices) ? chunk.choices.filter((c) => c?.delta?.content).length : 0,
-  usage: (chunk: OpenAIChatChunkLike) => (chunk?.usage ? fromOpenAIChat(chunk) : undefined),
+  usage: (chunk: OpenAIChatChunkLike) =>
+    chunk?.usage
+      ? fromOpenAIChat(chunk)
+      : typeof chunk?.model === 'string' && chunk.model
+        ? { provider: 'openai', model: chunk.model }
+        : undefined,
+  isFinal: (chunk: OpenAIChatChunkLike): boolean =>
+    !!chunk?.usage || (Array.isArray(chunk?.choices) && chunk.choices.some((c) => !!c?.finish_reason)),
 };
 
 /**
  * `meterStream` options for Responses API stream events: one delivered token per non-empty
  * `response.output_text.delta`; the model from `response.created`, and the usage, tier and web search calls
- * from the response that ends the stream (`response.completed`, `response.incomplete` or `response.failed`).
+ * from the response that ends the stream (`response.completed`, `response.incomplete` or `response.failed`); a
+ * stream that ends before one is 'cancelled'.
  */
 export const openAIResponseEvents = {
   deliveredTokens: (event: OpenAIResponseEventLike): number =>
@@ -140,4 +155,7 @@ export const openAIResponseEvents = {
         return undefined;
     }
   },
+  isFinal: (event: OpenAIResponseEventLike): boolean => RESPONSE_ENDS.includes(event?.type as string),
 };
+
+const RESPONSE_ENDS = ['response.completed', 'response.incomplete', 'response.failed'];
