@@ -3,9 +3,9 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { createTokenledgerApp } from './tokenledger-app.ts';
 
 // Entry of `npx cdk synth` / `npx cdk deploy` (cdk.json). The stacks are env-agnostic: they deploy to the
-// account and region of the CLI's credentials. `-c alarmEmail=ops@example.com` subscribes an address to
-// the alarms; the report jobs' sender, recipients and schedules are context too (infra/stacks/reports-stack.ts,
-// docs/deploying.md "Report recipients and schedules").
+// account and region of the CLI's credentials. Every deploy-time setting is a context key (`-c streamName=…`,
+// `-c alarmEmail=ops@example.com`, `-c batchSize=500`, the report jobs' sender, recipients and schedules), checked
+// by one schema (infra/settings.ts, docs/deploying.md "Settings"); an unknown key fails synthesis, naming it.
 const { app } = createTokenledgerApp();
 
 // cdk-nag v3 runs as policy validation plugins: an unacknowledged AwsSolutions or Serverless error fails

@@ -1,8 +1,9 @@
 import { App, type AppProps } from 'aws-cdk-lib';
 import { RESULTS_PREFIX } from './constructs/athena-views.ts';
 import { acknowledgeNagFindings } from './nag-acknowledgments.ts';
+import { settingsFromContext, type TokenledgerSettings } from './settings.ts';
 import { DataStack, type DataStackProps } from './stacks/data-stack.ts';
-import { IngestStack, type IngestStackProps, ingestSettingsFromContext } from './stacks/ingest-stack.ts';
+import { IngestStack, type IngestStackProps } from './stacks/ingest-stack.ts';
 import { InvoiceStack, type InvoiceStackProps } from './stacks/invoice-stack.ts';
 import { ReportsStack, type ReportsStackProps, reportsSettingsFromContext } from './stacks/reports-stack.ts';
 
@@ -21,6 +22,19 @@ export const FEATURE_FLAGS = {
 export interface TokenledgerAppOptions {
   /** Passed to the App (outdir, extra context). */
   readonly appProps?: AppProps;
+  /**
+   * The deploy-time settings, keyed and checked exactly as the CDK context's (infra/settings.ts,
+   * docs/deploying.md#settings): they are added to the app's context, over `appProps.context` and `-c`.
+   *
+   * @default {}
+   */
+  readonly settings?: TokenledgerSettings;
+  /**
+   * Context keys of your own (an app that adds its stacks to this one): not refused as unknown settings.
+   *
+   * @default []
+   */
+  readonly otherContextKeys?: readonly string[];
   /** @default {} */
   readonly data?: DataStackProps;
   /** @default {} */
@@ -54,25 +68,27 @@ export interface TokenledgerApp {
 /**
  * The deployable app: `TokenledgerData` (stateful), `TokenledgerIngest`, `TokenledgerInvoices` and
  * `TokenledgerReports` (stateless), env-agnostic, with the cdk-nag acknowledgments applied. infra/app.ts and the
- * tests both build it here. Context `alarmEmail` (e.g. `-c alarmEmail=ops@example.com`) subscribes an address to
- * the alarm topics, `ingestReservedConcurrency` (a whole number, or `none`) sets the ingest function's reserved
- * concurrency; the report jobs' context keys (sender, recipients, schedules, time zone) are described on
- * ReportsSettings (infra/stacks/reports-stack.ts).
+ * tests both build it here. The deploy-time settings are CDK context keys (`-c streamName=…`, `-c batchSize=500`,
+ * `-c alarmEmail=ops@example.com`), or `settings`: one schema, in infra/settings.ts, with the report jobs' keys
+ * (sender, recipients, schedules, time zone) on ReportsSettings (infra/stacks/reports-stack.ts). An unknown
+ * camelCase context key is an error naming it. Props given here (`data`, `ingest`, …) win over the settings.
  */
 export function createTokenledgerApp(options: TokenledgerAppOptions = {}): TokenledgerApp {
   const app = new App({
     ...options.appProps,
-    context: { ...FEATURE_FLAGS, ...options.appProps?.context },
+    context: { ...FEATURE_FLAGS, ...options.appProps?.context, ...options.settings },
   });
+  // Checked before any stack is built: a bad or unknown key fails at once, naming it.
+  const reportsSettings = reportsSettingsFromContext(app);
+  const settings = settingsFromContext(app, options.otherContextKeys);
   const data = new DataStack(app, 'TokenledgerData', {
     description: 'tokenledger: event stream, S3 lake, Glue catalog, Athena workgroup (stateful)',
+    ...settings.data,
     ...options.data,
   });
-  const alarmEmail: unknown = app.node.tryGetContext('alarmEmail');
   const ingest = new IngestStack(app, 'TokenledgerIngest', {
     description: 'tokenledger: ingest Lambda, its Kinesis event source mapping and alarms (stateless)',
-    ...(typeof alarmEmail === 'string' ? { alarmEmail } : {}),
-    ...ingestSettingsFromContext(app),
+    ...settings.ingest,
     ...options.ingest,
     stream: data.eventStream.stream,
     lakeBucket: data.lakeBucket,
@@ -81,15 +97,15 @@ export function createTokenledgerApp(options: TokenledgerAppOptions = {}): Token
   const invoices = new InvoiceStack(app, 'TokenledgerInvoices', {
     description:
       'tokenledger: invoice Lambda, the S3 notifications of invoices/<format>/, its dead-letter queue and alarm (stateless)',
-    ...(typeof alarmEmail === 'string' ? { alarmEmail } : {}),
+    ...settings.invoices,
     ...options.invoices,
     lakeBucket: data.lakeBucket,
   });
   const reports = new ReportsStack(app, 'TokenledgerReports', {
     description:
       'tokenledger: scheduled report jobs (governance, waste, margin), their alarms and SES sender (stateless)',
-    ...(typeof alarmEmail === 'string' ? { alarmEmail } : {}),
-    ...reportsSettingsFromContext(app),
+    ...settings.reports,
+    ...reportsSettings,
     ...options.reports,
     lakeBucket: data.lakeBucket,
     databaseName: data.lakeDatabase.databaseName,

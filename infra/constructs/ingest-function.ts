@@ -16,9 +16,9 @@ import { tokenledgerFunction } from './tokenledger-function.ts';
 export const QUARANTINE_PREFIX = 'quarantine/';
 
 /**
- * The shards the default reserved concurrency is sized for: an on-demand stream starts with 4 shards, each
- * processed by `parallelizationFactor` concurrent invocations, and 10 leaves room for the stream to more than
- * double before the mapping is throttled (the iterator-age alarm then fires: raise the reservation).
+ * The shards a reservation is sized for, when the deployer asks for one: an on-demand stream starts with 4 shards,
+ * each processed by `parallelizationFactor` concurrent invocations, and 10 leaves room for the stream to more than
+ * double before the mapping is throttled (docs/deploying.md "Reserved concurrency and the account quota").
  */
 export const RESERVED_CONCURRENCY_SHARDS = 10;
 
@@ -58,12 +58,12 @@ export interface IngestFunctionProps {
   readonly tracing?: Tracing;
   /**
    * Concurrency reserved for (and capping) the function: the stream consumer is never starved by other
-   * functions of the account, and cannot starve them. `null`: none, the function shares the account's
-   * unreserved concurrency (an account at Lambda's default quota of 10 cannot reserve any: Lambda keeps 100
-   * unreserved). Context `ingestReservedConcurrency` (a whole number, or `none`) sets it for the app.
+   * functions of the account, and cannot starve them. Lambda keeps 100 of the account's concurrency unreserved,
+   * and a new account's quota is often 10, so any reservation fails a fresh account's first deploy: the default
+   * reserves none. Once the quota is raised, RESERVED_CONCURRENCY_SHARDS (10) × parallelizationFactor is a good
+   * value. Context `ingestReservedConcurrency` (a whole number, or `none`) sets it for the app; `null` is none.
    *
-   * @default RESERVED_CONCURRENCY_SHARDS (10) × parallelizationFactor: one invocation per batch in flight on
-   * 10 shards, the 4 an on-demand stream starts with and room to grow
+   * @default - none: the function shares the account's unreserved concurrency
    */
   readonly reservedConcurrentExecutions?: number | null;
   /**
@@ -106,7 +106,7 @@ export interface IngestFunctionProps {
  *
  * The mapping reads from TRIM_HORIZON, reports partial batch failures, bisects a failing batch, retries
  * a finite number of times, drops records past a maximum age, and sends what it gives up on to an S3
- * bucket, and publishes its EventCount metrics. The function has reserved concurrency (by default), and may
+ * bucket, and publishes its EventCount metrics. The function has reserved concurrency only when asked, and may
  * write and read (for its existence check) only `events/*` and `quarantine/*` of the lake bucket; its role has
  * no AWS-managed policy, only write access to its own log group.
  */
@@ -152,10 +152,7 @@ export class IngestFunction extends Construct {
     checkInteger(this, owner, 'retryAttempts', retryAttempts, 0, 10000);
     checkDuration(this, owner, 'maxRecordAge', maxRecordAge, Duration.seconds(60), Duration.days(7));
     checkInteger(this, owner, 'parallelizationFactor', parallelizationFactor, 1, 10);
-    const reserved =
-      props.reservedConcurrentExecutions === undefined
-        ? RESERVED_CONCURRENCY_SHARDS * parallelizationFactor
-        : (props.reservedConcurrentExecutions ?? undefined);
+    const reserved = props.reservedConcurrentExecutions ?? undefined;
     if (reserved !== undefined) {
       checkInteger(this, owner, 'reservedConcurrentExecutions', reserved, 1, MAX_INGEST_RESERVED_CONCURRENCY);
     }

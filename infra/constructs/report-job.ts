@@ -147,9 +147,11 @@ export interface ReportJobProps {
   readonly logRetention?: RetentionDays;
   /**
    * Reserved concurrency (1–1000): 1 runs the job one invocation at a time (a manual re-run waits for the
-   * scheduled one). An account at Lambda's default concurrency quota of 10 cannot reserve any; pass `null` there.
+   * scheduled one). Lambda keeps 100 of the account's concurrency unreserved, so an account at a new account's
+   * quota of 10 cannot reserve any: none is reserved unless asked. `null` is none too. A run repeated while one is
+   * in flight is still harmless: the report id is claimed before the email is sent.
    *
-   * @default 1
+   * @default - none
    */
   readonly reservedConcurrentExecutions?: number | null;
   /**
@@ -268,8 +270,7 @@ export class ReportJob extends Construct {
     );
     const memorySize = props.memorySize ?? 512;
     const timeout = props.timeout ?? Duration.minutes(10);
-    const reserved =
-      props.reservedConcurrentExecutions === null ? undefined : (props.reservedConcurrentExecutions ?? 1);
+    const reserved = props.reservedConcurrentExecutions ?? undefined;
     const retryAttempts = props.retryAttempts ?? 2;
     const maxEventAge = props.maxEventAge ?? Duration.hours(1);
     const errorsAlarmPeriod = props.errorsAlarmPeriod ?? Duration.hours(1);

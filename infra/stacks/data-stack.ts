@@ -16,6 +16,19 @@ import { QueryWorkgroup } from '../constructs/query-workgroup.ts';
 
 export interface DataStackProps extends StackProps {
   /**
+   * Name of the event stream (context `streamName`). Changing it replaces the stream.
+   *
+   * @default 'tokenledger-events'
+   */
+  readonly streamName?: string;
+  /**
+   * Other AWS accounts whose apps put events on the stream (context `producerAccountIds`): the stack creates a role
+   * they can assume, with the producer policy, and outputs its ARN as `ProducerRoleArn`.
+   *
+   * @default - none
+   */
+  readonly producerAccountIds?: readonly string[];
+  /**
    * How long the event stream keeps a record.
    *
    * @default Duration.hours(24)
@@ -120,7 +133,11 @@ export class DataStack extends Stack {
   constructor(scope: Construct, id: string, props: DataStackProps = {}) {
     super(scope, id, props);
 
-    this.eventStream = new EventStream(this, 'EventStream', { retentionPeriod: props.streamRetention });
+    this.eventStream = new EventStream(this, 'EventStream', {
+      retentionPeriod: props.streamRetention,
+      streamName: props.streamName,
+      producerAccountIds: props.producerAccountIds,
+    });
 
     this.accessLogsBucket = new PrivateBucket(this, 'AccessLogsBucket', {
       expiration: props.accessLogsExpiration,
@@ -203,10 +220,57 @@ export class DataStack extends Stack {
       ...STATEFUL_TABLE,
       partitionKey: { name: 'report_id', type: AttributeType.STRING },
     });
-    new CfnOutput(this, 'PromptRegistryTableName', {
-      description: 'The prompt registry table, for the prompt-deploy pipeline that registers versions',
-      value: this.promptRegistryTable.tableName,
-    });
+    this.addOutputs();
+  }
+
+  /**
+   * The stack's outputs, named for the apps and people that read them (docs/deploying.md "Outputs"). Their names
+   * are part of the interface: test/infra/doc-outputs.test.ts checks the docs name only outputs that exist.
+   */
+  private addOutputs(): void {
+    const outputs: [string, string, string][] = [
+      ['StreamName', this.eventStream.stream.streamName, 'The event stream: createEmitter({ streamName })'],
+      ['StreamArn', this.eventStream.stream.streamArn, 'ARN of the event stream'],
+      [
+        'ProducerPolicyArn',
+        this.eventStream.producerPolicy.managedPolicyArn,
+        'Managed policy to attach to a producer app role: PutRecord(s) and DescribeStreamSummary on the stream',
+      ],
+      [
+        'LakeBucketName',
+        this.lakeBucket.bucketName,
+        'The lake: events/, quarantine/, costs/, revenue/, prices/, reports/',
+      ],
+      [
+        'FailedRecordsBucketName',
+        this.failedRecordsBucket.bucketName,
+        'Batches the ingest event source mapping gave up on, for replay',
+      ],
+      ['AthenaWorkGroupName', this.queryWorkgroup.workGroupName, 'Athena workgroup to query the lake in'],
+      ['GlueDatabaseName', this.lakeDatabase.databaseName, 'Glue database of the lake tables and views'],
+      [
+        'EventsTableName',
+        this.eventsTable.tableName,
+        'Glue table over events/ (query the events_dedup view)',
+      ],
+      ['CostsTableName', this.costsTable.tableName, 'Glue table over costs/'],
+      ['PricesTableName', this.pricesTable.tableName, 'Glue table over prices/'],
+      ['RevenueTableName', this.revenueTable.tableName, 'Glue table over revenue/'],
+      [
+        'PromptRegistryTableName',
+        this.promptRegistryTable.tableName,
+        'The prompt registry table, for the prompt-deploy pipeline that registers versions',
+      ],
+    ];
+    const role = this.eventStream.producerRole;
+    if (role) {
+      outputs.push([
+        'ProducerRoleArn',
+        role.roleArn,
+        'Role that producer apps of producerAccountIds assume to put events',
+      ]);
+    }
+    for (const [id, value, description] of outputs) new CfnOutput(this, id, { value, description });
   }
 }
 

@@ -1,12 +1,8 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { IngestAlarms, type IngestAlarmsProps } from '../constructs/ingest-alarms.ts';
-import {
-  IngestFunction,
-  type IngestFunctionProps,
-  MAX_INGEST_RESERVED_CONCURRENCY,
-} from '../constructs/ingest-function.ts';
-import { validationError } from '../constructs/prop-checks.ts';
+import { IngestFunction, type IngestFunctionProps } from '../constructs/ingest-function.ts';
+import { parseSetting } from '../settings.ts';
 
 /**
  * The ingest function's props (stream and buckets from the data stack) and its alarms' props, as documented on
@@ -24,29 +20,20 @@ export interface IngestSettings {
 }
 
 /** The CDK context key of the ingest function's reserved concurrency. */
-export const INGEST_RESERVED_CONCURRENCY_KEY = 'ingestReservedConcurrency';
+export const INGEST_RESERVED_CONCURRENCY_KEY = 'ingestReservedConcurrency' as const;
 
 /**
  * The ingest settings of the CDK context (`-c ingestReservedConcurrency=20`, or `none`; a JSON number in
  * cdk.json): a bad value is a ValidationError of `scope` (whose context it is) naming the key and quoting the value.
+ * The app reads it, with every other setting, through settingsFromContext (infra/settings.ts).
  */
 export function ingestSettingsFromContext(scope: Construct): IngestSettings {
-  const value: unknown = scope.node.tryGetContext(INGEST_RESERVED_CONCURRENCY_KEY);
-  if (value === undefined || value === '') return {};
-  if (typeof value === 'string' && value.trim() === 'none') return { reservedConcurrentExecutions: null };
-  const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  if (
-    typeof number !== 'number' ||
-    !Number.isInteger(number) ||
-    number < 1 ||
-    number > MAX_INGEST_RESERVED_CONCURRENCY
-  ) {
-    throw validationError(
-      scope,
-      `context ${INGEST_RESERVED_CONCURRENCY_KEY} must be a whole number from 1 to ${MAX_INGEST_RESERVED_CONCURRENCY}, or 'none', got ${JSON.stringify(value)}`,
-    );
-  }
-  return { reservedConcurrentExecutions: number };
+  const value = parseSetting(
+    scope,
+    INGEST_RESERVED_CONCURRENCY_KEY,
+    scope.node.tryGetContext(INGEST_RESERVED_CONCURRENCY_KEY),
+  );
+  return value === undefined ? {} : { reservedConcurrentExecutions: value as number | null };
 }
 
 /**

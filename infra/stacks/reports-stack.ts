@@ -72,7 +72,7 @@ export const MAX_RESERVED_CONCURRENCY = 1000;
  * | `reportsIdentity` | `domain` | the SES identity the stack creates for it: its domain (publish the 3 DKIM CNAMEs of the stack outputs) or the address itself (click the link SES mails to it); `existing`: none, the account has one already (the jobs may send on `identity/<domain>` and `identity/<address>`) |
  * | `reportsConfigurationSet` | none | an existing SES configuration set to send with |
  * | `reportsSandbox` | `false` | `true` while the account is in the SES sandbox: SES then also authorizes each send against every recipient's identity, so each job may send on `identity/<recipient>` too (the recipients must be verified identities); drop it once the account has production access |
- * | `reportsReservedConcurrency` | `1` | reserved concurrency of each job (a whole number 1–1000), or `none`; an account at Lambda's default concurrency quota of 10 cannot reserve any, so the deploy fails there with the default |
+ * | `reportsReservedConcurrency` | none | reserved concurrency of each job (a whole number 1–1000), or `none`; an account at a new account's concurrency quota of 10 cannot reserve any (Lambda keeps 100 unreserved), so none is reserved unless asked |
  * | `governanceRecipients`, `wasteRecipients`, `marginRecipients` | none | comma-separated addresses (a list in cdk.json); none: the report is written under `reports/<kind>/<period>/` and emailed to nobody, and the job gets no SES permission |
  * | `governanceSchedule`, `wasteSchedule`, `marginSchedule` | see {@link DEFAULT_SCHEDULES} | EventBridge Scheduler `cron(…)` or `rate(…)` |
  * | `reportsTimezone` | `UTC` | IANA time zone of the schedules |
@@ -123,6 +123,18 @@ export const REPORTS_CONTEXT_KEYS = [
   'governanceMinRequests',
 ] as const satisfies readonly (keyof ReportsSettings)[];
 
+/**
+ * The context keys of the report jobs' function tuning (memory, timeout, logs, retries), read with the app's other
+ * settings (infra/settings.ts), not here: not report settings, but not unknown either.
+ */
+export const REPORTS_FUNCTION_CONTEXT_KEYS: readonly string[] = [
+  'reportsMemorySize',
+  'reportsTimeout',
+  'reportsLogRetention',
+  'reportsRetryAttempts',
+  'reportsMaxEventAge',
+];
+
 /** The context keys of the deploy-change thresholds, read by the parser shared with the CLI and the handler. */
 const THRESHOLD_KEYS: readonly string[] = DEPLOY_CHANGE_SETTING_NAMES.map(
   (setting) => DEPLOY_CHANGE_SETTINGS[setting].names.context,
@@ -143,7 +155,10 @@ export function reportsSettingsFromContext(scope: Construct): ReportsSettings {
   const context = scope.node.getAllContext() as Record<string, unknown>;
   const known: readonly string[] = REPORTS_CONTEXT_KEYS;
   const unknown = Object.keys(context).find(
-    (key) => /^(reports|governance|waste|margin)[A-Z]/.test(key) && !known.includes(key),
+    (key) =>
+      /^(reports|governance|waste|margin)[A-Z]/.test(key) &&
+      !known.includes(key) &&
+      !REPORTS_FUNCTION_CONTEXT_KEYS.includes(key),
   );
   if (unknown !== undefined) {
     throw validationError(
@@ -345,7 +360,7 @@ export interface ReportsStackProps extends StackProps, ReportsSettings {
    * Reserved concurrency of each job; `null` for none (an account at the default quota of 10 cannot reserve).
    * Wins over `reportsReservedConcurrency`.
    *
-   * @default - `reportsReservedConcurrency`, else 1
+   * @default - `reportsReservedConcurrency`, else none
    */
   readonly reservedConcurrentExecutions?: number | null;
   /** Retries of a failed run (0–2). @default 2 */

@@ -63,8 +63,24 @@ describe('ingest function', () => {
     });
   });
 
-  it('reserves 10 concurrent executions (4 shards of a new on-demand stream × parallelization factor 1, and room)', () => {
-    built.ingestTemplate.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 10 });
+  it('reserves no concurrency by default (a fresh account cannot), what -c ingestReservedConcurrency asks for', () => {
+    built.ingestTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: Match.absent(),
+    });
+    const reserving = synthesizeApp({
+      skipBundling: true,
+      appProps: { context: { ingestReservedConcurrency: '10', parallelizationFactor: '2' } },
+    });
+    try {
+      reserving.ingestTemplate.hasResourceProperties('AWS::Lambda::Function', {
+        ReservedConcurrentExecutions: 10,
+      });
+      reserving.ingestTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        ParallelizationFactor: 2,
+      });
+    } finally {
+      reserving.cleanup();
+    }
   });
 
   it('has a role without AWS-managed policies', () => {

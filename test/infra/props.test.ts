@@ -82,14 +82,14 @@ describe('IngestFunction props', () => {
     expect(() => ingestFunction({ reservedConcurrentExecutions: 0 })).toThrow('reservedConcurrentExecutions');
   });
 
-  it('reserves 10 × parallelizationFactor concurrency by default, what it is given, or none with null', () => {
+  it('reserves no concurrency by default, what it is given, or none with null', () => {
     const reserved = (props: Partial<IngestFunctionProps>) => {
       const ingest = ingestFunction(props);
       const fn = ingest.function.node.defaultChild as CfnFunction;
       return [ingest.reservedConcurrentExecutions, fn.reservedConcurrentExecutions];
     };
-    expect(reserved({})).toEqual([10, 10]);
-    expect(reserved({ parallelizationFactor: 3 })).toEqual([30, 30]);
+    expect(reserved({})).toEqual([undefined, undefined]);
+    expect(reserved({ parallelizationFactor: 3 })).toEqual([undefined, undefined]);
     expect(reserved({ reservedConcurrentExecutions: 4 })).toEqual([4, 4]);
     expect(reserved({ reservedConcurrentExecutions: null })).toEqual([undefined, undefined]);
     expect(() => ingestFunction({ reservedConcurrentExecutions: 1001 })).toThrow(

@@ -160,7 +160,7 @@ describe('report functions', () => {
     }
   });
 
-  it('run on Node.js 24, arm64, 512 MB, 10 min, one at a time (reserved concurrency 1), from their own role', () => {
+  it('run on Node.js 24, arm64, 512 MB, 10 min, without reserved concurrency (a fresh account cannot), from their own role', () => {
     for (const kind of REPORT_KINDS) {
       const { function: fn, role, logGroup } = job(built, kind);
       const [resource] = Object.values(
@@ -174,9 +174,9 @@ describe('report functions', () => {
         Handler: 'index.handler',
         MemorySize: 512,
         Timeout: 600,
-        ReservedConcurrentExecutions: 1,
         LoggingConfig: { LogGroup: { Ref: logicalId(built, logGroup) } },
       });
+      expect(resource?.Properties.ReservedConcurrentExecutions).toBeUndefined();
       expect(logicalId(built, fn)).toMatch(/Report/);
     }
     built.reportsTemplate.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
@@ -681,8 +681,13 @@ describe('reserved concurrency (reportsReservedConcurrency)', () => {
       ),
     );
 
-  it('is 1 by default, none with `none`, or the number given (text or number)', () => {
-    expect(reservedConcurrency(built.reportsTemplate)).toEqual({ governance: 1, waste: 1, margin: 1 });
+  it('is none by default (a fresh account cannot reserve), none with `none`, or the number given (text or number)', () => {
+    expect(reservedConcurrency(built.reportsTemplate)).toEqual({
+      governance: undefined,
+      waste: undefined,
+      margin: undefined,
+    });
+    expect(reservedWith({ reportsReservedConcurrency: '1' })).toEqual({ governance: 1, waste: 1, margin: 1 });
     expect(reservedConcurrency(sandboxed.reportsTemplate)).toEqual({
       governance: undefined,
       waste: undefined,

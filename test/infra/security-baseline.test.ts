@@ -307,13 +307,17 @@ describe('the ingest function', () => {
     );
   });
 
-  it('has reserved concurrency for the 4 shards an on-demand stream starts with × its parallelization factor, and more', () => {
+  it('reserves no concurrency unless asked: a fresh account (quota 10, 100 kept unreserved) could not deploy it', () => {
     const fn = built.ingest.ingestFunction.function.node.defaultChild as CfnFunction;
-    const [mapping] = resources('AWS::Lambda::EventSourceMapping');
     const reserved = resources('AWS::Lambda::Function').find((f) => f.id === built.ingest.getLogicalId(fn))
       ?.properties.ReservedConcurrentExecutions;
-    expect(reserved).toBe(10);
-    expect(reserved).toBeGreaterThanOrEqual(4 * mapping?.properties.ParallelizationFactor);
+    expect(reserved).toBeUndefined();
+    // No function of the app reserves any by default (the report jobs neither).
+    expect(
+      resources('AWS::Lambda::Function').filter(
+        (f) => f.properties.ReservedConcurrentExecutions !== undefined,
+      ),
+    ).toEqual([]);
   });
 });
 
