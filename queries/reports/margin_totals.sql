@@ -1,6 +1,7 @@
 -- margin_totals: the month's totals (docs/contracts.md §7). billed = every invoice line whose charge period starts in the
 -- month ('other' lines included); allocated and estimated = sums over the month's requests;
--- unallocated = billed - allocated; coverage = allocated / billed.
+-- unallocated = billed - allocated; coverage = allocated / billed; margin = revenue - (allocated + estimated);
+-- margin_after_all_spend = revenue - billed - estimated (the unallocated spend charged too).
 -- Parameters: 1 first instant of the month 'YYYY-MM-DD', 2 of the next month; 3 and 4 the same as dt bounds;
 -- 5 the month 'YYYY-MM'.
 WITH billed AS (
@@ -38,6 +39,7 @@ SELECT
   revenue,
   allocated + estimated AS cost,
   revenue - (allocated + estimated) AS margin,
+  revenue - billed - estimated AS margin_after_all_spend,
   unpriced_requests,
   invoice_lines
 FROM totals

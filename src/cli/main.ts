@@ -1,5 +1,5 @@
 import { DataError, UsageError } from './errors.ts';
-import type { Io } from './io.ts';
+import { type Io, quietOnClosedPipe } from './io.ts';
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
@@ -39,8 +39,9 @@ usage: tokenledger <command> [options]        every command takes --lake DIR (de
   query "SQL" [--format table|json|csv]  one read-only statement over the lake's tables and views
   report margin --month YYYY-MM [--format table|json|csv]
                                          margin per cohort and feature, reconciled to the invoices
-  report reconciliation --month YYYY-MM [--format table|json|csv]
-                                         the month's invoice buckets: billed, allocated, unallocated
+  report reconciliation --month YYYY-MM [--by provider|day] [--format table|json|csv]
+                                         the month's invoices per provider (--by day: per bucket and
+                                         day): billed, allocated, unallocated
   report waste --from YYYY-MM-DD --to YYYY-MM-DD [--format table|json|csv]
                                          tokens billed after the user pressed stop (to exclusive)
   report governance --from YYYY-MM-DD --to YYYY-MM-DD [--format table|json|csv]
@@ -53,12 +54,17 @@ usage: tokenledger <command> [options]        every command takes --lake DIR (de
   scheduled job would send: <lake>/outbox/<kind>-<period>.eml (TOKENLEDGER_MAIL_TO/_FROM set defaults).
 `;
 
-/** Runs the CLI; returns the exit code: 0 done, 1 bad data or unreadable file, 2 bad usage. */
+/**
+ * Runs the CLI; returns the exit code: 0 done, 1 bad data or unreadable file, 2 bad usage. Output to a reader
+ * that has gone away (`| head`) is dropped quietly (io.ts).
+ */
 export async function main(
   argv: string[],
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
+  quietOnClosedPipe(out);
+  quietOnClosedPipe(err);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     (argv.length === 0 ? err : out).write(HELP);
     return argv.length === 0 ? 2 : 0;

@@ -20,11 +20,16 @@ export interface ReportSources {
   now: Date;
   /** Thresholds of the deploy-change flags (governance). */
   deployChangeThresholds?: Partial<DeployChangeThresholds>;
+  /**
+   * Margin: reject a month with neither requests nor invoice lines (`EmptyMonthError`, saying what the lake
+   * holds) instead of reporting zeros. The CLI sets it; the scheduled job reports the month as it is.
+   */
+  refuseEmptyMonth?: boolean;
 }
 
 export interface BuiltReport {
   doc: ReportDocument;
-  /** Things the reader should know that are not part of the report (e.g. requests costed at 0). */
+  /** Things the reader should know (printed beside the report; the margin report's `warnings`). */
   notes: string[];
 }
 
@@ -39,7 +44,9 @@ export async function buildReport(
 ): Promise<BuiltReport> {
   if (kind === 'margin') {
     if (!period.month) throw new Error(`the margin report covers a month, not ${period.label}`);
-    const report = await marginReport(sources.queries, period.month);
+    const report = await marginReport(sources.queries, period.month, {
+      refuseEmptyMonth: sources.refuseEmptyMonth === true,
+    });
     const json = marginJson(report);
     const t = json.totals;
     return {
@@ -50,10 +57,7 @@ export async function buildReport(
         text: marginTable(json),
         csv: [{ name: 'margin.csv', contentType: 'text/csv', body: marginCsv(json) }],
       }),
-      notes:
-        report.unpricedRequests > 0
-          ? [`${report.unpricedRequests} requests used models with no invoice line and no price: costed at 0`]
-          : [],
+      notes: json.warnings,
     };
   }
   if (kind === 'waste') {

@@ -19,3 +19,23 @@ export function formatPercent(value: number | null): string {
 export function formatWhole(value: number | null): string {
   return value === null ? '—' : whole.format(value);
 }
+
+/**
+ * Money in a CSV cell for a spreadsheet: a plain number (no separators, a minus sign), rounded to `digits`
+ * decimals (cents by default); empty when there is none. JSON keeps full precision.
+ */
+export function csvMoney(value: number | null, digits: 2 | 4 = 2): string {
+  if (value === null || !Number.isFinite(value)) return '';
+  const text = value.toFixed(digits);
+  return Number(text) === 0 ? (0).toFixed(digits) : text;
+}
+
+/**
+ * A ratio as a percentage in a CSV cell, rounded as `formatPercent` rounds it in the table (one decimal of a
+ * percent), written `-12.3%` rather than `(12.3%)` so that spreadsheets read it as a number.
+ */
+export function csvPercent(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return '';
+  const text = (value * 100).toFixed(1);
+  return `${Number(text) === 0 ? '0.0' : text}%`;
+}

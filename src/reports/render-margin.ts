@@ -1,6 +1,6 @@
 import { AMBER, barChart, emailPage, heading, htmlTable, keyValues, RED } from './html/email-html.ts';
-import { MARGIN_CSV_HEADER, type MarginReport, type MarginRow } from './margin-report.ts';
-import { formatMoney, formatPercent, formatWhole } from './money.ts';
+import { MARGIN_CSV_HEADER, type MarginReport, type MarginRow, TOTAL_KEYS } from './margin-report.ts';
+import { csvMoney, csvPercent, formatMoney, formatPercent, formatWhole } from './money.ts';
 import { renderCsv, renderTable } from './table-format.ts';
 
 /** The margin table a finance person reads in a terminal: aligned, money to the cent, negatives in (). */
@@ -38,16 +38,72 @@ export function marginTable(report: MarginReport): string {
     `  estimated (price book)${formatMoney(t.estimated).padStart(14)}   (tokens no invoice line covers)`,
     `  cost                  ${formatMoney(t.cost).padStart(14)}   = allocated + estimated`,
     `  revenue               ${formatMoney(t.revenue).padStart(14)}`,
-    `  margin                ${formatMoney(t.margin).padStart(14)}${t.margin < 0 ? ' !' : ''}`,
+    `  margin                ${formatMoney(t.margin).padStart(14)}${mark(t.margin)}revenue − cost (the requests' cost)`,
+    `  margin after all spend${formatMoney(t.margin_after_all_spend).padStart(14)}${mark(t.margin_after_all_spend)}revenue − billed − estimated (unallocated spend too)`,
+    ...warningLines(report.warnings),
   ];
   return `${lines.join('\n')}\n`;
 }
 
+const mark = (value: number) => (value < 0 ? ' ! ' : '   ');
+
+function warningLines(warnings: readonly string[]): string[] {
+  return warnings.length === 0 ? [] : ['', 'Warnings:', ...warnings.map((w) => `  ! ${w}`)];
+}
+
+/** How each total is written in the CSV's totals block: money to the cent, coverage as a percentage. */
+const TOTAL_CSV_LABELS: Readonly<Record<(typeof TOTAL_KEYS)[number], string>> = {
+  billed: 'billed (invoices)',
+  allocated: 'allocated to requests',
+  unallocated: 'unallocated (billed − allocated)',
+  estimated: 'estimated (price book)',
+  coverage: 'coverage (allocated ÷ billed)',
+  revenue: 'revenue',
+  cost: 'cost (allocated + estimated)',
+  margin: 'margin (revenue − cost)',
+  margin_after_all_spend: 'margin after all spend (revenue − billed − estimated)',
+};
+
+/** How a row's cell is written in the CSV: money to the cent, per-request and per-user cost to 4 decimals. */
+function rowCell(row: MarginRow, key: keyof MarginRow): unknown {
+  switch (key) {
+    case 'cost':
+    case 'revenue':
+    case 'margin':
+      return csvMoney(row[key]);
+    case 'cost_per_request':
+    case 'cost_per_user':
+      return csvMoney(row[key], 4);
+    case 'margin_pct':
+      return csvPercent(row[key]);
+    default:
+      return row[key];
+  }
+}
+
+/**
+ * The CSV a spreadsheet opens: one line per cohort and feature under MARGIN_CSV_HEADER, then, after an empty
+ * line, the totals block (`total,USD` then one `name,amount` line per total), then any `warning,<text>` lines.
+ * Money is rounded to the cent (the JSON keeps full precision), percentages as in the table.
+ */
 export function marginCsv(report: MarginReport): string {
-  return renderCsv(
+  const rows = renderCsv(
     MARGIN_CSV_HEADER,
-    report.rows.map((r) => MARGIN_CSV_HEADER.map((k) => r[k as keyof MarginRow])),
+    report.rows.map((r) => MARGIN_CSV_HEADER.map((k) => rowCell(r, k as keyof MarginRow))),
   );
+  const t = report.totals;
+  const totals = renderCsv(
+    ['total', 'USD'],
+    TOTAL_KEYS.map((k) => [TOTAL_CSV_LABELS[k], k === 'coverage' ? csvPercent(t[k]) : csvMoney(t[k])]),
+  );
+  const warnings =
+    report.warnings.length === 0
+      ? ''
+      : `\n${renderCsv(
+          ['warning'],
+          report.warnings.map((w) => [w]),
+        )}`;
+  return `${rows}\n${totals}${warnings}`;
 }
 
 /** Sums the rows of each feature (over cohorts), largest margin first. */
@@ -69,7 +125,7 @@ function byFeature(
 export function marginSummary(report: MarginReport): string {
   const t = report.totals;
   const pct = t.revenue === 0 ? null : t.margin / t.revenue;
-  return `Revenue $${formatMoney(t.revenue)}, cost $${formatMoney(t.cost)}, margin $${formatMoney(t.margin)} (${formatPercent(pct)}). ${formatPercent(t.coverage)} of the $${formatMoney(t.billed)} invoiced is allocated to requests.`;
+  return `Revenue $${formatMoney(t.revenue)}, cost $${formatMoney(t.cost)}, margin $${formatMoney(t.margin)} (${formatPercent(pct)}); after all spend (unallocated included) $${formatMoney(t.margin_after_all_spend)}. ${formatPercent(t.coverage)} of the $${formatMoney(t.billed)} invoiced is allocated to requests.${report.warnings.length > 0 ? ` ${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'} below.` : ''}`;
 }
 
 /** The report as a self-contained HTML document (email-safe: tables, inline styles, bar charts as cells). */
@@ -116,8 +172,15 @@ export function marginHtml(report: MarginReport): string {
         ['Coverage', formatPercent(t.coverage)],
         ['Cost', formatMoney(t.cost)],
         ['Revenue', formatMoney(t.revenue)],
-        ['Margin', formatMoney(t.margin)],
+        ['Margin (revenue − cost)', formatMoney(t.margin)],
+        ['Margin after all spend (revenue − billed − estimated)', formatMoney(t.margin_after_all_spend)],
       ]),
+      ...(report.warnings.length > 0
+        ? [
+            heading('Warnings'),
+            htmlTable<string>([{ label: 'Warning', value: (w) => w }], report.warnings, ''),
+          ]
+        : []),
     ],
     'tokenledger margin report: cost = allocated (invoice unit cost) + estimated (price book); the CSV attached has every column.',
   );

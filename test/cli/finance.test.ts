@@ -65,7 +65,7 @@ describe('ingest invoice / revenue and report margin through the CLI', () => {
     expect(again.stdout).toContain('already imported');
     expect(report.code).toBe(0);
     const json = JSON.parse(report.stdout);
-    expect(Object.keys(json)).toEqual(['month', 'currency', 'rows', 'totals']);
+    expect(Object.keys(json)).toEqual(['month', 'currency', 'rows', 'totals', 'warnings']);
     expect(Object.keys(json.rows[0])).toEqual([
       'cohort',
       'feature',
@@ -91,6 +91,7 @@ describe('ingest invoice / revenue and report margin through the CLI', () => {
       'revenue',
       'cost',
       'margin',
+      'margin_after_all_spend',
     ]);
     expect(json.rows).toEqual([
       expect.objectContaining({ cohort: 'pro', feature: 'draft-email', requests: 2, revenue: 10 }),

@@ -197,6 +197,7 @@ describe('the margin report (docs/contracts.md §7)', () => {
       revenue: 150,
       cost: 8,
       margin: 142,
+      margin_after_all_spend: 140, // 150 − 10 billed − 0 estimated: the unallocated 2 charged too
     });
   });
 });

@@ -209,8 +209,8 @@ async function printReports(
     };
     const margin = await runReportJob('margin', monthPeriod(m), deps);
     const json = margin.doc.json as MarginReport;
+    // The table ends with the report's warnings (margin.notes), so they are not printed again.
     out.write(`\n${margin.doc.text}`);
-    for (const note of margin.notes) out.write(`  note: ${note}\n`);
 
     const buckets = await runner.run('reports/reconciliation.sql', [m.from, m.to, m.from, m.to]);
     const byProvider = new Map<string, ProviderTotals>();

@@ -13,7 +13,8 @@ import {
   parseDeployChangeThresholds,
 } from '../../reports/deploy-change-settings.ts';
 import type { DeployChangeThresholds } from '../../reports/deploy-changes.ts';
-import { formatMoney, formatWhole } from '../../reports/money.ts';
+import { EmptyMonthError } from '../../reports/margin-report.ts';
+import { csvMoney, csvPercent, formatMoney, formatPercent, formatWhole } from '../../reports/money.ts';
 import { parseMonth } from '../../reports/month.ts';
 import { reportFiles, reportPrefix } from '../../reports/report-document.ts';
 import {
@@ -25,7 +26,7 @@ import {
 } from '../../reports/report-period.ts';
 import { renderCsv, renderTable } from '../../reports/table-format.ts';
 import { LAKE_OPTION, lakeDir, oneOf, parseCommand } from '../args.ts';
-import { UsageError } from '../errors.ts';
+import { DataError, UsageError } from '../errors.ts';
 import type { Io } from '../io.ts';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
@@ -63,32 +64,103 @@ export async function reportMarginCommand(argv: string[], io: Io): Promise<numbe
   return runLocalReport('margin', monthPeriod(month), format, values, {}, io);
 }
 
-/** `report reconciliation --month YYYY-MM`: the invoice buckets of the month and how they were allocated. */
+const BY = ['provider', 'day'] as const;
+
+/** A number from a query row (DuckDB's BIGINT may arrive as a string); null stays null. */
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/**
+ * `report reconciliation --month YYYY-MM [--by provider|day]`: the month's invoices and how they were allocated —
+ * rolled up per provider (default), or per invoice bucket and day with `--by day`. The JSON carries both (the
+ * `buckets` as before, then `providers` and `totals`).
+ */
 export async function reportReconciliationCommand(argv: string[], { out }: Io): Promise<number> {
-  const { values, positionals } = parseCommand('report reconciliation', argv, OPTIONS);
+  const { values, positionals } = parseCommand('report reconciliation', argv, {
+    ...OPTIONS,
+    by: { type: 'string', default: 'provider' },
+  });
   if (positionals.length > 0) {
     throw new UsageError(`report reconciliation takes no arguments, got ${JSON.stringify(positionals[0])}`);
   }
   const format = oneOf('format', values.format, FORMATS);
+  const by = oneOf('by', values.by, BY);
   const month = monthOption('report reconciliation', values.month);
   const engine = await LocalQueryEngine.open(lakeDir(values.lake, true));
   try {
-    const rows = await new LocalQueryRunner(engine).run('reports/reconciliation.sql', [
-      month.from,
-      month.to,
-      month.from,
-      month.to,
+    const runner = new LocalQueryRunner(engine);
+    const bounds = [month.from, month.to];
+    const [rows, providers] = await Promise.all([
+      runner.run('reports/reconciliation.sql', [...bounds, ...bounds]),
+      runner.run('reports/reconciliation_providers.sql', [...bounds, ...bounds, ...bounds]),
     ]);
+    const sum = (key: string) => providers.reduce((n, p) => n + (num(p[key]) ?? 0), 0);
+    const totals = {
+      billed: sum('billed'),
+      allocated: sum('allocated'),
+      unallocated: sum('unallocated'),
+      estimated: sum('estimated'),
+      coverage: sum('billed') === 0 ? null : sum('allocated') / sum('billed'),
+    };
     if (format === 'json') {
-      out.write(`${JSON.stringify({ month: month.month, currency: 'USD', buckets: rows }, null, 2)}\n`);
+      const json = { month: month.month, currency: 'USD', buckets: rows, providers, totals };
+      out.write(`${JSON.stringify(json, null, 2)}\n`);
+      return 0;
+    }
+    if (by === 'provider') {
+      const total = {
+        provider: 'total',
+        invoice_lines: sum('invoice_lines'),
+        requests: sum('requests'),
+        ...totals,
+      };
+      if (format === 'csv') {
+        const money = (v: unknown) => csvMoney(num(v));
+        out.write(
+          renderCsv(
+            PROVIDER_COLUMNS,
+            [...providers, total].map((p) => [
+              p.provider,
+              num(p.invoice_lines),
+              num(p.requests),
+              money(p.billed),
+              money(p.allocated),
+              money(p.unallocated),
+              csvPercent(num(p.coverage)),
+              money(p.estimated),
+            ]),
+          ),
+        );
+        return 0;
+      }
+      const money = (key: string) => (r: Record<string, unknown>) => formatMoney(num(r[key]));
+      out.write(
+        `Invoices of ${month.month} per provider (USD): billed = allocated + unallocated; estimated = requests no invoice line covers\n\n${renderTable<
+          Record<string, unknown>
+        >(
+          [
+            { label: 'provider', value: (r) => String(r.provider) },
+            { label: 'invoice lines', value: (r) => formatWhole(num(r.invoice_lines)), align: 'right' },
+            { label: 'requests', value: (r) => formatWhole(num(r.requests)), align: 'right' },
+            { label: 'billed', value: money('billed'), align: 'right' },
+            { label: 'allocated', value: money('allocated'), align: 'right' },
+            { label: 'unallocated', value: money('unallocated'), align: 'right' },
+            { label: 'coverage', value: (r) => formatPercent(num(r.coverage)), align: 'right' },
+            { label: 'estimated', value: money('estimated'), align: 'right' },
+          ],
+          [...providers, total],
+        )}\n(${providers.length} provider${providers.length === 1 ? '' : 's'}; per invoice bucket and day: --by day)\n`,
+      );
       return 0;
     }
     const columns = Object.keys(rows[0] ?? {});
     if (format === 'csv') {
+      const total: Record<string, unknown> = { provider: 'total', ...totals };
       out.write(
         renderCsv(
           columns,
-          rows.map((r) => columns.map((c) => r[c])),
+          [...rows, total].map((r) =>
+            columns.map((c) => (CENTS_COLUMNS.has(c) ? csvMoney(num(r[c])) : c in r ? r[c] : null)),
+          ),
         ),
       );
       return 0;
@@ -115,13 +187,27 @@ export async function reportReconciliationCommand(argv: string[], { out }: Io): 
           { label: 'unallocated', value: (r) => formatMoney(n(r.unallocated)), align: 'right' },
         ],
         rows,
-      )}\n(${rows.length} buckets)\n`,
+      )}\n(${rows.length} buckets; billed ${formatMoney(totals.billed)}, allocated ${formatMoney(totals.allocated)}, unallocated ${formatMoney(totals.unallocated)}, estimated ${formatMoney(totals.estimated)})\n`,
     );
     return 0;
   } finally {
     engine.close();
   }
 }
+
+/** The per-provider CSV's columns; its last line is the `total` row. */
+const PROVIDER_COLUMNS = [
+  'provider',
+  'invoice_lines',
+  'requests',
+  'billed',
+  'allocated',
+  'unallocated',
+  'coverage',
+  'estimated',
+] as const;
+/** The money columns of the per-bucket CSV, rounded to the cent (unit costs and list prices are not). */
+const CENTS_COLUMNS = new Set(['billed', 'allocated', 'unallocated']);
 
 function dayOption(name: string, value: string | undefined, command: string): string {
   if (value === undefined) throw new UsageError(`${command} needs --${name} YYYY-MM-DD`);
@@ -230,6 +316,7 @@ async function runLocalReport(
   const engine = await LocalQueryEngine.open(dir);
   try {
     const result = await runReportJob(kind, period, {
+      refuseEmptyMonth: true,
       queries: new LocalQueryRunner(engine),
       registry: new FsPromptRegistry(dir),
       lake: openLocalLake(dir),
@@ -242,7 +329,7 @@ async function runLocalReport(
     if (format === 'json') out.write(`${JSON.stringify(doc.json, null, 2)}\n`);
     else if (format === 'csv') out.write(doc.csv[0]?.body ?? '');
     else out.write(doc.text);
-    for (const note of result.notes) err.write(`note: ${note}\n`);
+    for (const note of result.notes) err.write(`warning: ${note}\n`);
     err.write(
       `reports written: ${join(dir, reportPrefix(doc))}{${reportFiles(doc)
         .map((f) => f.name)
@@ -259,6 +346,11 @@ async function runLocalReport(
       return 1;
     }
     return 0;
+  } catch (e) {
+    // A month without data is a data problem (exit 1), said in one line, and nothing was written.
+    if (e instanceof EmptyMonthError)
+      throw new DataError(`report ${kind} --month ${period.label}: ${e.message}`);
+    throw e;
   } finally {
     engine.close();
   }

@@ -12,7 +12,8 @@
  *   cache_creation.ephemeral_1h_input_tokens → cache_write_1h. `cost_type` `web_search` is
  *   `tool:web_search` (its lines carry no model; the model is kept as given). Any other cost_type
  *   (`code_execution`, null when the report is not grouped by description) or an unknown token_type is
- *   `other`, with the model kept.
+ *   `other`, with the model kept. An export whose every result has neither `cost_type` nor `model` was not
+ *   grouped by description: it is refused, saying to re-export with `group_by[]=description`.
  * - `service_tier` (trimmed, lower-cased; null or absent → standard) is the line's service tier when it is
  *   standard, batch, flex or priority. Any other tier (one Anthropic adds later) is not refused: the line
  *   becomes `other` at tier standard, so its money stays in the billed total, shows as unallocated with its
@@ -28,7 +29,15 @@
 import { SERVICE_TIERS, type ServiceTier } from '@tokenledger/client/contract';
 import type { ContextTier, CostLine, CostUsageType } from '../cost-line.ts';
 import { readJsonPages } from './json-pages.ts';
-import { amount, currency, isoInstant, type NormaliseOptions, optionalString, periodEnd } from './values.ts';
+import {
+  amount,
+  currency,
+  fail,
+  isoInstant,
+  type NormaliseOptions,
+  optionalString,
+  periodEnd,
+} from './values.ts';
 
 const TOKEN_TYPES: ReadonlyMap<string, CostUsageType> = new Map<string, CostUsageType>([
   ['uncached_input_tokens', 'input'],
@@ -65,7 +74,9 @@ export function normaliseAnthropicCostReport(
   sourceFile: string,
   options: NormaliseOptions = {},
 ): CostLine[] {
-  return readJsonPages(text, sourceFile, {
+  let described = 0;
+  const lines = readJsonPages(text, sourceFile, {
+    name: 'anthropic-cost-report',
     bucket(bucket, where) {
       const start = isoInstant(bucket.starting_at, where, 'starting_at');
       const end = isoInstant(bucket.ending_at, where, 'ending_at');
@@ -78,6 +89,7 @@ export function normaliseAnthropicCostReport(
       const costType = optionalString(result.cost_type, where, 'cost_type');
       const tokenType = optionalString(result.token_type, where, 'token_type');
       const model = optionalString(result.model, where, 'model');
+      if (costType !== null || model !== null) described++;
       const workspaceId = optionalString(result.workspace_id, where, 'workspace_id');
       const serviceTier = serviceTierOf(optionalString(result.service_tier, where, 'service_tier'));
       const contextWindow = optionalString(result.context_window, where, 'context_window');
@@ -103,4 +115,12 @@ export function normaliseAnthropicCostReport(
       };
     },
   });
+  if (lines.length > 0 && described === 0) {
+    fail(
+      { file: sourceFile, position: 'whole file' },
+      'cost_type',
+      `every one of the ${lines.length} results has cost_type and model null: the report is not grouped by description, so no cost could be told apart by model and token type; re-export with group_by[]=description (GET https://api.anthropic.com/v1/organizations/cost_report?starting_at=…&group_by[]=description, see docs/finance.md)`,
+    );
+  }
+  return lines;
 }

@@ -14,10 +14,28 @@ function kind(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function parseJson(text: string, file: string): unknown {
+/**
+ * Whether a text that is not JSON looks like CSV: its first line is not JSON's `{` or `[`, and holds a comma
+ * (a FOCUS export's header, `BilledCost,BillingCurrency,…`).
+ */
+function looksLikeCsv(text: string): string | null {
+  const first = text.trimStart().split(/\r?\n/, 1)[0] ?? '';
+  if (first.startsWith('{') || first.startsWith('[') || !first.includes(',')) return null;
+  return first.length > 60 ? `${first.slice(0, 60)}…` : first;
+}
+
+function parseJson(text: string, file: string, format: string | undefined): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
+    const csv = looksLikeCsv(text);
+    if (csv !== null) {
+      return fail(
+        { file, position: 'line 1' },
+        '(JSON)',
+        `this looks like CSV (${quote(csv)}), not the JSON of a cost API${format ? ` that --format ${format} reads` : ''}; a FOCUS CSV export is --format focus`,
+      );
+    }
     const message = jsonErrorMessage(error);
     // V8: "… in JSON at position 57" (Node ≥ 20), or "Unexpected end of JSON input" for a cut-off file.
     const at = /position (\d+)/.exec(message);
@@ -31,6 +49,8 @@ function parseJson(text: string, file: string): unknown {
 
 /** How one format reads its buckets and results. */
 export interface JsonPagesFormat<B> {
+  /** The `--format` name, for the message when the file is not JSON. */
+  name?: string;
   /** The value of `object` on a page / bucket / result, checked when the file carries it (OpenAI). */
   objects?: { page: string; bucket: string; result: string };
   bucket(bucket: JsonObject, where: Where): B;
@@ -55,7 +75,7 @@ function array(obj: JsonObject, field: string, where: Where): unknown[] {
  * the JSON path inside the page (`data[i].results[j]`, 0-based). The first bad value throws.
  */
 export function readJsonPages<B>(text: string, file: string, format: JsonPagesFormat<B>): CostLine[] {
-  const doc = parseJson(fileBody(text, file), file);
+  const doc = parseJson(fileBody(text, file), file, format.name);
   const pages = Array.isArray(doc) ? doc : [doc];
   if (pages.length === 0) fail({ file, position: 'line 1' }, '(pages)', 'the array holds no pages');
   const lines: CostLine[] = [];

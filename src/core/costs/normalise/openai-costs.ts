@@ -71,7 +71,9 @@ export function normaliseOpenAiCosts(
   sourceFile: string,
   options: NormaliseOptions = {},
 ): CostLine[] {
-  return readJsonPages(text, sourceFile, {
+  let named = 0;
+  const lines = readJsonPages(text, sourceFile, {
+    name: 'openai-costs',
     objects: { page: 'page', bucket: 'bucket', result: 'organization.costs.result' },
     bucket(bucket, where) {
       const start = unixSeconds(bucket.start_time, where, 'start_time');
@@ -89,6 +91,7 @@ export function normaliseOpenAiCosts(
       const cur = currency(code, where, 'amount.currency', options.usdOnly);
       const lineItem = optionalString(result.line_item, where, 'line_item');
       const projectId = optionalString(result.project_id, where, 'project_id');
+      if (lineItem !== null) named++;
       const { model, usage_type, service_tier } = parseOpenAiLineItem(lineItem);
       return {
         provider: 'openai',
@@ -110,4 +113,12 @@ export function normaliseOpenAiCosts(
       };
     },
   });
+  if (lines.length > 0 && named === 0) {
+    fail(
+      { file: sourceFile, position: 'whole file' },
+      'line_item',
+      `every one of the ${lines.length} results has line_item null: the export is not grouped by line item, so no cost could be told apart by model and token type; re-export with group_by=line_item (GET https://api.openai.com/v1/organization/costs?start_time=…&bucket_width=1d&group_by=line_item, see docs/finance.md)`,
+    );
+  }
+  return lines;
 }

@@ -1,0 +1,27 @@
+-- margin_coverage: what a month holds, per provider (docs/contracts.md §7): its requests and their first and last
+-- day, its invoice lines and what they bill. A provider with requests and no invoice line, or invoice lines and no
+-- request, is a warning of the margin report (its costs are estimates, or its spend is wholly unallocated).
+-- Parameters: 1 first day of the month 'YYYY-MM-DD', 2 first day of the next month (dt bounds); 3 and 4 the same
+-- as the first instants of the two months.
+WITH requests AS (
+  SELECT provider, count(*) AS requests, min(dt) AS first_day, max(dt) AS last_day
+  FROM events_dedup
+  WHERE dt >= ? AND dt < ?
+  GROUP BY provider
+),
+invoices AS (
+  SELECT provider, count(*) AS invoice_lines, sum(billed_cost) AS billed
+  FROM cost_lines
+  WHERE charge_period_start >= CAST(? AS TIMESTAMP) AND charge_period_start < CAST(? AS TIMESTAMP)
+  GROUP BY provider
+)
+SELECT
+  coalesce(r.provider, i.provider) AS provider,
+  coalesce(r.requests, 0) AS requests,
+  r.first_day,
+  r.last_day,
+  coalesce(i.invoice_lines, 0) AS invoice_lines,
+  coalesce(i.billed, 0) AS billed
+FROM requests r
+FULL OUTER JOIN invoices i ON i.provider = r.provider
+ORDER BY 1
