@@ -3,6 +3,12 @@ import { parse } from 'csv-parse/sync';
 import { DataFileError } from './data-file-error.ts';
 
 /**
+ * The most columns a CSV header may have. FOCUS exports have about 50 columns plus their `x_` extensions; a
+ * header of a million columns would cost hundreds of MB for every row parsed, so it is refused at line 1.
+ */
+export const CSV_COLUMNS_MAX = 1000;
+
+/**
  * CSV with a header, as objects with their 1-based line numbers (a row whose quoted field spans lines is
  * named by its first line); the header is checked first: a column named twice or a required column missing
  * refuses the file at line 1. Lines starting with `#` are comments (a `#` inside a value is kept).
@@ -18,6 +24,14 @@ export function parseCsv(
   try {
     records = parse(body, {
       columns: (names: string[]) => {
+        if (names.length > CSV_COLUMNS_MAX) {
+          throw new DataFileError(
+            file,
+            'line 1',
+            'csv',
+            `the header has ${names.length} columns, more than ${CSV_COLUMNS_MAX} allowed`,
+          );
+        }
         header = names.map((name) => String(name).trim());
         return header;
       },
@@ -29,6 +43,7 @@ export function parseCsv(
       info: true,
     });
   } catch (err) {
+    if (err instanceof DataFileError) throw err;
     checkHeader(file, header, []);
     const e = err as Error & {
       code?: string;

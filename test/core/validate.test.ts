@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rejectionKey } from '../../packages/client/src/contract/rejection.ts';
+import { quote, rejectionKey } from '../../packages/client/src/contract/rejection.ts';
 import { toolUsage, usageSplit } from '../../packages/client/src/contract/usage.ts';
 import { validateEvent } from '../../packages/client/src/contract/validate.ts';
 import { wireEvent } from '../helpers/factories.ts';
@@ -111,5 +111,24 @@ describe('usageSplit', () => {
   it('lists the tools a request called, as tool usage types, leaving out tools called 0 times', () => {
     expect(toolUsage({ tool_calls: { web_search: 3, code_execution: 0 } })).toEqual({ 'tool:web_search': 3 });
     expect(toolUsage({ tool_calls: null })).toEqual({});
+  });
+});
+
+describe('quote, on values too deep to print', () => {
+  it('shows the start of a 10,000-deep array or object instead of overflowing the stack', () => {
+    let array: unknown = [];
+    let object: unknown = {};
+    for (let i = 0; i < 10_000; i++) {
+      array = [array];
+      object = { a: object };
+    }
+    expect(quote(array)).toBe(`${'['.repeat(77)}...`);
+    expect(quote(object)).toMatch(/^\{"a":\{"a":\{"a":.*\.\.\.$/);
+    expect(quote(object)).toHaveLength(80);
+  });
+
+  it('quotes ordinary values as JSON, as before', () => {
+    expect(quote({ a: [1, 'x'] })).toBe('{"a":[1,"x"]}');
+    expect(quote('x'.repeat(100))).toBe(`"${'x'.repeat(76)}...`);
   });
 });

@@ -4,6 +4,8 @@
  * `FILE:2: reason` (exit 0: the pipeline working as designed); with --strict the file is refused whole
  * (exit 1) naming `FILE:2` and the field, and the lake is left as it was.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev, eventCounts, expectBounded, expectRefused, FaultLake, format, HUGE } from './fault-kit.ts';
 
@@ -58,6 +60,15 @@ const FAULTS: EventFault[] = [
     bad: () => ev({ input_tokens: 1000 }).replace('"input_tokens":1000', '"input_tokens":1e400'),
     field: 'input_tokens',
     says: /must be a number/,
+  },
+  // Was a bug (issue 13): quote() overflowed the stack on JSON.stringify, then on String(), so the whole record
+  // failed and the valid events beside it were not stored.
+  {
+    fault: 'a model nested 10,000 arrays deep (20 KB)',
+    bad: () => ev({ model: 'NESTED' }).replace('"NESTED"', '['.repeat(10_000) + ']'.repeat(10_000)),
+    field: 'model',
+    quoted: 'got [[[[',
+    says: /must be a string/,
   },
   {
     fault: 'a 10 MB line',
@@ -209,5 +220,63 @@ describe('ingest events: nothing valid lost, every bad line told', () => {
     });
     expect(run.stderr).toContain(`${file}:2: v: must be 1, got 2`);
     expect(run.stderr).toMatch(new RegExp(`${file.replaceAll('/', '\\/')}:4: feature: .*""`));
+  });
+});
+
+/** The built CLI (npm test builds it first) with `input` on its stdin, as `… | tokenledger ingest events -` runs. */
+function runWithStdin(
+  input: string,
+  ...argv: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/tokenledger.js', ...argv], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+describe('ingest events - (stdin): one bad line between two valid ones', () => {
+  for (const f of FAULTS.filter((x) => !x.fault.startsWith('a 10 MB'))) {
+    it(`stdin: ${f.fault} on line 2 → exit 0, lines 1 and 3 stored, line 2 quarantined and listed as -:2`, async () => {
+      // Prepare
+      const before = await eventCounts(lake);
+
+      // Act
+      const run = await runWithStdin(threeLines(f.bad()), 'ingest', 'events', '-', '--lake', lake.lake);
+
+      // Assess
+      expect(run.code, run.stderr).toBe(0);
+      expectNamesLine2(run.stdout, '-', f);
+      const after = await eventCounts(lake);
+      expect(after.events).toBe(before.events + 2);
+      expect(after.quarantined).toBe(before.quarantined + 1);
+    });
+  }
+
+  it('stdin --strict: a bad line 2 → exit 1 naming -:2, lake unchanged', async () => {
+    const before = lake.snapshot();
+    const run = await runWithStdin(
+      threeLines(ev({ output_tokens: -1 })),
+      'ingest',
+      'events',
+      '-',
+      '--strict',
+      '--lake',
+      lake.lake,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('-:2: ');
+    expect(run.stderr).toContain('output_tokens: ');
+    expect(lake.snapshot()).toEqual(before);
   });
 });

@@ -172,6 +172,13 @@ const VALUE_FAULTS: ValueFault[] = [
   },
   { fault: 'an empty amount', field: 'amount', value: () => '', says: /is empty/ },
   {
+    fault: 'an amount nested 10,000 arrays deep',
+    field: 'amount',
+    value: (k) => (k.json ? raw('['.repeat(10_000) + ']'.repeat(10_000)) : undefined),
+    quoted: 'got [[[[',
+    says: /expected a number/,
+  },
+  {
     fault: 'a 10 MB amount',
     field: 'amount',
     value: () => TEN_MB_DIGITS,

@@ -56,6 +56,17 @@ const FAULTS: RecordFault[] = [
     says: /not valid JSON \(.+position \d+\)/,
   },
   {
+    fault: 'a prompt_id nested 10,000 arrays deep',
+    line2: (s) =>
+      JSON.stringify(record(s, 1, { prompt_id: 'NESTED' })).replace(
+        '"NESTED"',
+        '['.repeat(10_000) + ']'.repeat(10_000),
+      ),
+    field: 'prompt_id',
+    quoted: 'got [[[[',
+    says: /must be/,
+  },
+  {
     fault: 'a number as a string (eval.score "0.9")',
     line2: (s) => JSON.stringify(record(s, 1, withEval({ score: '0.9' }))),
     field: 'eval.score',

@@ -389,6 +389,27 @@ describe('ingest prices / revenue: broken CSV → exit 1 naming the line and the
       expect(lake.snapshot()).toEqual(before);
     });
 
+    // Was a finding (issue 13): a 9 MB file whose header has a million extra columns was accepted using ~520 MB.
+    // The header is now capped at CSV_COLUMNS_MAX (1,000) columns and refused at line 1 beyond it.
+    it(`${kind.input.name}: a header with a million extra columns → exit 1 at line 1 naming the count, lake unchanged`, async () => {
+      // Prepare
+      const s = nextSeed();
+      const extra = Array.from({ length: 1_000_000 }, (_, i) => `x${i}`).join(',');
+      const file = lake.file('csv', [`${kind.header},${extra}`, kind.row({}, s, 0)].join('\n'));
+      const before = lake.snapshot();
+
+      // Act
+      const run = await lake.run(...kind.input.argv(file));
+
+      // Assess
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        new RegExp(`${file}: line 1: csv: the header has \\d+ columns, more than 1000 allowed`),
+      );
+      expectBounded(run);
+      expect(lake.snapshot()).toEqual(before);
+    });
+
     // Was a bug (src/core/csv-rows.ts `comment: '#'`): csv-parse treated `#` ANYWHERE in a line as the start
     // of a comment, not only at the start of a line as price-book.ts documents. `comment_no_infix: true` now
     // keeps a `#` inside a value.

@@ -1,4 +1,4 @@
-import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createEmitter } from '../../packages/client/src/emitter.ts';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
@@ -124,30 +124,35 @@ describe('fault: the lake write fails', () => {
     expect([...counts.dedupCopies.values()].every((n) => n === 1)).toBe(true);
   });
 
-  it('no object of the batch can be written → the handler throws (Lambda retries and bisects); the redelivered batch stores each event once', async () => {
+  it('no object of the batch can be written → the handler throws; the poller bisects as Lambda does and the halves store each event once', async () => {
     // Prepare: every write of the first delivery fails (two objects: day A and day B).
     const { records, all } = fourRecords();
     await emit(records, 10);
     const store = new FailingStore(new FsLakeStore(env.lake.dir), () => store.failures < 2);
 
-    // Act: the local poller delivers the whole batch again when the handler throws.
+    // Act: the local poller bisects the batch when the handler throws, as the event source mapping does.
     const consumed = await consumeStream(env.kinesis, store);
 
     // Assess
-    const [first, second] = consumed.deliveries;
-    expect(consumed.deliveries).toHaveLength(2);
+    const [first, second, third] = consumed.deliveries;
+    expect(consumed.deliveries).toHaveLength(3);
     expect(first?.error).toBeInstanceOf(LakeWriteError);
     expect(first?.error?.message).toContain(keyOf(DAY_A, first as Delivery));
     expect(first?.error?.message).toContain(keyOf(DAY_B, first as Delivery));
     expect(first?.report?.outcome).toMatchObject({ written: [], retryFrom: 0 });
-    expect(second?.sequenceNumbers).toEqual(first?.sequenceNumbers);
+    expect(second?.sequenceNumbers).toEqual(first?.sequenceNumbers.slice(0, 2));
+    expect(third?.sequenceNumbers).toEqual(first?.sequenceNumbers.slice(2));
     expect(second?.response).toEqual({ batchItemFailures: [] });
+    expect(third?.response).toEqual({ batchItemFailures: [] });
+    expect(consumed.records).toBe(4);
 
-    // 40 events in, 40 rows out: nothing was stored the first time, the retry names the same two objects.
+    // 40 events in, 40 rows out: nothing was stored the first time; each half writes its own two objects.
     const counts = await lakeCounts(env.lake.dir);
     expect(counts.files).toEqual({
-      [keyOf(DAY_A, first as Delivery)]: 11,
-      [keyOf(DAY_B, first as Delivery)]: 29,
+      [keyOf(DAY_A, second as Delivery)]: 10,
+      [keyOf(DAY_B, second as Delivery)]: 10,
+      [keyOf(DAY_A, third as Delivery)]: 1,
+      [keyOf(DAY_B, third as Delivery)]: 19,
     });
     expect({
       rows: counts.rows,
@@ -163,7 +168,7 @@ describe('fault: the lake write fails', () => {
     expect([...counts.dedupCopies.keys()].sort()).toEqual([...all].sort());
   });
 
-  it('the object of the batch’s first record cannot be written while another one is → the handler throws; the redelivery finds the stored object and adds no row', async () => {
+  it('the object of the batch’s first record cannot be written while another one is → the handler throws; the bisected halves store again what was stored, and the view counts each event once', async () => {
     // Prepare: the day-A object (first record r0) fails once; the day-B object is written.
     const { records, all } = fourRecords();
     await emit(records, 10);
@@ -176,18 +181,17 @@ describe('fault: the lake write fails', () => {
     const consumed = await consumeStream(env.kinesis, store);
 
     // Assess
-    const [first, second] = consumed.deliveries;
-    expect(consumed.deliveries).toHaveLength(2);
+    const [first, second, third] = consumed.deliveries;
+    expect(consumed.deliveries).toHaveLength(3);
     expect(first?.error).toBeInstanceOf(LakeWriteError);
     expect(first?.report?.outcome).toMatchObject({
       written: [keyOf(DAY_B, first as Delivery)],
       retryFrom: 0,
     });
-    expect(second?.report?.outcome).toMatchObject({
-      written: [keyOf(DAY_A, first as Delivery)],
-      existing: [keyOf(DAY_B, first as Delivery)],
-      retryFrom: null,
-    });
+    expect(second?.report?.outcome).toMatchObject({ retryFrom: null });
+    expect(third?.report?.outcome).toMatchObject({ retryFrom: null });
+    // The first delivery's day-B object (29 events) stays; the halves write theirs under their own ranges, so
+    // those events have two raw copies — the view counts each event once.
     const counts = await lakeCounts(env.lake.dir);
     expect({
       rows: counts.rows,
@@ -195,12 +199,13 @@ describe('fault: the lake write fails', () => {
       distinct: counts.distinct,
       dedup: counts.dedup,
     }).toEqual({
-      rows: 40,
-      files: 40,
+      rows: 69,
+      files: 69,
       distinct: 40,
       dedup: 40,
     });
     expect([...counts.dedupCopies.keys()].sort()).toEqual([...all].sort());
+    expect([...counts.dedupCopies.values()].every((n) => n === 1)).toBe(true);
   });
 
   describe('fault: a permanently bad record (its events can never be stored)', () => {
@@ -227,15 +232,16 @@ describe('fault: the lake write fails', () => {
       );
       const [event] = await readStream(env.kinesis);
       const deliveries: Delivery[] = [];
+      const destination: KinesisStreamRecord[] = [];
 
-      // Act: the records the local poller reads from kinesalite, delivered as the AWS event source mapping
-      // delivers them (see deliverAsEventSourceMapping: the local poller does not bisect and has no
-      // on-failure destination).
-      const { destination } = await deliverAsEventSourceMapping(
-        loggedHandler(store, deliveries),
-        event as KinesisStreamEvent,
-        2,
-      );
+      // Act: the local poller delivers as the AWS event source mapping does (bisecting on a throw, 2 retries),
+      // its on-failure destination collecting what it gives up on.
+      await drainStream(env.kinesis.client, env.kinesis.streamName, loggedHandler(store, deliveries), {
+        maxRetries: 2,
+        onFailure: async ({ records: failed }) => {
+          destination.push(...failed);
+        },
+      });
 
       // Assess: what the handler answered, invocation by invocation.
       const seqs = (event as KinesisStreamEvent).Records.map((r) => r.kinesis.sequenceNumber);
@@ -292,7 +298,7 @@ describe('fault: the lake write fails', () => {
       expect([...counts.dedupCopies.values()].every((n) => n === 1)).toBe(true);
     });
 
-    it('locally (no on-failure destination) → the poller redelivers from the record, then stops with the error that names it; nothing before it is lost or doubled', async () => {
+    it('locally without an on-failure destination → the poller bisects down to the record, then stops with the error that names it; nothing before it is lost or doubled', async () => {
       // Prepare
       const { records, good } = poisoned();
       await emit(records, 5);
@@ -311,24 +317,25 @@ describe('fault: the lake write fails', () => {
         },
       );
 
-      // Assess: the first delivery names r2; its two redeliveries (r2 first) throw; the poller gives up with the
-      // handler's error, which names the unwritable object and r2's sequence number. The record stays in the
-      // stream (Kinesis keeps it for its retention), so a later run reads it again.
+      // Assess: the first delivery names r2; r2..r3 throws and is bisected; r2 alone throws on every retry; the
+      // poller gives up with the handler's error, which names the unwritable object and r2's sequence number.
+      // The record stays in the stream (Kinesis keeps it for its retention), so a later run reads it again.
       await expect(drained).rejects.toThrow(LakeWriteError);
       const [first] = deliveries;
       const seqs = first?.sequenceNumbers ?? [];
       expect(deliveries.map((d) => [d.sequenceNumbers.length, d.error?.name ?? 'ok'])).toEqual([
         [4, 'ok'],
         [2, 'LakeWriteError'],
-        [2, 'LakeWriteError'],
+        [1, 'LakeWriteError'],
+        [1, 'LakeWriteError'],
       ]);
       expect(first?.response).toEqual({ batchItemFailures: [{ itemIdentifier: seqs[2] }] });
       await expect(drained).rejects.toThrow(
         `dt=${POISON_DAY}/${env.kinesis.streamName}/shardId-000000000000/${seqs[2]}-`,
       );
 
-      // 20 events in: r0 and r1 stored once; r2's good events and r3's twice (the first batch and the r2..r3
-      // retry; the second retry found that object); p never.
+      // 20 events in: r0 and r1 stored once; r3's twice (the first batch and the r2..r3 retry); r2's good events
+      // three times (those two and r2 alone; its retry found that object); p never.
       const counts = await lakeCounts(env.lake.dir);
       expect({
         rows: counts.rows,
@@ -336,8 +343,8 @@ describe('fault: the lake write fails', () => {
         distinct: counts.distinct,
         dedup: counts.dedup,
       }).toEqual({
-        rows: 28,
-        files: 28,
+        rows: 32,
+        files: 32,
         distinct: 19,
         dedup: 19,
       });
@@ -345,46 +352,3 @@ describe('fault: the lake write fails', () => {
     });
   });
 });
-
-/**
- * What the Lambda event source mapping does in AWS with ReportBatchItemFailures, BisectBatchOnFunctionError,
- * MaximumRetryAttempts and an on-failure destination — the part the local poller (src/adapters/local/kinesis-poller.ts)
- * does not emulate. Not a fake of anything under test: it only decides which records the real handler is
- * given next, from the handler's own answers. A reported failure retries from that record (bisecting "at the
- * returned sequence number"); a thrown error splits the batch in two (splitting does not use up a retry); a
- * single record that still fails after `retryAttempts` retries goes to the on-failure destination (an S3 bucket
- * in AWS, which keeps the records' payloads), and the shard moves on.
- */
-async function deliverAsEventSourceMapping(
-  handler: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>,
-  event: KinesisStreamEvent,
-  retryAttempts: number,
-): Promise<{ destination: KinesisStreamRecord[] }> {
-  const destination: KinesisStreamRecord[] = [];
-  const pending = [{ records: event.Records, attempts: 0 }];
-  for (let batch = pending.shift(); batch; batch = pending.shift()) {
-    let failedFrom: number;
-    let threw = false;
-    try {
-      const failed = (await handler({ Records: batch.records })).batchItemFailures[0]?.itemIdentifier;
-      if (failed === undefined) continue;
-      failedFrom = batch.records.findIndex((r) => r.kinesis.sequenceNumber === failed);
-    } catch {
-      threw = true;
-      failedFrom = 0;
-    }
-    const rest = batch.records.slice(failedFrom);
-    if (threw && rest.length > 1) {
-      const half = Math.ceil(rest.length / 2);
-      pending.unshift(
-        { records: rest.slice(0, half), attempts: batch.attempts },
-        { records: rest.slice(half), attempts: batch.attempts },
-      );
-    } else if (batch.attempts >= retryAttempts) {
-      destination.push(...rest);
-    } else {
-      pending.unshift({ records: rest, attempts: batch.attempts + 1 });
-    }
-  }
-  return { destination };
-}

@@ -1,5 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import {
   type DuckDBConnection,
   DuckDBInstance,
@@ -42,6 +42,7 @@ export class LocalQueryEngine {
     // Timestamps are UTC instants; without this, DuckDB would cast and truncate them in the machine's zone.
     await connection.run("SET TimeZone = 'UTC'");
     for (const macro of TRINO_COMPAT_MACROS) await connection.run(macro);
+    await sandbox(connection, lakeDir);
     const source = (folder: string, columns: readonly TableColumn[], partitioned = false) =>
       tableSource(connection, lakeDir, folder, columns, partitioned);
     await connection.run(`CREATE OR REPLACE VIEW events AS ${await source('events', EVENT_COLUMNS, true)}`);
@@ -128,6 +129,23 @@ export class LocalQueryEngine {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/**
+ * Confines DuckDB to the lake: it may read files under the lake directory and nothing else — no other local file
+ * (`read_csv('/etc/passwd')`, `glob('/home/*')`), no URL (`https://`, `s3://`), no extension installed or loaded on
+ * demand — and the settings are locked, so a query cannot undo any of it (`SET enable_external_access = true`
+ * fails). Every engine is opened this way: the CLI's `query`, the reports and the demo.
+ */
+async function sandbox(connection: DuckDBConnection, lakeDir: string): Promise<void> {
+  const absolute = resolve(lakeDir);
+  const real = existsSync(absolute) ? realpathSync(absolute) : absolute;
+  const dirs = [...new Set([absolute, real])].map((d) => sqlString(d.endsWith(sep) ? d : `${d}${sep}`));
+  await connection.run(`SET allowed_directories = [${dirs.join(', ')}]`);
+  await connection.run('SET autoinstall_known_extensions = false');
+  await connection.run('SET autoload_known_extensions = false');
+  await connection.run('SET enable_external_access = false');
+  await connection.run('SET lock_configuration = true');
 }
 
 function refused(kind: string, sql: string): ReadOnlyQueryError {

@@ -609,4 +609,26 @@ describe('normaliseInvoice focus refuses a malformed file whole', () => {
     // Assess
     expectRefusal(act, { file: FILE, position: 'line 2', field: 'ChargeDescription' });
   });
+
+  // Was a finding (issue 13): a header with a million extra columns was accepted using ~520 MB.
+  it('refuses a header of more than 1,000 columns at line 1, naming the count', () => {
+    const header = [
+      'BilledCost',
+      'BillingCurrency',
+      'ChargePeriodStart',
+      'ChargePeriodEnd',
+      'ProviderName',
+      ...Array.from({ length: 1000 }, (_, i) => `x_extra${i}`),
+    ].join(',');
+    const message = expectRefusal(
+      () =>
+        normaliseInvoice(
+          `${header}\n1,USD,2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,AWS\n`,
+          'focus',
+          'wide.csv',
+        ),
+      { file: 'wide.csv', position: 'line 1', field: '(columns)' },
+    );
+    expect(message).toContain('the header has 1005 columns, more than 1000 allowed');
+  });
 });

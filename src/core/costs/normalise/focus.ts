@@ -61,7 +61,7 @@
 
 import { SERVICE_TIERS, type ServiceTier } from '@tokenledger/client/contract';
 import { type CsvError, parse } from 'csv-parse/sync';
-import { recordStartLine } from '../../csv-rows.ts';
+import { CSV_COLUMNS_MAX, recordStartLine } from '../../csv-rows.ts';
 import type { ContextTier, CostLine, CostUsageType } from '../cost-line.ts';
 import {
   amount,
@@ -254,6 +254,13 @@ export function normaliseFocus(text: string, sourceFile: string, options: Normal
     rows = parse<ParsedRow>(body, {
       bom: true,
       columns: (names: string[]) => {
+        if (names.length > CSV_COLUMNS_MAX) {
+          fail(
+            { file: sourceFile, position: 'line 1' },
+            '(columns)',
+            `the header has ${names.length} columns, more than ${CSV_COLUMNS_MAX} allowed`,
+          );
+        }
         header = names.map((name) => name.trim());
         return header;
       },
