@@ -1,5 +1,6 @@
 -- price_book: the list prices in force, one row per pricing key (provider, model, usage type, service tier,
--- context tier) and validity interval (USD per million tokens, per million calls for tool:<name>; valid_from
+-- context tier) and validity interval, and the model aliases in force (usage type 'alias': `model` is the alias,
+-- `alias_of` the snapshot it stands for). Prices are USD per million tokens, per million calls for tool:<name>; valid_from
 -- inclusive, valid_to exclusive, null: open). Rows written before the tiers existed read as standard/standard.
 -- Imported prices replace the shipped default price book (source 'default') for their pricing key altogether: a
 -- negotiated price list is never cut short by a later-dated list price. A later import of the same key and
@@ -13,6 +14,7 @@ SELECT
   service_tier,
   context_tier,
   long_context_above,
+  alias_of,
   usd_per_million_tokens,
   effective_from AS valid_from,
   CASE
@@ -23,7 +25,7 @@ SELECT
   source
 FROM (
   SELECT
-    provider, model, usage_type, service_tier, context_tier, long_context_above, usd_per_million_tokens,
+    provider, model, usage_type, service_tier, context_tier, long_context_above, alias_of, usd_per_million_tokens,
     effective_from, effective_to, source,
     lead(effective_from) OVER (
       PARTITION BY provider, model, usage_type, service_tier, context_tier ORDER BY effective_from
@@ -45,7 +47,7 @@ FROM (
           provider, model, usage_type,
           coalesce(service_tier, 'standard') AS service_tier,
           coalesce(context_tier, 'standard') AS context_tier,
-          long_context_above, usd_per_million_tokens, effective_from, effective_to, source, ingested_at
+          long_context_above, alias_of, usd_per_million_tokens, effective_from, effective_to, source, ingested_at
         FROM prices
       ) tiered
     ) latest

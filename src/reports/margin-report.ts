@@ -87,6 +87,8 @@ interface ProviderCoverage {
   requests: number;
   first_day: string | null;
   last_day: string | null;
+  cancelled_without_input: number;
+  estimated_input: number;
   invoice_lines: number;
   billed: number;
 }
@@ -117,6 +119,8 @@ export async function marginReport(
         requests: Number(r.requests ?? 0),
         first_day: r.first_day === null || r.first_day === undefined ? null : String(r.first_day),
         last_day: r.last_day === null || r.last_day === undefined ? null : String(r.last_day),
+        cancelled_without_input: Number(r.cancelled_without_input ?? 0),
+        estimated_input: Number(r.estimated_input ?? 0),
         invoice_lines: Number(r.invoice_lines ?? 0),
         billed: Number(r.billed ?? 0),
       }) satisfies ProviderCoverage,
@@ -161,7 +165,18 @@ function coverageWarnings(month: string, coverage: readonly ProviderCoverage[]):
       warnings.push(
         `${c.provider}: ${c.requests} requests ${days(c.first_day, c.last_day)} but no invoice line in ${month}: their cost is estimated from the price book, not reconciled (ingest invoice with the ${c.provider} export of ${month})`,
       );
-    } else if (c.requests === 0 && c.invoice_lines > 0) {
+    }
+    if (c.cancelled_without_input > 0) {
+      warnings.push(
+        `${c.provider}: ${c.cancelled_without_input} cancelled ${c.cancelled_without_input === 1 ? 'request' : 'requests'} recorded 0 input tokens (the stream stopped before the provider reported its usage): their input is not costed (give meterStream your own count or estimateTokens as inputTokens)`,
+      );
+    }
+    if (c.estimated_input > 0) {
+      warnings.push(
+        `${c.provider}: ${c.estimated_input} ${c.estimated_input === 1 ? 'request carries' : 'requests carry'} input tokens the app estimated (tag input_tokens=estimated): their input cost is an estimate`,
+      );
+    }
+    if (c.requests === 0 && c.invoice_lines > 0) {
       warnings.push(
         `${c.provider}: invoices bill $${formatMoney(c.billed)} in ${month} (${c.invoice_lines} lines) but no request was recorded: all of it is unallocated (are the ${c.provider} calls metered, and their events ingested?)`,
       );

@@ -36,6 +36,7 @@ describe('parsePriceBook (docs/contracts.md §5)', () => {
         effective_to: null,
         source: 'prices.csv',
         ingested_at: 7,
+        alias_of: null,
       },
     ]);
     expect(six[0]).toMatchObject({ usage_type: 'output', effective_to: Date.parse('2026-02-01T00:00:00Z') });
@@ -83,6 +84,32 @@ describe('parsePriceBook (docs/contracts.md §5)', () => {
     expect(message).toContain(text);
   });
 
+  it('reads alias rows: the alias in model, the snapshot in alias_of, no price', () => {
+    const [row] = parse(
+      'provider,model,usage_type,usd_per_million_tokens,effective_from,alias_of\nopenai,gpt-4o-mini,alias,,2024-07-18,gpt-4o-mini-2024-07-18',
+    );
+    expect(row).toMatchObject({
+      model: 'gpt-4o-mini',
+      usage_type: 'alias',
+      alias_of: 'gpt-4o-mini-2024-07-18',
+      usd_per_million_tokens: 0,
+    });
+  });
+
+  it.each([
+    ['openai,m,alias,,2026-01-01,', 'alias_of', 'required on usage_type alias rows'],
+    ['openai,m,alias,,2026-01-01,m', 'alias_of', 'is the alias itself'],
+    ['openai,m,alias,2.5,2026-01-01,m-2026', 'usd_per_million_tokens', 'prices nothing'],
+    ['openai,m,input,2.5,2026-01-01,m-2026', 'alias_of', 'only for usage_type alias rows'],
+  ])('refuses the alias row %s naming %s', (row, field, text) => {
+    const message = refusal(
+      `provider,model,usage_type,usd_per_million_tokens,effective_from,alias_of\n${row}`,
+    );
+    expect(message).toContain('line 2');
+    expect(message).toContain(field);
+    expect(message).toContain(text);
+  });
+
   it('refuses two thresholds for one model and date, naming both lines', () => {
     const message = refusal(
       [
@@ -103,6 +130,15 @@ describe('the shipped default price book', () => {
       (r) =>
         r.model === model && r.usage_type === usage && r.service_tier === tier && r.context_tier === context,
     )?.usd_per_million_tokens;
+
+  it('resolves the common aliases to the snapshots it prices', () => {
+    const aliases = rows.filter((r) => r.usage_type === 'alias');
+    expect(aliases.length).toBeGreaterThan(5);
+    for (const a of aliases) {
+      expect(rows.some((r) => r.model === a.alias_of && r.usage_type === 'input')).toBe(true);
+    }
+    expect(aliases.find((a) => a.model === 'gpt-4o-mini')?.alias_of).toBe('gpt-4o-mini-2024-07-18');
+  });
 
   it('says the date its prices were taken', () => {
     expect(readFileSync(DEFAULT_PRICE_BOOK_FILE, 'utf8')).toMatch(/^# .*\n# Taken \d{4}-\d{2}-\d{2} /);

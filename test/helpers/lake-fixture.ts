@@ -69,6 +69,7 @@ function price(): Omit<PriceRow, 'ingested_at'> {
     service_tier: 'standard',
     context_tier: 'standard',
     long_context_above: null,
+    alias_of: null,
     usd_per_million_tokens: 2.5,
     effective_from: Date.parse('2026-01-01T00:00:00Z'),
     effective_to: null,

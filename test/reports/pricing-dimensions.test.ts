@@ -466,3 +466,57 @@ describe('a lake written before the pricing dimensions existed', () => {
     expect(await rows("SELECT * FROM request_usage WHERE usage_type LIKE 'tool:%'")).toEqual([]);
   });
 });
+
+describe('model aliases', () => {
+  it('a request recorded under an alias is priced, allocated and reported as the snapshot in force at its ts', async () => {
+    await lake.prices([
+      { model: 'model-a-2026-01-01', usage_type: 'output', usd_per_million_tokens: 10 },
+      {
+        model: 'model-a',
+        usage_type: 'alias',
+        alias_of: 'model-a-2026-01-01',
+        usd_per_million_tokens: 0,
+      },
+    ]);
+    await lake.events([
+      request({ event_id: 'completed_1', model: 'model-a-2026-01-01', output_tokens: 1000 }),
+      request({
+        event_id: 'cancelled_1',
+        model: 'model-a',
+        output_tokens: 1000,
+        status: 'cancelled',
+        delivered_output_tokens: 100,
+      }),
+    ]);
+    await lake.costs([
+      { model: 'model-a-2026-01-01', usage_type: 'output', billed_cost: 0.02, consumed_quantity: 2000 },
+    ]);
+
+    const costs = await rows(
+      "SELECT event_id, model, allocated_cost, unpriced FROM request_cost WHERE usage_type = 'output' ORDER BY event_id",
+    );
+    expect(
+      costs.map((c) => [c.event_id, c.model, Number((c.allocated_cost as number).toFixed(9)), c.unpriced]),
+    ).toEqual([
+      ['cancelled_1', 'model-a-2026-01-01', 0.01, false],
+      ['completed_1', 'model-a-2026-01-01', 0.01, false],
+    ]);
+    const [bucket] = await rows(BUCKETS);
+    expect(bucket).toMatchObject({ telemetry_quantity: 2000, unallocated: 0 });
+  });
+
+  it('an alias means nothing outside its dates: before it, the request keeps its own model', async () => {
+    await lake.prices([
+      {
+        model: 'model-a',
+        usage_type: 'alias',
+        alias_of: 'model-a-2026-12-01',
+        usd_per_million_tokens: 0,
+        effective_from: Date.parse('2026-12-01T00:00:00Z'),
+      },
+    ]);
+    await lake.events([request({ event_id: 'november_1', model: 'model-a', output_tokens: 10 })]);
+    const [row] = await rows("SELECT model FROM request_usage WHERE usage_type = 'output'");
+    expect(row?.model).toBe('model-a');
+  });
+});

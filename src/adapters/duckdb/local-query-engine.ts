@@ -209,7 +209,11 @@ async function tableSource(
       .map((r) => String(r.column_name)),
   );
   const missing = all.filter((c) => !present.has(c.name));
-  return `SELECT *${missing.map((c) => `, CAST(NULL AS ${c.duckdb}) AS ${c.name}`).join('')} FROM ${from}`;
+  const nulls = (c: TableColumn | typeof PARTITION_COLUMN) => `CAST(NULL AS ${c.duckdb}) AS ${c.name}`;
+  // The events view shows every column its files have (a newer writer's extra ones too); the other tables list
+  // theirs in order, as `prices` is a UNION with the default price book by position.
+  if (partitioned) return `SELECT *${missing.map((c) => `, ${nulls(c)}`).join('')} FROM ${from}`;
+  return `SELECT ${all.map((c) => (present.has(c.name) ? c.name : nulls(c))).join(', ')} FROM ${from}`;
 }
 
 /** The default price book shipped with tokenledger, as rows of the prices table (source 'default'). */
@@ -229,6 +233,7 @@ function defaultPrices(): string {
         text(p.service_tier),
         text(p.context_tier),
         `CAST(${p.long_context_above ?? 'NULL'} AS INTEGER)`,
+        text(p.alias_of),
       ].join(', ')})`,
   );
   return `SELECT * FROM (VALUES ${rows.join(', ')}) AS d (${PRICE_COLUMNS.map((c) => c.name).join(', ')})`;

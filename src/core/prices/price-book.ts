@@ -17,6 +17,9 @@ const CONTEXT_TIERS: readonly ContextTier[] = ['standard', 'long'];
 /** The model of a tool price row: providers bill server-side tool calls across models. */
 export const ANY_MODEL = '*';
 
+/** The usage type of a row that names a model alias (`gpt-4o-mini`) and the snapshot it stands for. */
+export const ALIAS = 'alias';
+
 /**
  * One price (docs/contracts.md §5): USD per million tokens of a usage type (per million calls for `tool:<name>`),
  * for a service tier and a context tier, effective from one date to another.
@@ -25,7 +28,8 @@ export interface PriceRow {
   provider: string;
   /** `*` for tool usage types. */
   model: string;
-  usage_type: UsageType | ToolUsageType;
+  /** `alias`: `model` is an alias that means the snapshot `alias_of` while the row is in force. */
+  usage_type: UsageType | ToolUsageType | typeof ALIAS;
   service_tier: ServiceTier;
   context_tier: ContextTier;
   /** On `long` rows: requests whose input_tokens exceed it are long-context; null on `standard` rows. */
@@ -37,6 +41,8 @@ export interface PriceRow {
   effective_to: number | null;
   source: string;
   ingested_at: number;
+  /** On `alias` rows: the snapshot the alias (`model`) stands for; null on price rows. */
+  alias_of: string | null;
 }
 
 /** The `prices` table: the default price book and every imported one; `price_book` picks the rows in force. */
@@ -73,12 +79,14 @@ export const PRICE_COLUMNS: readonly TableColumn[] = [
     nullable: true,
     comment: 'on long rows: input tokens above which a request is long-context',
   },
+  { name: 'alias_of', ...STRING, nullable: true, comment: "on usage_type 'alias' rows: the snapshot model" },
 ];
 
 /**
  * A price book CSV with a header, its columns found by name: required
  * `provider,model,usage_type,usd_per_million_tokens,effective_from`; optional `effective_to`, `service_tier`,
- * `context_tier` and `long_context_above`. Dates are `YYYY-MM-DD` (UTC, from inclusive, to exclusive). Lines
+ * `context_tier`, `long_context_above` and `alias_of` (on `alias` rows, which price nothing: they say which
+ * snapshot an alias such as `gpt-4o-mini` stands for while in force). Dates are `YYYY-MM-DD` (UTC, from inclusive, to exclusive). Lines
  * starting with `#` are comments. Refused whole on the first bad line, naming it, the field and the value.
  */
 export function parsePriceBook(text: string, file: string, ingestedAt: number): PriceRow[] {
@@ -95,8 +103,10 @@ export function parsePriceBook(text: string, file: string, ingestedAt: number): 
     const fail = (field: string, why: string): never => {
       throw new DataFileError(file, at, field, why);
     };
-    const usage = usageType(row.usage_type ?? '', fail);
     const model = required(file, at, 'model', row.model);
+    if (row.usage_type === ALIAS) return aliasRow(row, model, file, at, ingestedAt, fail);
+    if (row.alias_of) fail('alias_of', `${quote(row.alias_of)} is only for usage_type ${ALIAS} rows`);
+    const usage = usageType(row.usage_type ?? '', fail);
     const tool = usage.startsWith('tool:');
     if (tool && model !== ANY_MODEL) {
       fail(
@@ -148,8 +158,61 @@ export function parsePriceBook(text: string, file: string, ingestedAt: number): 
       effective_to: to,
       source: file,
       ingested_at: ingestedAt,
+      alias_of: null,
     };
   });
+}
+
+/**
+ * A row `provider,<alias>,alias,…,alias_of=<snapshot>,effective_from[,effective_to]`: while in force, requests
+ * recorded under the alias are priced and allocated as the snapshot's. It prices nothing itself.
+ */
+function aliasRow(
+  row: Record<string, string>,
+  alias: string,
+  file: string,
+  at: string,
+  ingestedAt: number,
+  fail: Fail,
+): PriceRow {
+  const target = row.alias_of ?? '';
+  if (target === '')
+    fail('alias_of', `required on usage_type ${ALIAS} rows: the snapshot ${quote(alias)} stands for`);
+  if (target === alias) fail('alias_of', `${quote(target)} is the alias itself`);
+  if (row.usd_per_million_tokens && Number(row.usd_per_million_tokens) !== 0) {
+    fail(
+      'usd_per_million_tokens',
+      `${quote(row.usd_per_million_tokens)}: an ${ALIAS} row prices nothing; leave it empty`,
+    );
+  }
+  for (const field of ['service_tier', 'context_tier', 'long_context_above'] as const) {
+    const v = row[field];
+    if (v && !(field !== 'long_context_above' && v === 'standard')) {
+      fail(field, `${quote(v)}: an ${ALIAS} row applies to every tier; leave it empty`);
+    }
+  }
+  const from = utcDate(file, at, 'effective_from', row.effective_from);
+  const to = row.effective_to ? utcDate(file, at, 'effective_to', row.effective_to) : null;
+  if (to !== null && to <= from) {
+    fail(
+      'effective_to',
+      `${quote(row.effective_to)} is not after effective_from ${quote(row.effective_from)}`,
+    );
+  }
+  return {
+    provider: required(file, at, 'provider', row.provider),
+    model: alias,
+    usage_type: ALIAS,
+    service_tier: 'standard',
+    context_tier: 'standard',
+    long_context_above: null,
+    usd_per_million_tokens: 0,
+    effective_from: from,
+    effective_to: to,
+    source: file,
+    ingested_at: ingestedAt,
+    alias_of: target,
+  };
 }
 
 type Fail = (field: string, why: string) => never;

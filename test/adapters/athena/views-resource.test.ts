@@ -54,6 +54,7 @@ describe('the views custom resource (over the real Athena SDK, against the local
       'revenue_effective',
       'long_context_thresholds',
       'billed_tools',
+      'model_aliases',
       'request_usage',
       'bucket_reconciliation',
       'request_cost',
