@@ -24,7 +24,8 @@ export interface TokenledgerAppOptions {
   readonly appProps?: AppProps;
   /**
    * The deploy-time settings, keyed and checked exactly as the CDK context's (infra/settings.ts,
-   * docs/deploying.md#settings): they are added to the app's context, over `appProps.context` and `-c`.
+   * docs/deploying.md#settings): they are added to the app's context over `appProps.context`; a `-c` on the
+   * command line wins over both (CDK applies it last).
    *
    * @default {}
    */

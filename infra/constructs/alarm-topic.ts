@@ -1,7 +1,7 @@
-import { Aws, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { checkPattern } from './prop-checks.ts';
@@ -73,6 +73,22 @@ export class AlarmTopic extends Construct {
         ...fromCloudWatch,
       }),
     );
-    if (props.alarmEmail !== undefined) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    if (props.alarmEmail !== undefined) subscribeEmail(this.topic, props.alarmEmail);
   }
+}
+
+/**
+ * Subscribes an e-mail address to an alarm topic. The subscription has no redrive queue (cdk-nag's
+ * Serverless-SNSRedrivePolicy, acknowledged here with the reason): SNS retries e-mail deliveries itself, and a
+ * notification it still cannot deliver would sit in a queue nobody reads, while the alarm it tells of stays in
+ * CloudWatch, in state ALARM, until it is dealt with.
+ */
+export function subscribeEmail(topic: ITopic, email: string): void {
+  const subscription = topic.addSubscription(new EmailSubscription(email));
+  Validations.of(subscription).acknowledge({
+    id: 'Serverless-SNSRedrivePolicy',
+    reason:
+      'An e-mail subscription of an alarm topic: SNS retries e-mail deliveries, and an undeliverable alarm ' +
+      'notification would sit in a queue nobody reads; the alarm itself stays in CloudWatch in state ALARM.',
+  });
 }

@@ -11,8 +11,8 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { subscribeEmail } from './alarm-topic.ts';
 import { anyCountAlarm, notifyTopic } from './failure-alarms.ts';
 import { checkDuration, checkInteger, checkPattern, validationError } from './prop-checks.ts';
 
@@ -157,7 +157,7 @@ export class IngestAlarms extends Construct {
       }),
     );
     if (props.alarmEmail !== undefined) {
-      this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+      subscribeEmail(this.topic, props.alarmEmail);
     }
 
     this.iteratorAgeAlarm = new Alarm(this, 'IteratorAgeAlarm', {

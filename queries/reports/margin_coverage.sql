@@ -1,14 +1,14 @@
 -- margin_coverage: what a month holds, per provider (docs/contracts.md §7): its requests and their first and last
 -- day, its invoice lines and what they bill. A provider with requests and no invoice line, or invoice lines and no
 -- request, is a warning of the margin report (its costs are estimates, or its spend is wholly unallocated); so are
--- cancelled requests that recorded no input tokens (a stream stopped before the provider reported its usage: their
--- input is not costed) and requests whose input tokens the app estimated (tag input_tokens = 'estimated').
+-- requests with output but no input tokens (a stream that ended before the provider reported its usage: their input
+-- is not costed) and requests whose input tokens the app estimated (tag input_tokens = 'estimated').
 -- Parameters: 1 first day of the month 'YYYY-MM-DD', 2 first day of the next month (dt bounds); 3 and 4 the same
 -- as the first instants of the two months.
 WITH requests AS (
   SELECT
     provider, count(*) AS requests, min(dt) AS first_day, max(dt) AS last_day,
-    count_if(status = 'cancelled' AND input_tokens = 0) AS cancelled_without_input,
+    count_if(input_tokens = 0 AND output_tokens > 0) AS without_input,
     count_if(json_extract_scalar(tags, '$.input_tokens') = 'estimated') AS estimated_input
   FROM events_dedup
   WHERE dt >= ? AND dt < ?
@@ -25,7 +25,7 @@ SELECT
   coalesce(r.requests, 0) AS requests,
   r.first_day,
   r.last_day,
-  coalesce(r.cancelled_without_input, 0) AS cancelled_without_input,
+  coalesce(r.without_input, 0) AS without_input,
   coalesce(r.estimated_input, 0) AS estimated_input,
   coalesce(i.invoice_lines, 0) AS invoice_lines,
   coalesce(i.billed, 0) AS billed

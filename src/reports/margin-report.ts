@@ -87,7 +87,7 @@ interface ProviderCoverage {
   requests: number;
   first_day: string | null;
   last_day: string | null;
-  cancelled_without_input: number;
+  without_input: number;
   estimated_input: number;
   invoice_lines: number;
   billed: number;
@@ -119,7 +119,7 @@ export async function marginReport(
         requests: Number(r.requests ?? 0),
         first_day: r.first_day === null || r.first_day === undefined ? null : String(r.first_day),
         last_day: r.last_day === null || r.last_day === undefined ? null : String(r.last_day),
-        cancelled_without_input: Number(r.cancelled_without_input ?? 0),
+        without_input: Number(r.without_input ?? 0),
         estimated_input: Number(r.estimated_input ?? 0),
         invoice_lines: Number(r.invoice_lines ?? 0),
         billed: Number(r.billed ?? 0),
@@ -166,9 +166,10 @@ function coverageWarnings(month: string, coverage: readonly ProviderCoverage[]):
         `${c.provider}: ${c.requests} requests ${days(c.first_day, c.last_day)} but no invoice line in ${month}: their cost is estimated from the price book, not reconciled (ingest invoice with the ${c.provider} export of ${month})`,
       );
     }
-    if (c.cancelled_without_input > 0) {
+    if (c.without_input > 0) {
+      const n = c.without_input;
       warnings.push(
-        `${c.provider}: ${c.cancelled_without_input} cancelled ${c.cancelled_without_input === 1 ? 'request' : 'requests'} recorded 0 input tokens (the stream stopped before the provider reported its usage): their input is not costed (give meterStream your own count or estimateTokens as inputTokens)`,
+        `${c.provider}: ${n} ${n === 1 ? 'request' : 'requests'} recorded output but 0 input tokens (a stream that ended before the provider reported its usage): their input is not costed (give meterStream your own count or estimateTokens as inputTokens)`,
       );
     }
     if (c.estimated_input > 0) {

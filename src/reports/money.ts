@@ -26,9 +26,21 @@ export function formatWhole(value: number | null): string {
  */
 export function csvMoney(value: number | null, digits: 2 | 4 = 2): string {
   if (value === null || !Number.isFinite(value)) return '';
-  const text = value.toFixed(digits);
+  // Rounded as the table rounds it (Intl: 1.005 → 1.01; toFixed would give 1.00), without separators.
+  const text = (digits === 2 ? plainCents : plain4).format(value);
   return Number(text) === 0 ? (0).toFixed(digits) : text;
 }
+
+const plainCents = new Intl.NumberFormat('en-US', {
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+  useGrouping: false,
+});
+const plain4 = new Intl.NumberFormat('en-US', {
+  minimumFractionDigits: 4,
+  maximumFractionDigits: 4,
+  useGrouping: false,
+});
 
 /**
  * A ratio as a percentage in a CSV cell, rounded as `formatPercent` rounds it in the table (one decimal of a

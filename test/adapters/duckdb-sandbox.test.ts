@@ -97,4 +97,27 @@ describe('the query sandbox', () => {
     );
     expect(files.rows).toEqual([{ n: 1 }]);
   });
+
+  it('reads a lake whose table folder is a link to another disk, and still nothing else there', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const linked = await tempDir('tokenledger-sandbox-linked-');
+    const elsewhere = await tempDir('tokenledger-sandbox-elsewhere-');
+    try {
+      await new LakeFixture(elsewhere.dir).events([wireEvent()]);
+      symlinkSync(join(elsewhere.dir, 'events'), join(linked.dir, 'events'), 'dir');
+      writeFileSync(join(elsewhere.dir, 'beside.csv'), 'a\n1\n');
+      const other = await LocalQueryEngine.open(linked.dir);
+      try {
+        expect((await other.query('SELECT count(*) AS n FROM events_dedup')).rows).toEqual([{ n: 1 }]);
+        await expect(
+          other.query(`SELECT * FROM read_csv('${join(elsewhere.dir, 'beside.csv')}')`),
+        ).rejects.toThrow(/Permission Error|disabled|not allowed|external access/i);
+      } finally {
+        other.close();
+      }
+    } finally {
+      await linked.remove();
+      await elsewhere.remove();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import dynalite from 'dynalite';
 
@@ -47,6 +47,14 @@ export async function startDynalite(): Promise<LocalDynamo> {
           ],
         }),
       );
+      // dynalite makes the table ACTIVE on a timer, even at createTableMs 0: under load an item written at once
+      // could find it still CREATING (ResourceNotFoundException). Wait as a deploy would.
+      for (let i = 0; i < 200; i++) {
+        const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+        if (Table?.TableStatus === 'ACTIVE') return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error(`dynalite: table ${name} did not become ACTIVE`);
     },
     stop: async () => {
       client.destroy();

@@ -161,6 +161,22 @@ describe('cdk-nag AwsSolutions', () => {
     }
   });
 
+  it('still passes with an alarm e-mail subscribed (-c alarmEmail): its redrive policy is acknowledged, with a reason', () => {
+    const alarmed = synthesizeApp({
+      skipBundling: true,
+      appProps: { context: { alarmEmail: 'ops@example.com' } },
+    });
+    try {
+      expect(allViolations(alarmed.app)).toEqual([]);
+      const redrive = listNagAcknowledgments(alarmed.app).filter(
+        ({ id }) => id === 'Serverless-SNSRedrivePolicy',
+      );
+      expect(redrive).toHaveLength(3); // the ingest, invoice and report alarm topics
+    } finally {
+      alarmed.cleanup();
+    }
+  });
+
   it('still passes with X-Ray tracing on (its Resource::* is acknowledged only then, LambdaTracing no longer)', () => {
     const traced = synthesizeApp({ skipBundling: true, ingest: { tracing: Tracing.ACTIVE } });
     try {

@@ -30,7 +30,7 @@ async function warnings(): Promise<string[]> {
 }
 
 describe('margin report warnings on input the stream never reported', () => {
-  it('names the cancelled requests recorded with 0 input tokens, and the requests whose input was estimated', async () => {
+  it('names the requests recorded with output and 0 input tokens, and the requests whose input was estimated', async () => {
     const lake = new LakeFixture(tmp.dir);
     await lake.events([
       wireEvent({ status: 'cancelled', input_tokens: 0, cache_read_tokens: 0, output_tokens: 40 }),
@@ -47,7 +47,7 @@ describe('margin report warnings on input the stream never reported', () => {
     const found = await warnings();
 
     expect(found).toContain(
-      'openai: 2 cancelled requests recorded 0 input tokens (the stream stopped before the provider reported its usage): their input is not costed (give meterStream your own count or estimateTokens as inputTokens)',
+      'openai: 2 requests recorded output but 0 input tokens (a stream that ended before the provider reported its usage): their input is not costed (give meterStream your own count or estimateTokens as inputTokens)',
     );
     expect(found).toContain(
       'openai: 1 request carries input tokens the app estimated (tag input_tokens=estimated): their input cost is an estimate',

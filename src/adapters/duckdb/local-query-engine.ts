@@ -137,10 +137,16 @@ export class LocalQueryEngine {
  * demand — and the settings are locked, so a query cannot undo any of it (`SET enable_external_access = true`
  * fails). Every engine is opened this way: the CLI's `query`, the reports and the demo.
  */
+const LAKE_TABLE_FOLDERS = ['events', 'costs', 'prices', 'revenue', 'quarantine'] as const;
+
 async function sandbox(connection: DuckDBConnection, lakeDir: string): Promise<void> {
   const absolute = resolve(lakeDir);
-  const real = existsSync(absolute) ? realpathSync(absolute) : absolute;
-  const dirs = [...new Set([absolute, real])].map((d) => sqlString(d.endsWith(sep) ? d : `${d}${sep}`));
+  const real = (path: string) => (existsSync(path) ? realpathSync(path) : path);
+  // The lake, and where its table folders really are (a folder may be a link to another disk).
+  const folders = LAKE_TABLE_FOLDERS.map((f) => real(join(absolute, f)));
+  const dirs = [...new Set([absolute, real(absolute), ...folders])].map((d) =>
+    sqlString(d.endsWith(sep) ? d : `${d}${sep}`),
+  );
   await connection.run(`SET allowed_directories = [${dirs.join(', ')}]`);
   await connection.run('SET autoinstall_known_extensions = false');
   await connection.run('SET autoload_known_extensions = false');

@@ -152,7 +152,8 @@ export async function reportReconciliationCommand(argv: string[], { out }: Io): 
       );
       return 0;
     }
-    const columns = Object.keys(rows[0] ?? {});
+    // The §7 reconciliation columns, also when the month has no bucket (a header and a total line, not nothing).
+    const columns = rows[0] ? Object.keys(rows[0]) : [...RECONCILIATION_COLUMNS];
     if (format === 'csv') {
       const total: Record<string, unknown> = { provider: 'total', ...totals };
       out.write(
@@ -207,6 +208,26 @@ const PROVIDER_COLUMNS = [
   'estimated',
 ] as const;
 /** The money columns of the per-bucket CSV, rounded to the cent (unit costs and list prices are not). */
+/** The columns of reports/reconciliation.sql, in order (docs/contracts.md §7). */
+const RECONCILIATION_COLUMNS = [
+  'provider',
+  'model',
+  'usage_type',
+  'service_tier',
+  'context_tier',
+  'charge_period_start',
+  'charge_period_end',
+  'invoice_lines',
+  'billed',
+  'invoice_quantity',
+  'list_price',
+  'quantity',
+  'telemetry_quantity',
+  'unit_cost',
+  'allocated',
+  'unallocated',
+] as const;
+
 const CENTS_COLUMNS = new Set(['billed', 'allocated', 'unallocated']);
 
 function dayOption(name: string, value: string | undefined, command: string): string {

@@ -238,6 +238,31 @@ describe('meterStream: a stream that ends before the provider finished is never 
   });
 });
 
+describe('meterStream: stopping after the provider finished', () => {
+  it('a break at message_stop is ok, with every token delivered: nothing was cut short', async () => {
+    // Prepare
+    const { results, onDone } = collect();
+    const events = [
+      {
+        type: 'message_start',
+        message: { model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 12 } },
+      },
+      { type: 'content_block_delta', delta: { type: 'text_delta', text: 'Hi' } },
+      { type: 'message_delta', usage: { output_tokens: 40 } },
+      { type: 'message_stop' },
+    ];
+
+    // Act: the app's loop stops on the last event
+    for await (const event of meterStream(replay(events), { ...anthropicEvents, onDone })) {
+      if (event.type === 'message_stop') break;
+    }
+
+    // Assess: not a cancel, so the waste report counts nothing undelivered
+    expect(results[0]).toMatchObject({ status: 'ok', outputTokens: 40 });
+    expect(results[0]?.deliveredOutputTokens).toBeUndefined();
+  });
+});
+
 describe('meterStream: the served model, from the first chunk (item 2)', () => {
   it('a cancelled OpenAI stream carries the served snapshot, not the alias of the request', async () => {
     // Prepare

@@ -218,7 +218,10 @@ export function meterStream<C>(source: AsyncIterable<C>, options: MeterOptions<C
     } finally {
       // Reached with `ended` false only when the consumer stopped at a `yield` (`return()` of the iterator).
       if (!ended) {
-        const cancelled = () => finish('cancelled', delivered);
+        // Stopped after the provider's last chunk: the request had finished, nothing was cut short. (Decided now:
+        // draining the rest below may still see the last chunk of a stream that was stopped before it.)
+        const finishedAtStop = finished;
+        const cancelled = () => (finishedAtStop ? finish('ok') : finish('cancelled', delivered));
         if (drainOnCancel) {
           void (async () => {
             try {
