@@ -18,14 +18,23 @@ export function renderTable<R>(columns: readonly Column<R>[], rows: readonly R[]
   );
 }
 
-/** Values as CSV (RFC 4180): quoted when they hold a comma, quote or line break. */
+/**
+ * Values as CSV (RFC 4180): quoted when they hold a comma, quote or line break. Every CSV the project writes goes
+ * through here, and finance opens them in spreadsheets: a text cell that starts with `=`, `+`, `-`, `@`, a tab or
+ * a carriage return (a formula to a spreadsheet: `=HYPERLINK(…)` in a prompt id, a model or a customer id) gets a
+ * leading `'`, as OWASP recommends; numbers, and text that is a plain number (`-12.50`, `-3.1%`), stay as they are.
+ */
 export function renderCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
   const cell = (v: unknown) => {
     const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-    return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+    const safe = typeof v === 'number' || !FORMULA_START.test(s) || PLAIN_NUMBER.test(s) ? s : `'${s}`;
+    return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
   };
   return `${[header, ...rows].map((r) => r.map(cell).join(',')).join('\n')}\n`;
 }
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$/;
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 

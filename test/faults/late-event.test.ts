@@ -28,6 +28,17 @@ const MONTH = parseMonth(LATE_DAY.slice(0, 7));
 
 const env = streamAndLakePerTest();
 
+/** Rows to compare with the same rows of another run: sums may differ in the last bits (DuckDB adds in parallel). */
+const close = (rows: readonly object[]) =>
+  rows.map((row) =>
+    Object.fromEntries(
+      Object.entries(row).map(([k, v]) => [
+        k,
+        typeof v === 'number' && !Number.isInteger(v) ? expect.closeTo(v, 12) : v,
+      ]),
+    ),
+  );
+
 async function send(events: RecordInput[]): Promise<void> {
   const ledger = createEmitter({
     streamName: env.kinesis.streamName,
@@ -130,7 +141,7 @@ describe('fault: an event arrives 3 days late', () => {
       cancelled_requests: 1,
       wasted_output_tokens: 200,
     });
-    expect(after.waste.rows.filter((r) => r.feature !== 'late-feature')).toEqual(before.waste.rows);
+    expect(after.waste.rows.filter((r) => r.feature !== 'late-feature')).toEqual(close(before.waste.rows));
     expect(after.waste.totals.wasted_output_tokens).toBe(before.waste.totals.wasted_output_tokens + 200);
 
     // The margin report of its month gained exactly its row; the rest of the month is as it was.
@@ -145,7 +156,7 @@ describe('fault: an event arrives 3 days late', () => {
     });
     expect(lateRow?.cost).toBeGreaterThan(0);
     expect(before.margin.rows.find((r) => r.feature === 'late-feature')).toBeUndefined();
-    expect(after.margin.rows.filter((r) => r.feature !== 'late-feature')).toEqual(before.margin.rows);
+    expect(after.margin.rows.filter((r) => r.feature !== 'late-feature')).toEqual(close(before.margin.rows));
     const monthRequests = (rows: { requests: number }[]) => rows.reduce((s, r) => s + r.requests, 0);
     expect(monthRequests(after.margin.rows)).toBe(monthRequests(before.margin.rows) + 1);
   });

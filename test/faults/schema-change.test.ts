@@ -15,6 +15,7 @@ import { QUERIES_DIR } from '../../src/queries/query-files.ts';
 import { queryJson, runCli } from '../cli/run-cli.ts';
 import { ARRIVAL, wireEvent } from '../helpers/factories.ts';
 import { LakeFixture } from '../helpers/lake-fixture.ts';
+import { ddlColumns, glueTypeOf } from '../helpers/schema-guards.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const PUBLISHED = PUBLISHED_JSON.events as PublishedColumn[];
@@ -26,9 +27,9 @@ const PUBLISHED = PUBLISHED_JSON.events as PublishedColumn[];
 // (b) A column type change must fail a test before deploy. EVENT_COLUMNS is the one definition; the guards are
 //     test/queries/sql-files.test.ts (events.hql vs EVENT_COLUMNS), test/infra/events-table.test.ts (Glue vs
 //     EVENT_COLUMNS and vs a file from eventsToParquet) and test/lake/parquet-vs-glue.test.ts (files the
-//     consumer writes vs eventsTableColumns()). Their comparisons are inline `expect`s over the module's
-//     EVENT_COLUMNS, so they cannot be called with a mutated definition: they are re-stated here, as written
-//     there, and run on a mutated copy. They pass a change made in the one definition; what fails it before
+//     consumer writes vs eventsTableColumns()). They run over the module's EVENT_COLUMNS; the comparisons they
+//     make are shared functions (test/helpers/schema-guards.ts), run here on a mutated copy. They pass a
+//     change made in the one definition; what fails it before
 //     deploy is the published-schema guard (src/core/lake/schema-evolution.ts against
 //     lake-columns.published.json, in test/lake/schema-evolution.test.ts).
 
@@ -70,28 +71,7 @@ function fileSchema(bytes: Uint8Array): { name: string; type?: string; converted
   return leaves.map((e) => ({ name: e.name, type: e.type, converted_type: e.converted_type }));
 }
 
-// ---- the guards' comparisons, as written in the guard tests ----
-
-/** test/infra/events-table.test.ts and test/infra/lake-tables.test.ts: the Glue type Athena needs for a Parquet column. */
-function glueTypeOf(element: { type?: string; converted_type?: string }): string {
-  const key = `${element.type}/${element.converted_type ?? ''}`;
-  const types: Record<string, string> = {
-    'BYTE_ARRAY/UTF8': 'string',
-    'INT32/': 'int',
-    'DOUBLE/': 'double',
-    'INT64/TIMESTAMP_MILLIS': 'timestamp',
-    'INT64/TIMESTAMP_MICROS': 'timestamp',
-  };
-  const glue = types[key];
-  if (!glue) throw new Error(`no Glue type known for Parquet ${key}`);
-  return glue;
-}
-
-/** test/queries/sql-files.test.ts: the columns events.hql declares (name and Glue type, in order). */
-function ddlColumns(ddl: string): { name: string | undefined; glue: string | undefined }[] {
-  const body = ddl.slice(ddl.indexOf('(') + 1, ddl.indexOf('PARTITIONED BY'));
-  return [...body.matchAll(/^\s+(\w+) (\w+) COMMENT/gm)].map((m) => ({ name: m[1], glue: m[2] }));
-}
+// ---- the guards' comparisons: the same functions the guard tests use (test/helpers/schema-guards.ts) ----
 
 /** Where two `{ name, type }` lists disagree, by position: what the guards' toEqual would print. */
 function mismatches(

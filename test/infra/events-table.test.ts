@@ -7,6 +7,7 @@ import {
 } from '../../infra/constructs/events-table.ts';
 import { EVENT_COLUMNS, PARTITION_COLUMN } from '../../src/core/lake/event-columns.ts';
 import { eventsToParquet } from '../../src/core/lake/events-parquet.ts';
+import { glueTypeOf } from '../helpers/schema-guards.ts';
 import { type SynthesizedApp, synthesizeApp } from './synth-app.ts';
 
 // The drift check: the Parquet files the ingest function writes and the Glue table Athena reads them
@@ -29,21 +30,6 @@ beforeAll(() => {
   tableInput = tables[0]?.Properties.TableInput;
 });
 afterAll(() => built.cleanup());
-
-/** The Glue/Hive type Athena needs for a Parquet column the writer produced. */
-function glueTypeOf(element: { type?: string; converted_type?: string }): string {
-  const key = `${element.type}/${element.converted_type ?? ''}`;
-  const types: Record<string, string> = {
-    'BYTE_ARRAY/UTF8': 'string',
-    'INT32/': 'int',
-    'DOUBLE/': 'double',
-    'INT64/TIMESTAMP_MILLIS': 'timestamp',
-    'INT64/TIMESTAMP_MICROS': 'timestamp',
-  };
-  const glue = types[key];
-  if (!glue) throw new Error(`no Glue type known for Parquet ${key}`);
-  return glue;
-}
 
 describe('events table vs EVENT_COLUMNS', () => {
   it('the synthesized table has exactly EVENT_COLUMNS as { Name, Type }, in the same order', () => {

@@ -7,6 +7,8 @@ import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
 import { normaliseInvoice } from '../../src/core/costs/normalise/index.ts';
 import { processInvoiceObject } from '../../src/jobs/invoice-object.ts';
 import { QUERIES_DIR } from '../../src/queries/query-files.ts';
+import { wireEvent } from '../helpers/factories.ts';
+import { LakeFixture } from '../helpers/lake-fixture.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { type SynthesizedApp, synthesizeApp } from './synth-app.ts';
 
@@ -117,5 +119,78 @@ describe('the named queries on the local engine (same views, DuckDB)', () => {
     expect((rows[0]?.not_tokens as number) + (rows[0]?.beyond_telemetry as number)).toBeCloseTo(billed, 9);
     expect(rows[0]?.not_tokens).toBeCloseTo(notTokens, 9);
     expect(rows[0]?.beyond_telemetry).toBeCloseTo(billed - notTokens, 9);
+  });
+});
+
+describe('the named queries on a lake with requests (their results, not only that they run)', () => {
+  let lake: Awaited<ReturnType<typeof tempDir>>;
+  let engine: LocalQueryEngine;
+  beforeAll(async () => {
+    // October: three draft-email requests and one summarize request of a model the October invoice bills, the
+    // invoice itself, and revenue for the customer.
+    lake = await tempDir();
+    const fixture = new LakeFixture(lake.dir);
+    const invoice = readFileSync(
+      new URL('../fixtures/invoices/openai-costs-2026-10.json', import.meta.url),
+      'utf8',
+    );
+    const lines = normaliseInvoice(invoice, 'openai-costs', 'october.json');
+    const model = lines.find((l) => l.usage_type === 'input' && l.model !== null)?.model as string;
+    const day = new Date(lines[0]?.charge_period_start ?? 0).toISOString().slice(0, 10);
+    const request = (feature: string, i: number) =>
+      wireEvent({
+        feature,
+        model,
+        ts: `${day}T1${i}:00:00.000Z`,
+        input_tokens: 1000 * (i + 1),
+        output_tokens: 100,
+      });
+    await fixture.events([
+      request('draft-email', 0),
+      request('draft-email', 1),
+      request('draft-email', 2),
+      request('summarize', 3),
+    ]);
+    await fixture.costs(lines.map((l) => ({ ...l, source_format: 'openai-costs' as const })));
+    await fixture.revenue([{ month: '2026-10', customer_id: 'cus_1', cohort: 'pro', amount: 100 }]);
+    engine = await LocalQueryEngine.open(lake.dir);
+  });
+  afterAll(async () => {
+    engine.close();
+    await lake.remove();
+  });
+  const run = async (id: string) => {
+    const query = financeQueries().find((q) => q.id === id);
+    return (await engine.query(query?.sql ?? '', OCTOBER[id] ?? [])).rows;
+  };
+
+  it('top cost features: each feature once, its requests, and exactly the cost request_cost gives it, dearest first', async () => {
+    const rows = await run('TopCostFeatures');
+    const expected = await engine.run(
+      "SELECT feature, count(DISTINCT event_id) AS requests, sum(allocated_cost + estimated_cost) AS cost FROM request_cost WHERE dt >= '2026-10-01' AND dt < '2026-11-01' GROUP BY feature ORDER BY cost DESC",
+    );
+    expect(rows.map((r) => [r.feature, r.requests])).toEqual(expected.map((r) => [r.feature, r.requests]));
+    expect(rows.map((r) => r.feature).sort()).toEqual(['draft-email', 'summarize']);
+    for (const [i, r] of rows.entries()) expect(r.cost).toBeCloseTo(expected[i]?.cost as number, 12);
+    expect(rows[0]?.cost as number).toBeGreaterThan(0);
+  });
+
+  it('margin by feature and cohort: the requests of each feature, and revenue split by their share', async () => {
+    const rows = await run('MarginByFeatureAndCohort');
+    expect(rows.map((r) => [r.cohort, r.feature, r.requests])).toEqual([
+      ['pro', 'draft-email', 3],
+      ['pro', 'summarize', 1],
+    ]);
+    expect(rows.map((r) => r.revenue)).toEqual([75, 25]);
+  });
+
+  it('unallocated spend by provider: billed − what the requests were allocated, to the cent of the views', async () => {
+    const [row] = await run('UnallocatedSpendByProvider');
+    const [allocated] = await engine.run(
+      "SELECT sum(allocated_cost) AS a FROM request_cost WHERE dt >= '2026-10-01' AND dt < '2026-11-01'",
+    );
+    expect(row?.provider).toBe('openai');
+    expect(allocated?.a as number).toBeGreaterThan(0);
+    expect(row?.unallocated as number).toBeCloseTo((row?.billed as number) - (allocated?.a as number), 9);
   });
 });

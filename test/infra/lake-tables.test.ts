@@ -7,6 +7,7 @@ import { writeParquet } from '../../src/core/lake/parquet-file.ts';
 import type { TableColumn } from '../../src/core/lake/table-column.ts';
 import { PRICE_COLUMNS } from '../../src/core/prices/price-book.ts';
 import { REVENUE_COLUMNS } from '../../src/core/revenue/revenue.ts';
+import { glueTypeOf } from '../helpers/schema-guards.ts';
 import { type SynthesizedApp, synthesizeApp } from './synth-app.ts';
 
 // The drift check of the costs, prices and revenue tables, as events-table.test.ts does for events: the Glue
@@ -44,21 +45,6 @@ function tableInput(name: string): TableInput {
   );
   expect(tables).toHaveLength(1);
   return tables[0]?.Properties.TableInput as TableInput;
-}
-
-/** The Glue/Hive type Athena needs for a Parquet column the writer produced. */
-function glueTypeOf(element: { type?: string; converted_type?: string }): string {
-  const types: Record<string, string> = {
-    'BYTE_ARRAY/UTF8': 'string',
-    'INT32/': 'int',
-    'DOUBLE/': 'double',
-    'INT64/TIMESTAMP_MILLIS': 'timestamp',
-    'INT64/TIMESTAMP_MICROS': 'timestamp',
-  };
-  const key = `${element.type}/${element.converted_type ?? ''}`;
-  const glue = types[key];
-  if (!glue) throw new Error(`no Glue type known for Parquet ${key}`);
-  return glue;
 }
 
 const TABLES: [string, string, readonly TableColumn[]][] = [

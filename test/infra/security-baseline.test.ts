@@ -260,7 +260,21 @@ describe('IAM', () => {
     expect(resourceAllows.length).toBeGreaterThan(0);
     for (const s of resourceAllows) {
       expect(Object.keys(s.statement.Principal ?? {}), describe_(s)).toEqual(['Service']);
-      expect(s.statement.Condition, describe_(s)).toBeDefined();
+      // The service may act only on behalf of this account: an aws:SourceAccount of this account, or an
+      // aws:SourceArn inside it — any other condition (or a condition on another key) would let the service act for
+      // someone else's resources (the confused deputy).
+      const condition = (s.statement.Condition ?? {}) as Record<string, Record<string, unknown>>;
+      const keys = Object.entries(condition).flatMap(([operator, values]) =>
+        Object.entries(values).map(([key, value]) => ({ operator, key, value: cfnString(value) })),
+      );
+      const confined = keys.filter(
+        ({ operator, key, value }) =>
+          (operator === 'StringEquals' && key === 'aws:SourceAccount' && value === '<AWS::AccountId>') ||
+          (['ArnLike', 'ArnEquals'].includes(operator) &&
+            key === 'aws:SourceArn' &&
+            value.includes(':<AWS::AccountId>:')),
+      );
+      expect(confined.length, `${describe_(s)}: ${JSON.stringify(keys)}`).toBeGreaterThan(0);
     }
   });
 

@@ -8,6 +8,7 @@ import { EVENT_COLUMNS, PARTITION_COLUMN } from '../../src/core/lake/event-colum
 import { createIngestHandler } from '../../src/jobs/ingest-job.ts';
 import { QUERIES_DIR } from '../../src/queries/query-files.ts';
 import { kinesisEvent, line, wireEvent } from '../helpers/factories.ts';
+import { ddlColumns } from '../helpers/schema-guards.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const parser = new nodeSqlParser.Parser();
@@ -148,8 +149,7 @@ describe('queries/tables/events.hql (Athena DDL)', () => {
   const ddl = readFileSync(join(QUERIES_DIR, 'tables/events.hql'), 'utf8');
 
   it('declares the columns of the Parquet schema, in order, with their Glue types', () => {
-    const body = ddl.slice(ddl.indexOf('(') + 1, ddl.indexOf('PARTITIONED BY'));
-    const declared = [...body.matchAll(/^\s+(\w+) (\w+) COMMENT/gm)].map((m) => ({ name: m[1], glue: m[2] }));
+    const declared = ddlColumns(ddl);
     expect(declared).toEqual(EVENT_COLUMNS.map((c) => ({ name: c.name, glue: c.glue })));
     expect(ddl).toMatch(/PARTITIONED BY \(dt string/);
   });
