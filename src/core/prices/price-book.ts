@@ -138,14 +138,7 @@ export function parsePriceBook(text: string, file: string, ingestedAt: number): 
     }
     const price = decimal(file, at, 'usd_per_million_tokens', row.usd_per_million_tokens);
     if (price < 0) fail('usd_per_million_tokens', `${price} is negative`);
-    const from = utcDate(file, at, 'effective_from', row.effective_from);
-    const to = row.effective_to ? utcDate(file, at, 'effective_to', row.effective_to) : null;
-    if (to !== null && to <= from) {
-      fail(
-        'effective_to',
-        `${quote(row.effective_to)} is not after effective_from ${quote(row.effective_from)}`,
-      );
-    }
+    const { from, to } = validity(row, file, at, fail);
     return {
       provider: required(file, at, 'provider', row.provider),
       model,
@@ -191,14 +184,7 @@ function aliasRow(
       fail(field, `${quote(v)}: an ${ALIAS} row applies to every tier; leave it empty`);
     }
   }
-  const from = utcDate(file, at, 'effective_from', row.effective_from);
-  const to = row.effective_to ? utcDate(file, at, 'effective_to', row.effective_to) : null;
-  if (to !== null && to <= from) {
-    fail(
-      'effective_to',
-      `${quote(row.effective_to)} is not after effective_from ${quote(row.effective_from)}`,
-    );
-  }
+  const { from, to } = validity(row, file, at, fail);
   return {
     provider: required(file, at, 'provider', row.provider),
     model: alias,
@@ -216,6 +202,24 @@ function aliasRow(
 }
 
 type Fail = (field: string, why: string) => never;
+
+/** A row's `effective_from` (inclusive) and `effective_to` (exclusive, null: open), the end after the start. */
+function validity(
+  row: Record<string, string>,
+  file: string,
+  at: string,
+  fail: Fail,
+): { from: number; to: number | null } {
+  const from = utcDate(file, at, 'effective_from', row.effective_from);
+  const to = row.effective_to ? utcDate(file, at, 'effective_to', row.effective_to) : null;
+  if (to !== null && to <= from) {
+    fail(
+      'effective_to',
+      `${quote(row.effective_to)} is not after effective_from ${quote(row.effective_from)}`,
+    );
+  }
+  return { from, to };
+}
 
 function usageType(text: string, fail: Fail): UsageType | ToolUsageType {
   if ((USAGE_TYPES as readonly string[]).includes(text)) return text as UsageType;
