@@ -335,19 +335,26 @@ export class ReportJob extends Construct {
       resource: 'workgroup',
       resourceName: sources.workGroupName,
     });
-    this.lakeObjectArns = sources.tables.map((table) => sources.lakeBucket.arnForObjects(`${table.prefix}*`));
+    // Least privilege per kind: only margin reads revenue; only governance reads the prompt registry.
+    const tables = sources.tables.filter(
+      (t) => kind === 'margin' || !MARGIN_ONLY_TABLES.includes(t.tableName),
+    );
+    const viewNames = sources.viewNames.filter((v) => kind === 'margin' || !MARGIN_ONLY_TABLES.includes(v));
+    this.lakeObjectArns = tables.map((table) => sources.lakeBucket.arnForObjects(`${table.prefix}*`));
     this.resultObjectsArn = sources.resultsBucket.arnForObjects(`${sources.resultsPrefix}*`);
     this.reportObjectsArn = sources.lakeBucket.arnForObjects(`reports/${kind}/*`);
-    this.grantQueries(sources);
+    this.grantQueries({ ...sources, tables, viewNames });
     this.role.addToPolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.reportObjectsArn] }),
     );
-    this.role.addToPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'],
-        resources: [props.registryTable.tableArn],
-      }),
-    );
+    if (kind === 'governance') {
+      this.role.addToPolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'],
+          resources: [props.registryTable.tableArn],
+        }),
+      );
+    }
     if (emails) {
       this.role.addToPolicy(
         new PolicyStatement({
@@ -378,6 +385,8 @@ export class ReportJob extends Construct {
             ...recipientArns,
             ...configurationSetArns,
           ],
+          // Only as the configured sender, even where the identity is a whole domain.
+          conditions: { StringEquals: { 'ses:FromAddress': emails.from } },
         }),
       );
     }
@@ -465,9 +474,14 @@ export class ReportJob extends Construct {
       new PolicyStatement({ actions: ['s3:GetObject'], resources: [...this.lakeObjectArns] }),
     );
     this.role.addToPolicy(
+      new PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [sources.lakeBucket.bucketArn] }),
+    );
+    this.role.addToPolicy(
       new PolicyStatement({
-        actions: ['s3:GetBucketLocation', 's3:ListBucket'],
+        actions: ['s3:ListBucket'],
         resources: [sources.lakeBucket.bucketArn],
+        // Listing only the prefixes of the tables it reads (Athena lists them to find the files).
+        conditions: { StringLike: { 's3:prefix': sources.tables.map((t) => `${t.prefix}*`) } },
       }),
     );
     // Athena writes each query's result under the workgroup's output location; GetQueryResults reads it back.
@@ -485,6 +499,9 @@ export class ReportJob extends Construct {
     );
   }
 }
+
+/** Tables and views only the margin report reads (revenue): the waste and governance jobs get no grant on them. */
+const MARGIN_ONLY_TABLES: readonly string[] = ['revenue', 'revenue_effective'];
 
 export interface ReportAlarmTopicProps {
   /**

@@ -76,17 +76,25 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 /** The statements of the policies attached to a role of the reports stack, resources as cdk-nag prints them. */
-function statementsOf(app: SynthesizedApp, role: IConstruct): { actions: string[]; resources: string[] }[] {
+function statementsOf(
+  app: SynthesizedApp,
+  role: IConstruct,
+): { actions: string[]; resources: string[]; conditions?: Statement['Condition'] }[] {
   const policies = app.reportsTemplate.findResources('AWS::IAM::Policy', {
     Properties: { Roles: [{ Ref: logicalId(app, role) }] },
   });
   return Object.values(policies).flatMap((p) =>
     (p.Properties.PolicyDocument.Statement as Statement[]).map((s) => {
       expect(s.Effect).toBe('Allow');
-      return { actions: [s.Action].flat(), resources: [s.Resource].flat().map(cfnString) };
+      return {
+        actions: [s.Action].flat(),
+        resources: [s.Resource].flat().map(cfnString),
+        ...(s.Condition ? { conditions: s.Condition } : {}),
+      };
     }),
   );
 }
@@ -417,7 +425,9 @@ describe('report job permissions', () => {
       expect(glue).toHaveLength(1);
       expect(glue[0]?.actions.every((a) => /^glue:(Get|BatchGet)/.test(a))).toBe(true);
       const tables = (glue[0]?.resources ?? []).filter((r) => r.includes(':table/'));
-      expect(tables.map((r) => r.replace(/^.*:table\/tokenledger\//, '')).sort()).toEqual([...names].sort());
+      // revenue and revenue_effective only for the margin report
+      const mine = names.filter((n) => kind === 'margin' || !n.startsWith('revenue'));
+      expect(tables.map((r) => r.replace(/^.*:table\/tokenledger\//, '')).sort()).toEqual([...mine].sort());
       expect(
         glue[0]?.resources
           .filter((r) => !r.includes(':table/'))
@@ -431,9 +441,10 @@ describe('report job permissions', () => {
     const results = built.data.queryWorkgroup.resultsBucket;
     for (const kind of REPORT_KINDS) {
       const { role } = job(built, kind);
+      const prefixes = ['events/', 'costs/', 'prices/', ...(kind === 'margin' ? ['revenue/'] : [])];
       expect(resourcesFor(built, role, 's3:GetObject')).toEqual(
         [
-          ...['events/*', 'costs/*', 'prices/*', 'revenue/*'].map((p) => flat(built, lake.arnForObjects(p))),
+          ...prefixes.map((p) => flat(built, lake.arnForObjects(`${p}*`))),
           flat(built, results.arnForObjects('results/*')),
         ].sort(),
       );
@@ -446,20 +457,27 @@ describe('report job permissions', () => {
       expect(resourcesFor(built, role, 's3:ListBucket')).toEqual(
         [flat(built, lake.bucketArn), flat(built, results.bucketArn)].sort(),
       );
+      // on the lake, listing only the prefixes of the tables it reads
+      const listLake = statementsOf(built, role).find(
+        (s) => s.actions.includes('s3:ListBucket') && s.resources.includes(flat(built, lake.bucketArn)),
+      );
+      expect(listLake?.conditions).toEqual({ StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } });
       const s3 = statementsOf(built, role).flatMap((s) => s.actions.filter((a) => a.startsWith('s3:')));
       for (const action of s3) expect(action).not.toMatch(/Delete|Acl|Tagging|Policy/);
     }
   });
 
-  it('reads the prompt registry (Scan, Query, GetItem) and nothing else of it', () => {
+  it('governance reads the prompt registry (Scan, Query, GetItem) and nothing else of it; waste and margin not at all', () => {
     for (const kind of REPORT_KINDS) {
       const registry = flat(built, built.data.promptRegistryTable.tableArn);
       const statements = statementsOf(built, job(built, kind).role).filter((s) =>
         s.resources.includes(registry),
       );
-      expect(statements).toEqual([
-        { actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'], resources: [registry] },
-      ]);
+      expect(statements).toEqual(
+        kind === 'governance'
+          ? [{ actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'], resources: [registry] }]
+          : [],
+      );
     }
   });
 
@@ -490,6 +508,8 @@ describe('report job permissions', () => {
       expect(statements).toContainEqual({
         actions: ['ses:SendEmail', 'ses:SendRawEmail'],
         resources: [flat(mailing, identity?.emailIdentityArn as string), configurationSet],
+        // only as the configured sender (issue 13: no ses:FromAddress condition before)
+        conditions: { StringEquals: { 'ses:FromAddress': MAILING_CONTEXT.reportsFrom } },
       });
       expect(statements).toContainEqual({
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
