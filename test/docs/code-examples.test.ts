@@ -1,17 +1,9 @@
 import { execFile } from 'node:child_process';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DOCS, REPO_ROOT } from '../helpers/docs.ts';
 
 // Every ```ts block of README.md and docs/*.md, type-checked as written, each as a module of its own, against the
 // client's real types (@tokenledger/client, built by `npm test` before the tests run) and the AWS SDK's. A reader
@@ -21,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 // and the request at hand — declared below as `any`. The provider SDKs are not dependencies of this repository,
 // so imports from them type as `any` too; everything of ours is checked for real.
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = REPO_ROOT;
 const run = promisify(execFile);
 
 const APP_GIVEN = `// What the examples' app already has (see test/docs/code-examples.test.ts).
@@ -81,13 +73,6 @@ function tsBlocks(doc: string): Block[] {
   return blocks;
 }
 
-const DOCS = [
-  'README.md',
-  ...readdirSync(join(ROOT, 'docs'))
-    .filter((f) => f.endsWith('.md'))
-    .sort()
-    .map((f) => `docs/${f}`),
-];
 const BLOCKS = DOCS.flatMap(tsBlocks);
 
 // Under node_modules/.cache so that module resolution finds the repository's packages (and git ignores it).
