@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { usageSplit } from '../packages/client/src/contract/usage.ts';
@@ -7,16 +7,21 @@ import { uuidv7 } from '../packages/client/src/contract/uuidv7.ts';
 import { validateEvent } from '../packages/client/src/contract/validate.ts';
 import { toWireEvent, UserHasher } from '../packages/client/src/wire-event.ts';
 import { LocalQueryEngine } from '../src/adapters/duckdb/local-query-engine.ts';
+import { LocalQueryRunner } from '../src/adapters/duckdb/local-query-runner.ts';
 import { defaultPriceBook } from '../src/adapters/local/default-price-book.ts';
 import { FsLakeStore } from '../src/adapters/local/fs-lake-store.ts';
 import { COST_COLUMNS } from '../src/core/costs/cost-columns.ts';
 import type { CostLine } from '../src/core/costs/cost-line.ts';
 import type { EventRow } from '../src/core/lake/event-columns.ts';
 import { eventsToParquet } from '../src/core/lake/events-parquet.ts';
+import { demoDeployRecords } from '../src/demo/prompt-deploys.ts';
 import { DEMO_HMAC_KEY, generateTraffic } from '../src/demo/traffic.ts';
 import { importRows } from '../src/jobs/import-table.ts';
+import { rollUpLocalLake } from '../src/jobs/local-rollup.ts';
 import { QUERIES_DIR } from '../src/queries/query-files.ts';
-import { type BenchResult, result } from './measure.ts';
+import { deployChanges } from '../src/reports/deploy-changes.ts';
+import { governanceReport } from '../src/reports/governance-report.ts';
+import { type BenchResult, medianMsAsync, result } from './measure.ts';
 
 const FILE_ROWS = 50_000; // about what one Lambda batch writes
 
@@ -117,6 +122,30 @@ function bytesRead(): number {
   return Number(/rchar:\s*(\d+)/.exec(io)?.[1] ?? Number.NaN);
 }
 
+/** Bytes of every file under `dir`. */
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+/** Milliseconds one run of `fn` takes. */
+async function onceMs(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+const MONTH = '2026-10';
+const FROM = '2026-10-01';
+const TO = '2026-11-01';
+
+/**
+ * The margin and governance reports over a month of `events`: the rollup job first (as `tokenledger report`
+ * runs it), then the reports' queries, each against one pass over the month's raw events in the same run.
+ */
 export async function marginBenchmarks(events: number): Promise<{ results: BenchResult[]; notes: string[] }> {
   const dir = join(tmpdir(), `tokenledger-margin-bench-${process.pid}`);
   await rm(dir, { recursive: true, force: true });
@@ -125,30 +154,96 @@ export async function marginBenchmarks(events: number): Promise<{ results: Bench
   const buildS = (performance.now() - t0) / 1000;
   const engine = await LocalQueryEngine.open(dir);
   try {
-    const params = ['2026-10-01', '2026-11-01', '2026-10-01', '2026-11-01', '2026-10'];
+    const queries = new LocalQueryRunner(engine);
+    const days = [FROM, TO];
     const margin = readFileSync(join(QUERIES_DIR, 'reports/margin.sql'), 'utf8');
     const totals = readFileSync(join(QUERIES_DIR, 'reports/margin_totals.sql'), 'utf8');
-    // Baseline: one pass over the same month that sums the tokens per cohort and feature.
+    const marginParams = [...days, ...days, ...days, ...days, MONTH];
+    const totalsParams = [...days, ...days, ...days, MONTH];
+    const [count] = await engine.run('SELECT count(*) AS n FROM events');
+    const n = Number(count?.n);
+    const perMillion = n / 1e6;
+
+    // Baseline: one pass over the same month's raw events that sums the tokens per cohort and feature.
     const plain =
       'SELECT cohort, feature, count(*) AS n, sum(input_tokens) AS i, sum(output_tokens) AS o FROM events WHERE dt >= ? AND dt < ? GROUP BY 1, 2';
-    let t = performance.now();
-    await engine.run(plain, params.slice(0, 2));
-    const plainMs = performance.now() - t;
+    const plainMs = await medianMsAsync(3, async () => {
+      await engine.run(plain, days);
+    });
+
+    // The rollup job over the whole month, as the first report of a month runs it.
+    const rollupMs = await onceMs(() => rollUpLocalLake(engine));
+    const [rollRows] = await engine.run(
+      'SELECT count(*) AS rows, count(DISTINCT dt) AS days FROM rollup_usage',
+    );
+    const usageRows = Number(rollRows?.rows);
+    const rolledDays = Number(rollRows?.days);
+    const rollupBytes = await folderBytes(join(dir, 'rollups'));
+
+    // The margin report's two queries, after the rollup: bytes read from files in one run, time as a median.
     const read0 = bytesRead();
-    t = performance.now();
-    const rows = await engine.run(margin, params);
-    await engine.run(totals, params);
-    const marginMs = performance.now() - t;
+    const rows = await engine.run(margin, marginParams);
+    await engine.run(totals, totalsParams);
     const scanned = bytesRead() - read0;
+    const marginMs = await medianMsAsync(3, async () => {
+      await engine.run(margin, marginParams);
+      await engine.run(totals, totalsParams);
+    });
+
+    // The governance report as build-report.ts runs it: the served prompt versions and every deploy's windows.
+    const records = demoDeployRecords(MONTH);
+    const registry = { list: async () => records };
+    let findings = 0;
+    let promptEvents = 0;
+    let changes = 0;
+    const governanceMs = await onceMs(async () => {
+      const [report, deploys] = await Promise.all([
+        governanceReport(queries, registry, FROM, TO),
+        deployChanges(queries, registry, FROM, TO, { now: new Date(TO), overlapping: true }),
+      ]);
+      findings = report.findings.length;
+      changes = deploys.changes.length;
+    });
+    const promptRowsMs = await onceMs(async () => {
+      promptEvents = (await queries.run('reports/prompt_events.sql', days)).length;
+    });
 
     const meta = await engine.run(
       `SELECT path_in_schema AS col, sum(total_compressed_size)::BIGINT AS bytes FROM parquet_metadata('${dir}/events/**/*.parquet') GROUP BY 1`,
     );
-    const [count] = await engine.run('SELECT count(*) AS n FROM events');
-    const n = Number(count?.n);
     const whole = meta.reduce((s, m) => s + Number(m.bytes), 0);
+    const events = `${n.toLocaleString('en-US')} events`;
     return {
       results: [
+        result(
+          'rollup.job_s',
+          rollupMs / 1000,
+          `s to roll ${rolledDays} days of ${events}`,
+          'one pass summing tokens per cohort and feature',
+          plainMs / 1000,
+        ),
+        result(
+          'rollup.s_per_day',
+          rollupMs / 1000 / rolledDays,
+          `s per day of ${Math.round(n / rolledDays).toLocaleString('en-US')} events`,
+          'one pass, per day',
+          plainMs / 1000 / rolledDays,
+        ),
+        result(
+          'rollup.s_per_million_events',
+          rollupMs / 1000 / perMillion,
+          's per million events',
+          'one pass, per million events',
+          plainMs / 1000 / perMillion,
+        ),
+        result(
+          'rollup.bytes_per_event',
+          rollupBytes / n,
+          'bytes/event (rollups/)',
+          'whole events row',
+          whole / n,
+        ),
+        result('rollup.usage_rows', usageRows, 'rows of rollup_usage', 'events', n),
         result(
           'margin.bytes_scanned_per_event',
           scanned / n,
@@ -159,13 +254,22 @@ export async function marginBenchmarks(events: number): Promise<{ results: Bench
         result(
           'margin.query_s',
           marginMs / 1000,
-          `s for ${n.toLocaleString('en-US')} events`,
+          `s for ${events}`,
+          'one pass summing tokens per cohort and feature',
+          plainMs / 1000,
+        ),
+        result(
+          'governance.query_s',
+          governanceMs / 1000,
+          `s for ${events}`,
           'one pass summing tokens per cohort and feature',
           plainMs / 1000,
         ),
       ],
       notes: [
-        `margin: ${n.toLocaleString('en-US')} events in ${files} Parquet files (built in ${buildS.toFixed(0)} s), ${rows.length} report rows; bytes scanned = bytes DuckDB read from files during margin.sql + margin_totals.sql (Linux rchar), every scan of the events counted`,
+        `margin: ${events} in ${files} Parquet files (built in ${buildS.toFixed(0)} s), ${rows.length} report rows; bytes scanned = bytes DuckDB read from files during margin.sql + margin_totals.sql after the rollup (Linux rchar), every file read counted; query times are medians of 3 runs after a warm-up`,
+        `rollup: ${rolledDays} days rolled in ${(rollupMs / 1000).toFixed(1)} s (one run, the month's first), ${usageRows.toLocaleString('en-US')} rollup_usage rows, ${(rollupBytes / 1e6).toFixed(2)} MB under rollups/`,
+        `governance: governanceReport + deployChanges (${records.length} deploy records, ${changes} deploys compared, ${findings} findings) in one run; prompt_events.sql alone returns ${promptEvents.toLocaleString('en-US')} rows in ${(promptRowsMs / 1000).toFixed(1)} s`,
       ],
     };
   } finally {

@@ -31,10 +31,10 @@ export function acknowledgeNagFindings(stacks: {
     ...ingest.lakeObjectArns.map((arn) => ({
       arn,
       reason:
-        'The ingest function writes (and HEADs, to skip a redelivered batch) objects it names itself from ' +
-        'shard id and sequence range under this one lake prefix; the key is not known in advance, so the ' +
-        'grant is the prefix. Outside events/ and quarantine/ it can list key names (s3:ListBucket, so a ' +
-        'missing key answers 404) but read or write nothing.',
+        'The ingest function writes objects it names itself from shard id and sequence range under this one ' +
+        'lake prefix (s3:PutObject only; it lists the key first, with s3:ListBucket conditioned on events/ and ' +
+        'quarantine/, to skip a redelivered batch); the key is not known in advance, so the grant is the ' +
+        'prefix. It can read no object, and list or write nothing outside those two prefixes.',
     })),
     ...ingest.failedRecordObjectArns.map((arn) => ({
       arn,
@@ -56,8 +56,8 @@ export function acknowledgeNagFindings(stacks: {
     ...invoice.outputObjectArns.map((arn) => ({
       arn,
       reason:
-        'The invoice function writes cost lines under costs/ named by the content hash of the file (and HEADs ' +
-        'them first, so a file imported twice is stored once), and refused files with their error reports ' +
+        'The invoice function writes cost lines under costs/ named by the content hash of the file (and lists ' +
+        'the key first, with s3:ListBucket conditioned on costs/, so a file imported twice is stored once), and refused files with their error reports ' +
         'under invoices/rejected/ named after the file; the keys are not known in advance, so the grant is the ' +
         'prefix. It cannot write anywhere else in the lake, and nothing it writes matches its notification filters.',
     })),
@@ -113,6 +113,18 @@ export function acknowledgeNagFindings(stacks: {
           `The ${job.kind} report job writes its JSON, CSV and HTML files under reports/${job.kind}/<period>/, the ` +
           'period known only when it runs; s3:PutObject only, in the folder of its own report kind.',
       },
+      ...(job.rollupObjectsArn
+        ? [
+            {
+              arn: job.rollupObjectsArn,
+              reason:
+                `Before its queries, the ${job.kind} report job rolls up the days it reads whose rollup is missing ` +
+                'or stale: it writes each new roll under rollups/<table>/dt=<day>/<roll id>.parquet and deletes ' +
+                "the day's older rolls; the roll ids are made at run time, so the grant is the rollups/ prefix " +
+                '(s3:PutObject and s3:DeleteObject only).',
+            },
+          ]
+        : []),
     ]);
     acknowledgeDeadLetterQueue(
       job.deadLetterQueue,

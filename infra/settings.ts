@@ -140,6 +140,16 @@ export const SETTINGS = {
     schema: accountIds,
   },
   lakeVersioned: { stack: 'data', prop: 'lakeVersioned', rule: 'true or false', schema: flag },
+  lakeEncryption: {
+    stack: 'data',
+    prop: 'lakeEncryption',
+    rule: "'s3' (S3-managed keys) or 'kms' (a customer managed KMS key the stack creates)",
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['s3', 'kms'])),
+  },
   databaseName: {
     stack: 'data',
     prop: 'databaseName',

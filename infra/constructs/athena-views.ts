@@ -5,6 +5,7 @@ import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import { type QueryFile, viewFiles } from '../../src/queries/query-files.ts';
+import { grantBucketKey } from './bucket-key.ts';
 import { HelperRole } from './helper-role.ts';
 import type { LakeDatabase } from './lake-database.ts';
 import { checkDuration } from './prop-checks.ts';
@@ -136,6 +137,7 @@ export class AthenaViews extends Construct {
 
     // Athena writes each statement's result (DDL too) under the workgroup's enforced output location.
     this.resultObjectsArn = resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`);
+    grantBucketKey(this.role, resultsBucket, 'readWrite');
     this.role.addToPolicy(
       new PolicyStatement({
         actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],

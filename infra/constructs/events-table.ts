@@ -1,9 +1,11 @@
+import { EVENT_LIMITS } from '@tokenledger/client/contract';
 import { Aws } from 'aws-cdk-lib';
 import { CfnTable } from 'aws-cdk-lib/aws-glue';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EVENT_COLUMNS, PARTITION_COLUMN } from '../../src/core/lake/event-columns.ts';
 import {
+  dayProjection,
   type GlueColumn,
   glueColumns,
   lakeLocation,
@@ -17,6 +19,9 @@ export type { GlueColumn } from './glue-columns.ts';
 
 /** Key prefix of valid events in the lake bucket (docs/contracts.md §4). */
 export const EVENTS_PREFIX = 'events/';
+
+/** The first `dt` partition: the UTC day of the earliest `ts` the event contract accepts. */
+export const EARLIEST_DT = new Date(EVENT_LIMITS.earliestTs).toISOString().slice(0, 10);
 
 /** The events table's data columns, in Parquet file order, derived from EVENT_COLUMNS (never by hand). */
 export function eventsTableColumns(): GlueColumn[] {
@@ -36,21 +41,13 @@ export function eventsTableLocation(bucketName: string): string {
 /**
  * Table parameters of the events table: Parquet, and partition projection on `dt` so Athena computes the
  * partitions from the date range instead of a crawler or `MSCK REPAIR TABLE` registering them. The range
- * ends at NOW+1DAYS because an event's `ts` may lie up to 24 h after ingest (docs/contracts.md §2).
+ * starts on the day of the earliest `ts` the event contract accepts (2024-01-01, `EVENT_LIMITS.earliestTs`), so
+ * a query without a dt filter lists a few years of days rather than decades of empty ones, and no stored event
+ * lies outside it; it ends at NOW+1DAYS because an event's `ts` may lie up to 24 h after ingest
+ * (docs/contracts.md §2). queries/tables/events.hql spells the same range; a test compares the two.
  */
 export function eventsTableParameters(bucketName: string): Record<string, string> {
-  const dt = PARTITION_COLUMN.name;
-  return {
-    ...PARQUET_PARAMETERS,
-    'projection.enabled': 'true',
-    [`projection.${dt}.type`]: 'date',
-    [`projection.${dt}.format`]: 'yyyy-MM-dd',
-    [`projection.${dt}.range`]: '2000-01-01,NOW+1DAYS',
-    [`projection.${dt}.interval`]: '1',
-    [`projection.${dt}.interval.unit`]: 'DAYS',
-    // `$\{` is a literal `${`: the value ends in `dt=${dt}/`, Athena's placeholder, filled per partition.
-    'storage.location.template': `${eventsTableLocation(bucketName)}${dt}=$\{${dt}}/`,
-  };
+  return { ...PARQUET_PARAMETERS, ...dayProjection(eventsTableLocation(bucketName), EARLIEST_DT) };
 }
 
 export interface EventsTableProps {

@@ -25,8 +25,8 @@ export function financeQueries(): FinanceQuery[] {
       name: 'tokenledger: margin by feature and cohort for a month',
       description:
         'Requests, users, tokens, cost, revenue and margin per cohort and feature (queries/reports/margin.sql, ' +
-        'the report `tokenledger report margin` prints). Parameters: first day of the month and of the next ' +
-        "month as 'YYYY-MM-DD', the same two again, then the month 'YYYY-MM'.",
+        'the report `tokenledger report margin` prints), from the daily rollups. Parameters: first day of the ' +
+        "month and of the next month as 'YYYY-MM-DD', the same two three times again, then the month 'YYYY-MM'.",
       sql: readFileSync(`${QUERIES_DIR}reports/margin.sql`, 'utf8'),
     },
     {
@@ -50,15 +50,17 @@ export function financeQueries(): FinanceQuery[] {
 }
 
 const TOP_COST_FEATURES = `-- top cost features: the month's features by cost (allocated from the invoices + estimated at list price),
--- across cohorts. Parameters: 1 first day of the month 'YYYY-MM-DD', 2 first day of the next month.
+-- across cohorts, from the daily rollups (group_cost: one row per group and usage type, so a group's requests
+-- are counted on its output row). Parameters: 1 first day of the month 'YYYY-MM-DD', 2 first day of the next month.
 SELECT
   feature,
-  count(DISTINCT event_id) AS requests,
+  sum(CASE WHEN usage_type = 'output' THEN requests ELSE 0 END) AS requests,
   sum(allocated_cost) AS allocated,
   sum(estimated_cost) AS estimated,
   sum(allocated_cost + estimated_cost) AS cost,
-  sum(allocated_cost + estimated_cost) / nullif(count(DISTINCT event_id), 0) AS cost_per_request
-FROM request_cost
+  sum(allocated_cost + estimated_cost) / nullif(sum(CASE WHEN usage_type = 'output' THEN requests ELSE 0 END), 0)
+    AS cost_per_request
+FROM group_cost
 WHERE dt >= ? AND dt < ?
 GROUP BY feature
 ORDER BY cost DESC

@@ -40,6 +40,25 @@ export function parquetStorage(
   };
 }
 
+/**
+ * Partition projection on `dt` (`YYYY-MM-DD`, one partition a day, keys `<location>dt=<day>/`): Athena computes the
+ * partitions from a query's dt filter instead of a crawler or `MSCK REPAIR TABLE` registering them. The range runs
+ * from `earliestDay` (no event is older) to NOW+1DAYS (an event's ts may lie up to 24 h ahead).
+ */
+export function dayProjection(location: string, earliestDay: string): Record<string, string> {
+  const dt = 'dt';
+  return {
+    'projection.enabled': 'true',
+    [`projection.${dt}.type`]: 'date',
+    [`projection.${dt}.format`]: 'yyyy-MM-dd',
+    [`projection.${dt}.range`]: `${earliestDay},NOW+1DAYS`,
+    [`projection.${dt}.interval`]: '1',
+    [`projection.${dt}.interval.unit`]: 'DAYS',
+    // `$\{` is a literal `${`: the value ends in `dt=${dt}/`, Athena's placeholder, filled per partition.
+    'storage.location.template': `${location}${dt}=$\{${dt}}/`,
+  };
+}
+
 /** Table parameters every lake table shares: Parquet files, GZIP-compressed (src/core/lake/parquet-file.ts). */
 export const PARQUET_PARAMETERS = {
   classification: 'parquet',

@@ -7,6 +7,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { grantBucketKey } from './bucket-key.ts';
 import { EVENTS_PREFIX } from './events-table.ts';
 import { FailedRecordsDestination } from './failed-records-destination.ts';
 import { checkDuration, checkInteger } from './prop-checks.ts';
@@ -180,18 +181,25 @@ export class IngestFunction extends Construct {
     this.role = built.role;
     this.function = built.function;
 
-    // Write, and read back for the existence check, only the two prefixes the handler owns. HeadObject
-    // needs s3:GetObject, and s3:ListBucket so that a missing key answers 404 rather than 403.
+    // Write only the two prefixes the handler owns. The existence check before a write (a redelivered batch finds
+    // its object) lists the key as a prefix: s3:ListBucket, conditioned on those prefixes; no read of any object.
     this.lakeObjectArns = [EVENTS_PREFIX, QUARANTINE_PREFIX].map((prefix) =>
       props.lakeBucket.arnForObjects(`${prefix}*`),
     );
     this.role.addToPolicy(
-      new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [...this.lakeObjectArns] }),
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [...this.lakeObjectArns] }),
     );
     this.role.addToPolicy(
-      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.lakeBucket.bucketArn] }),
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [props.lakeBucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${EVENTS_PREFIX}*`, `${QUARANTINE_PREFIX}*`] } },
+      }),
     );
 
+    grantBucketKey(this.role, props.lakeBucket, 'write');
+    // The event source mapping writes discarded batches with this role (kms:GenerateDataKey on an SSE-KMS bucket).
+    grantBucketKey(this.role, props.failedRecordsBucket, 'write');
     const failedRecords = new FailedRecordsDestination(props.failedRecordsBucket);
     this.failedRecordObjectArns = [failedRecords.objectArns];
     this.eventSource = new KinesisEventSource(props.stream, {

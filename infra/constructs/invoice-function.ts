@@ -10,6 +10,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { INVOICE_FORMATS, type InvoiceFormat } from '../../src/core/costs/cost-line.ts';
 import { INVOICES_PREFIX, REJECTED_PREFIX } from '../../src/jobs/invoice-object.ts';
+import { grantBucketKey } from './bucket-key.ts';
 import { deadLetterQueue, notifyTopic } from './failure-alarms.ts';
 import { HelperRole } from './helper-role.ts';
 import { checkDuration, checkInteger } from './prop-checks.ts';
@@ -115,6 +116,7 @@ export class InvoiceFunction extends Construct {
     this.lakeBucket = Bucket.fromBucketAttributes(this, 'Lake', {
       bucketName: props.lakeBucket.bucketName,
       bucketArn: props.lakeBucket.bucketArn,
+      encryptionKey: props.lakeBucket.encryptionKey,
       notificationsHandlerRole: this.notificationsHandler.helperRole,
     });
     const lakeBucket = this.lakeBucket;
@@ -162,14 +164,19 @@ export class InvoiceFunction extends Construct {
       }),
     );
     this.role.addToPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [rejectedArn] }));
-    // The import HEADs its content-addressed key first (HeadObject needs s3:GetObject) and puts it if missing.
+    // The import lists its content-addressed key first (a re-delivered notification finds it) and puts it if
+    // missing: s3:ListBucket conditioned on costs/, and no read of costs/ objects.
+    this.role.addToPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [costsArn] }));
     this.role.addToPolicy(
-      new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [costsArn] }),
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [lakeBucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${COSTS_PREFIX}*`] } },
+      }),
     );
-    // Without s3:ListBucket, a missing key answers 403 instead of 404.
-    this.role.addToPolicy(
-      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [lakeBucket.bucketArn] }),
-    );
+
+    // With an SSE-KMS lake: read the inbox files, write costs/ and invoices/rejected/.
+    grantBucketKey(this.role, lakeBucket, 'readWrite');
 
     const destination = new LambdaDestination(this.function);
     for (const prefix of this.invoiceFolders) {

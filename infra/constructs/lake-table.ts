@@ -2,8 +2,15 @@ import { Aws } from 'aws-cdk-lib';
 import { CfnTable } from 'aws-cdk-lib/aws-glue';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { PARTITION_COLUMN } from '../../src/core/lake/event-columns.ts';
 import type { TableColumn } from '../../src/core/lake/table-column.ts';
-import { glueColumns, lakeLocation, PARQUET_PARAMETERS, parquetStorage } from './glue-columns.ts';
+import {
+  dayProjection,
+  glueColumns,
+  lakeLocation,
+  PARQUET_PARAMETERS,
+  parquetStorage,
+} from './glue-columns.ts';
 import type { LakeDatabase } from './lake-database.ts';
 import { checkPattern } from './prop-checks.ts';
 
@@ -20,10 +27,17 @@ export interface LakeTableProps {
   readonly columns: readonly TableColumn[];
   /** What a row is. */
   readonly description: string;
+  /**
+   * Partitioned by `dt` (UTC day, keys `<prefix>dt=YYYY-MM-DD/…`) with partition projection from `earliestDay`, as
+   * the events table: for the rollup tables, which a report reads a month of.
+   *
+   * @default - not partitioned
+   */
+  readonly partitionedByDay?: { readonly earliestDay: string };
 }
 
 /**
- * A non-partitioned Glue table over the Parquet files under one prefix of the lake, columns derived from the
+ * A Glue table over the Parquet files under one prefix of the lake (partitioned by day or not), columns derived from the
  * TableColumn list the Parquet writer follows, so the two cannot drift.
  *
  * Files may sit in sub-folders of the prefix (`costs/<format>/<hash>.parquet`, `prices/default/…`): Athena
@@ -68,7 +82,11 @@ export class LakeTable extends Construct {
         name: this.tableName,
         description: props.description,
         tableType: 'EXTERNAL_TABLE',
-        parameters: { ...PARQUET_PARAMETERS },
+        parameters: {
+          ...PARQUET_PARAMETERS,
+          ...(props.partitionedByDay ? dayProjection(this.location, props.partitionedByDay.earliestDay) : {}),
+        },
+        ...(props.partitionedByDay ? { partitionKeys: glueColumns([PARTITION_COLUMN]) } : {}),
         storageDescriptor: parquetStorage(glueColumns(props.columns), this.location),
       },
     });

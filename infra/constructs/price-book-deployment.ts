@@ -11,6 +11,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { DEFAULT_PRICE_BOOK_FILE } from '../../src/assets.ts';
 import { writeParquet } from '../../src/core/lake/parquet-file.ts';
 import { PRICE_COLUMNS, parsePriceBook } from '../../src/core/prices/price-book.ts';
+import { grantBucketKey } from './bucket-key.ts';
 import { HelperRole } from './helper-role.ts';
 
 /** Where the default price book lives in the lake: a sub-folder of the `prices` table. */
@@ -92,6 +93,7 @@ export class PriceBookDeployment extends Construct {
       }),
     );
     this.lakeObjectArns = [props.lakeBucket.arnForObjects(`${DEFAULT_PRICES_PREFIX}*`)];
+    grantBucketKey(role, props.lakeBucket, 'readWrite');
     role.addToPolicy(
       new PolicyStatement({
         actions: ['s3:PutObject', 's3:DeleteObject'],

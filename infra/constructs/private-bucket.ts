@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   BlockPublicAccess,
   Bucket,
@@ -41,11 +42,19 @@ export interface PrivateBucketProps {
    * @default - objects never expire
    */
   readonly expiration?: Duration;
+  /**
+   * Encrypt objects with this customer managed KMS key (SSE-KMS, with an S3 Bucket Key so S3 calls KMS once per
+   * object batch rather than per object). Roles that read or write the bucket then need the key too
+   * ({@link grantBucketKey}).
+   *
+   * @default - S3-managed keys (SSE-S3)
+   */
+  readonly encryptionKey?: IKey;
 }
 
 /**
  * An S3 bucket with the hygiene every tokenledger bucket shares: all public access blocked, TLS-only
- * bucket policy, S3-managed encryption, bucket-owner-enforced ownership (no ACLs), kept when the stack is
+ * bucket policy, S3-managed encryption (or SSE-KMS with a key of yours), bucket-owner-enforced ownership (no ACLs), kept when the stack is
  * deleted (RETAIN), and incomplete multipart uploads aborted after one day.
  */
 export class PrivateBucket extends Bucket {
@@ -62,7 +71,9 @@ export class PrivateBucket extends Bucket {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
-      encryption: BucketEncryption.S3_MANAGED,
+      ...(props.encryptionKey
+        ? { encryption: BucketEncryption.KMS, encryptionKey: props.encryptionKey, bucketKeyEnabled: true }
+        : { encryption: BucketEncryption.S3_MANAGED }),
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: RemovalPolicy.RETAIN,
       versioned,

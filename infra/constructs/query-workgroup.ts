@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PrivateBucket } from './private-bucket.ts';
@@ -43,6 +44,12 @@ export interface QueryWorkgroupProps {
    * @default Duration.days(30)
    */
   readonly resultsExpiration?: Duration;
+  /**
+   * Encrypt the results bucket, and every query result, with this customer managed KMS key (SSE-KMS).
+   *
+   * @default - S3-managed keys (SSE-S3)
+   */
+  readonly encryptionKey?: IKey;
 }
 
 /**
@@ -82,6 +89,7 @@ export class QueryWorkgroup extends Construct {
 
     this.resultsBucket = new PrivateBucket(this, 'ResultsBucket', {
       serverAccessLogsBucket: props.serverAccessLogsBucket,
+      encryptionKey: props.encryptionKey,
       serverAccessLogsPrefix: 'athena-results/',
       expiration: props.resultsExpiration ?? Duration.days(30),
     });
@@ -97,7 +105,10 @@ export class QueryWorkgroup extends Construct {
         engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
         resultConfiguration: {
           outputLocation: this.resultsBucket.s3UrlForObject('results/'),
-          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+          // Enforced with the output location: results are encrypted like the data they come from.
+          encryptionConfiguration: props.encryptionKey
+            ? { encryptionOption: 'SSE_KMS', kmsKey: props.encryptionKey.keyArn }
+            : { encryptionOption: 'SSE_S3' },
         },
       },
     });

@@ -24,6 +24,7 @@ import {
 } from '../../src/reports/deploy-change-settings.ts';
 import { REPORT_KINDS, type ReportKind } from '../../src/reports/report-period.ts';
 import { AlarmTopic } from './alarm-topic.ts';
+import { grantBucketKey } from './bucket-key.ts';
 import { anyCountAlarm, deadLetterQueue, notifyTopic } from './failure-alarms.ts';
 import { checkDuration, checkInteger, checkPattern, scopedCheck, validationError } from './prop-checks.ts';
 import { runQueriesStatement } from './query-workgroup.ts';
@@ -34,8 +35,8 @@ export type { ReportKind } from '../../src/reports/report-period.ts';
 /** SES accepts at most 50 recipients per message. */
 export const MAX_RECIPIENTS = 50;
 
-/** The folder of SQL files the handler reads at run time, copied into its bundle at the same path. */
-export const REPORT_QUERIES = 'queries/reports';
+/** The folders of SQL files the handler reads at run time, copied into its bundle at the same paths. */
+export const REPORT_QUERIES = ['queries/reports', 'queries/rollups'] as const;
 
 /** A Glue table of the lake and the key prefix its data lives under. */
 export interface ReportTableSource {
@@ -222,6 +223,8 @@ export class ReportJob extends Construct {
   public readonly resultObjectsArn: string;
   /** Where the job writes its files: `<lake>/reports/<kind>/*`. */
   public readonly reportObjectsArn: string;
+  /** The daily rollups, which the job brings up to date before its queries: `<lake>/rollups/*` (not governance). */
+  public readonly rollupObjectsArn: string | undefined;
 
   constructor(scope: Construct, id: string, props: ReportJobProps) {
     super(scope, id);
@@ -291,7 +294,7 @@ export class ReportJob extends Construct {
       timeout,
       logRetention: props.logRetention,
       ...(reserved === undefined ? {} : { reservedConcurrentExecutions: reserved }),
-      extraFiles: [REPORT_QUERIES],
+      extraFiles: [...REPORT_QUERIES],
       environment: {
         REPORT_KIND: kind,
         ATHENA_WORKGROUP: sources.workGroupName,
@@ -335,18 +338,37 @@ export class ReportJob extends Construct {
       resource: 'workgroup',
       resourceName: sources.workGroupName,
     });
-    // Least privilege per kind: only margin reads revenue; only governance reads the prompt registry.
+    // Least privilege per kind: only margin reads revenue; only governance reads the prompt registry; governance
+    // reads the events, not the rollups.
+    const readsRollups = kind !== 'governance';
     const tables = sources.tables.filter(
-      (t) => kind === 'margin' || !MARGIN_ONLY_TABLES.includes(t.tableName),
+      (t) =>
+        (kind === 'margin' || !MARGIN_ONLY_TABLES.includes(t.tableName)) &&
+        (readsRollups || !t.tableName.startsWith('rollup_')),
     );
     const viewNames = sources.viewNames.filter((v) => kind === 'margin' || !MARGIN_ONLY_TABLES.includes(v));
-    this.lakeObjectArns = tables.map((table) => sources.lakeBucket.arnForObjects(`${table.prefix}*`));
+    const prefixes = [...new Set(tables.map((table) => table.prefix))];
+    this.lakeObjectArns = prefixes.map((prefix) => sources.lakeBucket.arnForObjects(`${prefix}*`));
     this.resultObjectsArn = sources.resultsBucket.arnForObjects(`${sources.resultsPrefix}*`);
     this.reportObjectsArn = sources.lakeBucket.arnForObjects(`reports/${kind}/*`);
     this.grantQueries({ ...sources, tables, viewNames });
+    // With SSE-KMS buckets: read the lake's tables and write reports/; Athena's results both ways.
+    grantBucketKey(this.role, sources.lakeBucket, 'readWrite');
+    grantBucketKey(this.role, sources.resultsBucket, 'readWrite');
     this.role.addToPolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.reportObjectsArn] }),
     );
+    // Before its queries the job rolls up the days it reads (docs/rollups.md): it writes each day's new roll and
+    // removes the older ones; it lists the day's event keys through the listing its queries already have.
+    this.rollupObjectsArn = readsRollups ? sources.lakeBucket.arnForObjects('rollups/*') : undefined;
+    if (this.rollupObjectsArn) {
+      this.role.addToPolicy(
+        new PolicyStatement({
+          actions: ['s3:PutObject', 's3:DeleteObject'],
+          resources: [this.rollupObjectsArn],
+        }),
+      );
+    }
     if (kind === 'governance') {
       this.role.addToPolicy(
         new PolicyStatement({
@@ -481,7 +503,7 @@ export class ReportJob extends Construct {
         actions: ['s3:ListBucket'],
         resources: [sources.lakeBucket.bucketArn],
         // Listing only the prefixes of the tables it reads (Athena lists them to find the files).
-        conditions: { StringLike: { 's3:prefix': sources.tables.map((t) => `${t.prefix}*`) } },
+        conditions: { StringLike: { 's3:prefix': [...new Set(sources.tables.map((t) => `${t.prefix}*`))] } },
       }),
     );
     // Athena writes each query's result under the workgroup's output location; GetQueryResults reads it back.

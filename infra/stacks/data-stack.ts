@@ -1,17 +1,20 @@
 import { CfnOutput, type Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { COST_COLUMNS } from '../../src/core/costs/cost-columns.ts';
 import { PRICE_COLUMNS } from '../../src/core/prices/price-book.ts';
 import { REVENUE_COLUMNS } from '../../src/core/revenue/revenue.ts';
+import { ROLLUP_TABLES } from '../../src/core/rollups/rollup-columns.ts';
 import { AthenaViews } from '../constructs/athena-views.ts';
 import { EventStream } from '../constructs/event-stream.ts';
-import { EVENTS_PREFIX, EventsTable } from '../constructs/events-table.ts';
+import { EARLIEST_DT, EVENTS_PREFIX, EventsTable } from '../constructs/events-table.ts';
 import { FinanceQueries } from '../constructs/finance-queries.ts';
 import { LakeDatabase } from '../constructs/lake-database.ts';
 import { LakeTable } from '../constructs/lake-table.ts';
 import { PriceBookDeployment } from '../constructs/price-book-deployment.ts';
 import { PrivateBucket } from '../constructs/private-bucket.ts';
+import { validationError } from '../constructs/prop-checks.ts';
 import { QueryWorkgroup } from '../constructs/query-workgroup.ts';
 
 export interface DataStackProps extends StackProps {
@@ -40,6 +43,23 @@ export interface DataStackProps extends StackProps {
    * @default true
    */
   readonly lakeVersioned?: boolean;
+  /**
+   * How the buckets that hold data — the lake, the Athena results, the failed records — are encrypted (context
+   * `lakeEncryption`): `s3`, S3-managed keys (SSE-S3); `kms`, a customer managed KMS key (SSE-KMS with an S3 Bucket
+   * Key), which the stack creates — rotated yearly, kept when the stack is deleted — unless `lakeEncryptionKey`
+   * gives one. Every role of the app that reads or writes those buckets is granted the key, through S3 only.
+   * The access-log bucket stays on SSE-S3: S3 server access logging cannot deliver to an SSE-KMS bucket.
+   *
+   * @default 's3', or 'kms' when `lakeEncryptionKey` is given
+   */
+  readonly lakeEncryption?: 's3' | 'kms';
+  /**
+   * An existing customer managed key to encrypt the data buckets with (implies `lakeEncryption: 'kms'`). Its key
+   * policy must let the account's IAM policies grant its use (the default key policy does).
+   *
+   * @default - the stack creates a key when `lakeEncryption` is `kms`
+   */
+  readonly lakeEncryptionKey?: IKey;
   /**
    * Glue database name.
    *
@@ -93,6 +113,8 @@ export class DataStack extends Stack {
    * with `eventStream.grantWrite(role)` (PutRecord and PutRecords on the stream, nothing else).
    */
   public readonly eventStream: EventStream;
+  /** The customer managed key of the data buckets, when `lakeEncryption` is `kms`. */
+  public readonly lakeKey?: IKey;
   /** S3 server access logs of every other bucket. */
   public readonly accessLogsBucket: PrivateBucket;
   /** The lake: events/, quarantine/, costs/, revenue/, prices/, reports/ (docs/contracts.md §4). */
@@ -109,6 +131,8 @@ export class DataStack extends Stack {
   public readonly pricesTable: LakeTable;
   /** Glue table over revenue/. */
   public readonly revenueTable: LakeTable;
+  /** Glue tables over rollups/ (docs/rollups.md): what the reports read instead of the events. */
+  public readonly rollupTables: readonly LakeTable[];
   /** Uploads the default price book to prices/default/ on deploy. */
   public readonly priceBook: PriceBookDeployment;
   /** Athena workgroup and its results bucket. */
@@ -142,13 +166,16 @@ export class DataStack extends Stack {
     this.accessLogsBucket = new PrivateBucket(this, 'AccessLogsBucket', {
       expiration: props.accessLogsExpiration,
     });
+    this.lakeKey = dataKey(this, props);
     this.lakeBucket = new PrivateBucket(this, 'LakeBucket', {
       serverAccessLogsBucket: this.accessLogsBucket,
+      encryptionKey: this.lakeKey,
       serverAccessLogsPrefix: 'lake/',
       versioned: props.lakeVersioned ?? true,
     });
     this.failedRecordsBucket = new PrivateBucket(this, 'FailedRecordsBucket', {
       serverAccessLogsBucket: this.accessLogsBucket,
+      encryptionKey: this.lakeKey,
       serverAccessLogsPrefix: 'failed-records/',
     });
 
@@ -182,6 +209,17 @@ export class DataStack extends Stack {
       columns: REVENUE_COLUMNS,
       description: 'Revenue per month and customer, with its cohort; a later import restates its months',
     });
+    this.rollupTables = ROLLUP_TABLES.map(
+      (rollup) =>
+        new LakeTable(this, pascal(rollup.table), {
+          ...lakeTable,
+          tableName: rollup.table,
+          prefix: `${rollup.folder}/`,
+          columns: rollup.columns,
+          description: rollup.description,
+          partitionedByDay: { earliestDay: EARLIEST_DT },
+        }),
+    );
     this.priceBook = new PriceBookDeployment(this, 'DefaultPriceBook', { lakeBucket: this.lakeBucket });
 
     this.queryWorkgroup = new QueryWorkgroup(this, 'QueryWorkgroup', {
@@ -189,6 +227,7 @@ export class DataStack extends Stack {
       workGroupName: props.workGroupName,
       bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery,
       resultsExpiration: props.queryResultsExpiration,
+      encryptionKey: this.lakeKey,
     });
     this.financeQueries = new FinanceQueries(this, 'FinanceQueries', {
       database: this.lakeDatabase,
@@ -202,6 +241,7 @@ export class DataStack extends Stack {
         this.costsTable.table,
         this.pricesTable.table,
         this.revenueTable.table,
+        ...this.rollupTables.map((t) => t.table),
       ],
     });
     this.lakeTables = [
@@ -209,6 +249,8 @@ export class DataStack extends Stack {
       { tableName: this.costsTable.tableName, prefix: 'costs/' },
       { tableName: this.pricesTable.tableName, prefix: 'prices/' },
       { tableName: this.revenueTable.tableName, prefix: 'revenue/' },
+      // The rollup tables all live under rollups/ (one grant for the report jobs, which also write there).
+      ...ROLLUP_TABLES.map((r) => ({ tableName: r.table, prefix: 'rollups/' })),
     ];
 
     this.promptRegistryTable = new TableV2(this, 'PromptRegistryTable', {
@@ -262,6 +304,13 @@ export class DataStack extends Stack {
         'The prompt registry table, for the prompt-deploy pipeline that registers versions',
       ],
     ];
+    if (this.lakeKey) {
+      outputs.push([
+        'LakeKeyArn',
+        this.lakeKey.keyArn,
+        'KMS key of the lake and query results: analysts need kms:Decrypt on it to query',
+      ]);
+    }
     const role = this.eventStream.producerRole;
     if (role) {
       outputs.push([
@@ -272,6 +321,30 @@ export class DataStack extends Stack {
     }
     for (const [id, value, description] of outputs) new CfnOutput(this, id, { value, description });
   }
+}
+
+/** `rollup_usage` → `RollupUsage`: a construct id. */
+function pascal(name: string): string {
+  return name.replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+}
+
+/** The data buckets' customer managed key, or none (SSE-S3). */
+function dataKey(scope: Construct, props: DataStackProps): IKey | undefined {
+  if (props.lakeEncryptionKey) {
+    if (props.lakeEncryption === 's3') {
+      throw validationError(
+        scope,
+        "DataStack: lakeEncryptionKey is given but lakeEncryption is 's3'; give one or the other",
+      );
+    }
+    return props.lakeEncryptionKey;
+  }
+  if (props.lakeEncryption !== 'kms') return undefined;
+  return new Key(scope, 'LakeKey', {
+    description: 'tokenledger: encrypts the lake, the Athena query results and the failed-records bucket',
+    enableKeyRotation: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ import { awsReportJobDependencies } from '../../src/jobs/aws-report-job.ts';
 import { createReportJobHandler, reportJobConfig } from '../../src/jobs/report-job-handler.ts';
 
 const config = reportJobConfig();
-// The bundle carries queries/reports/*.sql next to this file (copied at bundling, see infra/constructs/report-job.ts).
+// The bundle carries queries/reports/*.sql and queries/rollups/*.sql next to this file (copied at bundling, see infra/constructs/report-job.ts).
 const queries = new URL('./queries/', import.meta.url);
 
 const logger = new Logger();

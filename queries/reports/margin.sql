@@ -1,31 +1,35 @@
--- margin: per cohort and feature for one month (docs/contracts.md §7).
--- Parameters: 1 first day of the month 'YYYY-MM-DD', 2 first day of the next month, 3 and 4 the same again,
--- 5 the month 'YYYY-MM'. Filtering on dt lets Athena read only the month's partitions.
-WITH month_events AS (
-  SELECT * FROM events_dedup WHERE dt >= ? AND dt < ?
-),
-usage AS (
+-- margin: per cohort and feature for one month (docs/contracts.md §7), from the daily rollups (raw events for days
+-- not rolled up yet): one pass over the month's groups, whose costs are their quantities × unit costs.
+-- Parameters: 1 first day of the month 'YYYY-MM-DD', 2 first day of the next month, 3-8 the same three times
+-- again, 9 the month 'YYYY-MM'. Filtering on dt lets Athena read only the month's partitions.
+WITH usage AS (
   SELECT
     cohort, feature,
-    count(*) AS requests,
-    count(DISTINCT user_hash) AS active_users,
-    sum(CAST(input_tokens AS BIGINT)) AS input_tokens,
-    sum(CAST(cache_read_tokens AS BIGINT)) AS cache_read_tokens,
-    sum(CAST(cache_write_tokens AS BIGINT)) AS cache_write_tokens,
-    sum(CAST(output_tokens AS BIGINT)) AS output_tokens
-  FROM month_events
+    sum(requests) AS requests,
+    sum(input_tokens) AS input_tokens,
+    sum(cache_read_tokens) AS cache_read_tokens,
+    sum(cache_write_tokens) AS cache_write_tokens,
+    sum(output_tokens) AS output_tokens
+  FROM usage_hourly
+  WHERE dt >= ? AND dt < ?
+  GROUP BY cohort, feature
+),
+users AS (
+  SELECT cohort, feature, count(DISTINCT user_hash) AS active_users
+  FROM users_daily
+  WHERE dt >= ? AND dt < ?
   GROUP BY cohort, feature
 ),
 costs AS (
   SELECT cohort, feature, sum(allocated_cost) AS allocated, sum(estimated_cost) AS estimated
-  FROM request_cost
+  FROM group_cost
   WHERE dt >= ? AND dt < ?
   GROUP BY cohort, feature
 ),
 customer_features AS (
-  SELECT customer_id, feature, count(*) AS requests
-  FROM month_events
-  WHERE customer_id IS NOT NULL
+  SELECT customer_id, feature, sum(requests) AS requests
+  FROM customer_features_daily
+  WHERE dt >= ? AND dt < ?
   GROUP BY customer_id, feature
 ),
 customer_requests AS (
@@ -54,7 +58,7 @@ joined AS (
     k.cohort,
     k.feature,
     coalesce(u.requests, 0) AS requests,
-    coalesce(u.active_users, 0) AS active_users,
+    coalesce(us.active_users, 0) AS active_users,
     coalesce(u.input_tokens, 0) AS input_tokens,
     coalesce(u.cache_read_tokens, 0) AS cache_read_tokens,
     coalesce(u.cache_write_tokens, 0) AS cache_write_tokens,
@@ -63,6 +67,7 @@ joined AS (
     coalesce(rs.revenue, 0) AS revenue
   FROM row_keys k
   LEFT JOIN usage u ON u.cohort = k.cohort AND u.feature = k.feature
+  LEFT JOIN users us ON us.cohort = k.cohort AND us.feature = k.feature
   LEFT JOIN costs c ON c.cohort = k.cohort AND c.feature = k.feature
   LEFT JOIN revenue_split rs ON rs.cohort = k.cohort AND rs.feature = k.feature
 )

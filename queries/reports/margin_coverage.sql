@@ -6,11 +6,12 @@
 -- Parameters: 1 first day of the month 'YYYY-MM-DD', 2 first day of the next month (dt bounds); 3 and 4 the same
 -- as the first instants of the two months.
 WITH requests AS (
+  -- nonzero_usage 16: output and no input at all (no input, cache read or cache write tokens).
   SELECT
-    provider, count(*) AS requests, min(dt) AS first_day, max(dt) AS last_day,
-    count_if(input_tokens = 0 AND output_tokens > 0) AS without_input,
-    count_if(json_extract_scalar(tags, '$.input_tokens') = 'estimated') AS estimated_input
-  FROM events_dedup
+    provider, sum(requests) AS requests, min(dt) AS first_day, max(dt) AS last_day,
+    sum(CASE WHEN nonzero_usage = 16 THEN requests ELSE 0 END) AS without_input,
+    sum(estimated_input_requests) AS estimated_input
+  FROM usage_hourly
   WHERE dt >= ? AND dt < ?
   GROUP BY provider
 ),

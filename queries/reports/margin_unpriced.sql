@@ -1,8 +1,13 @@
 -- margin_unpriced: the month's requests costed at 0 because their model has neither an invoice line nor a price,
--- per provider and model (the model as the request names it), most requests first.
+-- per provider and model (an alias resolved to its snapshot), most requests first.
 -- Parameters: 1 first day of the month 'YYYY-MM-DD', 2 first day of the next month (dt bounds).
-SELECT provider, model, count(DISTINCT event_id) AS requests
-FROM request_cost
-WHERE unpriced AND dt >= ? AND dt < ?
+SELECT provider, model, sum(requests) AS requests
+FROM (
+  SELECT dt, hour, provider, model, service_tier, context_tier, feature, cohort, status, nonzero_usage,
+    max(requests) AS requests
+  FROM group_cost
+  WHERE unpriced AND nonzero_usage IS NOT NULL AND dt >= ? AND dt < ?
+  GROUP BY dt, hour, provider, model, service_tier, context_tier, feature, cohort, status, nonzero_usage
+) unpriced_groups
 GROUP BY provider, model
 ORDER BY requests DESC, provider, model

@@ -22,8 +22,9 @@ invoiced AS (
   GROUP BY provider
 ),
 requests AS (
-  SELECT provider, count(DISTINCT event_id) AS requests, sum(estimated_cost) AS estimated
-  FROM request_cost
+  SELECT provider, sum(CASE WHEN usage_type = 'output' THEN requests ELSE 0 END) AS requests,
+    sum(estimated_cost) AS estimated
+  FROM group_cost
   WHERE dt >= ? AND dt < ?
   GROUP BY provider
 )

@@ -3,21 +3,23 @@
 -- its cost uses the request's own output unit cost (allocated, else estimated), as the margin report does.
 -- propagation_ratio = undelivered ÷ output over the cancelled requests: near 1, the stop never reached the
 -- provider. Parameters: 1 first day 'YYYY-MM-DD' (inclusive), 2 last day (exclusive).
+-- Read from the output rows of group_cost: a group's requests share their output unit cost, so the group's wasted
+-- cost is its output cost × wasted ÷ output tokens, the sum of its requests' wasted costs.
 WITH outputs AS (
   SELECT
-    feature, provider, model, status, tokens AS output_tokens,
+    feature, provider, model, status, requests, quantity AS output_tokens,
     allocated_cost + estimated_cost AS output_cost,
-    greatest(tokens - coalesce(delivered_output_tokens, tokens), 0) AS wasted
-  FROM request_cost
+    wasted_quantity AS wasted
+  FROM group_cost
   WHERE usage_type = 'output' AND dt >= ? AND dt < ?
 )
 SELECT
   feature,
   provider,
   model,
-  count(*) AS requests,
-  count_if(status = 'cancelled') AS cancelled_requests,
-  sum(CAST(wasted AS BIGINT)) AS wasted_output_tokens,
+  sum(requests) AS requests,
+  sum(CASE WHEN status = 'cancelled' THEN requests ELSE 0 END) AS cancelled_requests,
+  sum(wasted) AS wasted_output_tokens,
   sum(CASE WHEN output_tokens > 0 THEN output_cost * wasted / output_tokens ELSE 0 END) AS wasted_cost,
   sum(CASE WHEN output_tokens > 0 THEN output_cost * wasted / output_tokens ELSE 0 END)
     / nullif(sum(output_cost), 0) AS waste_share,

@@ -1,6 +1,9 @@
 -- The events table in Athena's DDL dialect (Hive), for reference and for creating it by hand in the console.
 -- The deployment creates the same table from CDK (infra/); a test checks both against the Parquet schema.
--- Partition projection computes dt partitions from the query's filter: no crawler, no MSCK REPAIR.
+-- Partition projection computes dt partitions from the query's filter: no crawler, no MSCK REPAIR. The range starts
+-- at 2024-01-01, the earliest ts the event contract accepts (docs/contracts.md §2): a few years of days rather than
+-- decades of empty ones, which Athena would otherwise list for a query without a dt filter. It ends tomorrow, as a
+-- ts may lie up to 24 h after the stream received it.
 CREATE EXTERNAL TABLE IF NOT EXISTS events (
   event_id string COMMENT 'idempotency key',
   ts timestamp COMMENT 'request start, UTC',
@@ -38,7 +41,7 @@ TBLPROPERTIES (
   'projection.enabled' = 'true',
   'projection.dt.type' = 'date',
   'projection.dt.format' = 'yyyy-MM-dd',
-  'projection.dt.range' = '2000-01-01,NOW+1DAYS',
+  'projection.dt.range' = '2024-01-01,NOW+1DAYS',
   'projection.dt.interval' = '1',
   'projection.dt.interval.unit' = 'DAYS',
   'storage.location.template' = 's3://${lake_bucket}/events/dt=${dt}/'

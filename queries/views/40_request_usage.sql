@@ -7,22 +7,6 @@
 -- A request recorded under a model alias counts as the snapshot the alias stands for at its ts (model_aliases).
 -- `model` is the request's (resolved) model in every row; `price_model` is the model of the pricing key.
 CREATE OR REPLACE VIEW request_usage AS
-WITH resolved AS (
-  SELECT e.*, coalesce(a.model, e.model) AS resolved_model
-  FROM events_dedup e
-  LEFT JOIN model_aliases a
-    ON a.provider = e.provider AND a.alias = e.model
-    AND a.valid_from <= e.ts AND (a.valid_to IS NULL OR e.ts < a.valid_to)
-),
-tiered AS (
-  SELECT
-    r.*,
-    CASE WHEN r.input_tokens > t.long_context_above THEN 'long' ELSE 'standard' END AS context_tier
-  FROM resolved r
-  LEFT JOIN long_context_thresholds t
-    ON t.provider = r.provider AND t.model = r.resolved_model
-    AND t.valid_from <= r.ts AND (t.valid_to IS NULL OR r.ts < t.valid_to)
-)
 SELECT
   event_id, ts, dt, provider, model, feature, cohort, customer_id, user_hash, status, delivered_output_tokens,
   usage_type, price_model, service_tier, context_tier, tokens
@@ -38,14 +22,14 @@ FROM (
       WHEN 'cache_write_1h' THEN e.cache_write_1h_tokens
       ELSE e.output_tokens
     END AS tokens
-  FROM tiered e
+  FROM events_resolved e
   CROSS JOIN (VALUES ('input'), ('cache_read'), ('cache_write'), ('cache_write_1h'), ('output')) AS u (usage_type)
   UNION ALL
   SELECT
     e.event_id, e.ts, e.dt, e.provider, e.resolved_model AS model, e.feature, e.cohort, e.customer_id, e.user_hash,
     e.status, e.delivered_output_tokens, b.usage_type, '*' AS price_model, 'standard' AS service_tier,
     'standard' AS context_tier, CAST(json_extract_scalar(e.tool_calls, b.calls_path) AS INTEGER) AS tokens
-  FROM resolved e
+  FROM events_resolved e
   JOIN billed_tools b ON b.provider = e.provider
   WHERE e.tool_calls IS NOT NULL AND json_extract_scalar(e.tool_calls, b.calls_path) IS NOT NULL
 ) usage_rows

@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'prompts register': async () => (await import('./commands/prompts.ts')).promptsRegisterCommand,
   'prompts retire': async () => (await import('./commands/prompts.ts')).promptsRetireCommand,
   query: async () => (await import('./commands/query.ts')).queryCommand,
+  rollup: async () => (await import('./commands/rollup.ts')).rollupCommand,
   'report margin': async () => (await import('./commands/report.ts')).reportMarginCommand,
   'report reconciliation': async () => (await import('./commands/report.ts')).reportReconciliationCommand,
   'report waste': async () => (await import('./commands/report.ts')).reportWasteCommand,
@@ -37,6 +38,8 @@ usage: tokenledger <command> [options]        every command takes --lake DIR (de
                                          --table: a deployment's DynamoDB registry instead of the lake's
                                          (AWS credentials from the environment; --region, --endpoint-url)
   query "SQL" [--format table|json|csv]  one read-only statement over the lake's tables and views
+  rollup [--day YYYY-MM-DD]... [--force] daily rollups of every day of events not rolled up, or stale
+                                         (events arrived since); the reports run it first
   report margin --month YYYY-MM [--format table|json|csv]
                                          margin per cohort and feature, reconciled to the invoices
   report reconciliation --month YYYY-MM [--by provider|day] [--format table|json|csv]

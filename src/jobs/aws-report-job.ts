@@ -7,8 +7,10 @@ import { DynamoDeliveryLedger } from '../adapters/dynamodb/dynamo-delivery-ledge
 import { DynamoPromptRegistry } from '../adapters/dynamodb/dynamo-prompt-registry.ts';
 import { S3LakeStore } from '../adapters/s3/s3-lake-store.ts';
 import { SesMailSender } from '../adapters/ses/ses-mail-sender.ts';
+import { rollupDaysOf } from '../reports/report-period.ts';
 import type { ReportJobDependencies } from './report-job.ts';
 import type { ReportJobConfig } from './report-job-handler.ts';
+import { queryDayWriter, rollUp } from './rollup-job.ts';
 
 export interface AwsClients {
   athena: AthenaClient;
@@ -34,16 +36,26 @@ export function awsReportJobDependencies(
   clients: AwsClients,
   options: AwsReportJobOptions,
 ): ReportJobDependencies {
+  const queries = new AthenaQueryRunner({
+    athena: clients.athena,
+    workGroup: config.workGroup,
+    database: config.database,
+    readQuery: options.readQuery,
+    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+  });
+  const lake = new S3LakeStore(clients.s3, config.lakeBucket);
+  const now = options.now ?? (() => new Date());
   return {
-    queries: new AthenaQueryRunner({
-      athena: clients.athena,
-      workGroup: config.workGroup,
-      database: config.database,
-      readQuery: options.readQuery,
-      ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
-    }),
+    queries,
     registry: new DynamoPromptRegistry(clients.dynamo, config.registryTable),
-    lake: new S3LakeStore(clients.s3, config.lakeBucket),
+    lake,
+    // The period's days not rolled up yet, or rolled up before late events arrived, are rolled up first: Athena
+    // computes each day, the function writes it to rollups/ (docs/rollups.md).
+    refreshRollups: (period) =>
+      rollUp(
+        { lake, queries, writeDays: queryDayWriter(lake, queries), now },
+        { days: rollupDaysOf(period) },
+      ),
     deployChangeThresholds: config.deployChangeThresholds,
     ...(options.now ? { now: options.now } : {}),
     ...(config.mailTo.length === 0

@@ -16,6 +16,12 @@ export interface ReportJobDependencies extends Omit<ReportSources, 'now'> {
   /** Absent, or with no recipients: the report is written but not emailed. */
   mail?: ReportMail;
   now?: () => Date;
+  /**
+   * Brings the daily rollups the report reads up to date before its queries run (docs/rollups.md): rolls up the
+   * period's days that have no roll yet or a stale one, so a late event reaches this report. Absent: the rollups
+   * are read as they are.
+   */
+  refreshRollups?: (period: ReportPeriod) => Promise<unknown>;
 }
 
 /** What became of the report's email. */
@@ -31,6 +37,9 @@ export interface ReportJobResult extends BuiltReport {
   email: EmailOutcome;
 }
 
+/** Which reports read the daily rollups (the governance report still reads the events). */
+const READS_ROLLUPS: Readonly<Record<ReportKind, boolean>> = { margin: true, waste: true, governance: false };
+
 /**
  * One run of a report job: run the report's queries, write JSON, CSV and HTML to reports/<kind>/<period>/, and
  * email it once per report id. Nothing is written or sent unless every query succeeded; the email is claimed
@@ -44,6 +53,7 @@ export async function runReportJob(
   deps: ReportJobDependencies,
 ): Promise<ReportJobResult> {
   const now = deps.now ?? (() => new Date());
+  if (READS_ROLLUPS[kind]) await deps.refreshRollups?.(period);
   const built = await buildReport(kind, period, { ...deps, now: now() });
   const keys = await publishReport(deps.lake, built.doc);
   const email =

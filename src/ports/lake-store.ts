@@ -13,4 +13,6 @@ export interface LakeStore {
   /** Keys under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
   get(key: string): Promise<Uint8Array>;
+  /** Deletes objects (a rollup's older rolls); a key already gone is not an error. */
+  remove(keys: readonly string[]): Promise<void>;
 }

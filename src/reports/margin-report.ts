@@ -107,10 +107,10 @@ export async function marginReport(
   m: Month,
   options: MarginOptions = {},
 ): Promise<MarginReport & { unpricedRequests: number }> {
-  const params = [m.from, m.to, m.from, m.to, m.month];
+  const days = [m.from, m.to];
   const [rows, [totals]] = await Promise.all([
-    queries.run('reports/margin.sql', params),
-    queries.run('reports/margin_totals.sql', params),
+    queries.run('reports/margin.sql', [...days, ...days, ...days, ...days, m.month]),
+    queries.run('reports/margin_totals.sql', [...days, ...days, ...days, m.month]),
   ]);
   const coverage = (await queries.run('reports/margin_coverage.sql', [m.from, m.to, m.from, m.to])).map(
     (r) =>

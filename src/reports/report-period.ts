@@ -33,6 +33,32 @@ export function dayRange(from: string, to: string): ReportPeriod {
   return { label: `${from}_${to}`, from, to };
 }
 
+/** Each day of a period, `YYYY-MM-DD`, in order. */
+export function daysOf(period: Pick<ReportPeriod, 'from' | 'to'>): string[] {
+  const days: string[] = [];
+  for (
+    let t = Date.parse(`${period.from}T00:00:00Z`);
+    t < Date.parse(`${period.to}T00:00:00Z`);
+    t += 86_400_000
+  ) {
+    days.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+/**
+ * The days whose rollups a report of `period` reads: the whole months the period touches, as an invoice's
+ * charge period (a day, or a month) can start before the report's first day and end after its last, and the
+ * allocation's telemetry is the whole charge period's.
+ */
+export function rollupDaysOf(period: Pick<ReportPeriod, 'from' | 'to'>): string[] {
+  const first = `${period.from.slice(0, 7)}-01`;
+  const last = daysOf(period).at(-1) ?? period.from;
+  const end = new Date(`${last.slice(0, 7)}-01T00:00:00Z`);
+  end.setUTCMonth(end.getUTCMonth() + 1);
+  return daysOf({ from: first, to: end.toISOString().slice(0, 10) });
+}
+
 export function monthPeriod(month: Month): ReportPeriod {
   return { label: month.month, from: month.from, to: month.to, month };
 }

@@ -78,7 +78,7 @@ describe('ingest handler over the S3 API (s3rver)', () => {
 describe('S3LakeStore when another writer wins the race', () => {
   it('answers "exists" when S3 refuses the conditional put (412), and fails loudly on other errors', async () => {
     // Fault injection: s3rver ignores If-None-Match, so it cannot answer 412. A middleware on the real SDK
-    // client answers for it, after the HEAD found nothing (the object appeared in between).
+    // client answers for it, after the listing found nothing (the object appeared in between).
     const { S3ServiceException } = await import('@aws-sdk/client-s3');
     const racing = s3.newClient();
     let status = 412;

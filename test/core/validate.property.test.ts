@@ -14,7 +14,7 @@ const validEvent = fc.record(
     event_id: fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/),
     ts: fc
       .date({
-        min: new Date('2000-01-01T00:00:00Z'),
+        min: new Date('2024-01-01T00:00:00Z'),
         max: new Date('2026-11-03T12:00:00Z'),
         noInvalidDate: true,
       })
@@ -137,7 +137,7 @@ function crossRulesHold(e: Record<string, unknown>): boolean {
     (e.prompt_id == null || e.prompt_version != null) &&
     Object.keys((e.tags as object) ?? {}).length <= 16 &&
     Object.keys((e.tool_calls as object) ?? {}).length <= 16 &&
-    t >= Date.parse('2000-01-01T00:00:00Z') &&
+    t >= Date.parse('2024-01-01T00:00:00Z') &&
     t <= RECEIVED + 24 * 3600 * 1000
   );
 }

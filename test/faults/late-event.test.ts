@@ -10,6 +10,7 @@ import { wasteReport } from '../../src/reports/waste-report.ts';
 import { consumeStream, readStream } from '../helpers/consume-stream.ts';
 import { fileRows, lakeCounts } from '../helpers/lake-counts.ts';
 import { recordInput } from '../helpers/record-input.ts';
+import { openReportEngine } from '../helpers/report-engine.ts';
 import { streamAndLakePerTest } from '../helpers/stream-and-lake.ts';
 
 // Case 5 of the fault-injection suite: an event arrives 3 days after its request started (a client that was
@@ -52,7 +53,8 @@ async function send(events: RecordInput[]): Promise<void> {
 
 /** One run of the margin report (the late day's month) and of the waste report (the late day). */
 async function reports() {
-  const engine = await LocalQueryEngine.open(env.lake.dir);
+  // As the CLI and the report jobs do: days not rolled up, or rolled up before the late event, are rolled first.
+  const engine = await openReportEngine(env.lake.dir);
   try {
     const queries = new LocalQueryRunner(engine);
     if (!MONTH) throw new Error(`no month for ${LATE_DAY}`);

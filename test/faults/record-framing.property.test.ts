@@ -43,7 +43,7 @@ const validEvent = fc
     {
       event_id: fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/),
       ts: fc
-        .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date(RECEIVED), noInvalidDate: true })
+        .date({ min: new Date('2024-01-01T00:00:00Z'), max: new Date(RECEIVED), noInvalidDate: true })
         .map((d) => d.toISOString()),
       feature: fc.stringMatching(LABEL_PATTERN),
       cohort: fc.stringMatching(LABEL_PATTERN),

@@ -13,9 +13,12 @@ import type { LocalSes } from '../helpers/ses-endpoint.ts';
 import { type SynthesizedApp, synthesizeApp } from '../infra/synth-app.ts';
 
 // Issue 6, case 7: a report job that runs twice sends one email; Athena failing mid-report leaves no partial
-// report, no email — and the run's rejection is guaranteed to alarm. The job runs as the Lambda wires it
-// (lambdas/report-job/handler.ts) over the real SDK clients and the same local endpoints as
-// test/jobs/report-job-handler.test.ts (which covers sequential reruns, SES faults and a dropped view).
+// report, no email — and the run's rejection is guaranteed to alarm. These faults need an SDK client swapped for a
+// fake that injects them (claims held until both runs send theirs; an Athena execution forced to FAILED), which the
+// deployed module cannot take: so the job runs on the wiring of lambdas/report-job/handler.ts rebuilt from its
+// source modules (report-job-aws.ts's `handler`), over the real SDK clients — the fakes wrap them only to inject
+// the fault — and the same local endpoints as test/jobs/report-job-handler.test.ts. That file runs the deployed
+// module itself (the CDK app's bundle) for every kind, sequential reruns, SES faults and a dropped view.
 
 const NOW = new Date('2026-11-02T06:00:00.000Z');
 const DAY = '2026-11-01';
@@ -59,7 +62,10 @@ const jobEnv = (kind: string) =>
     MAIL_TO: 'cfo@acme.test',
   });
 
-/** One Lambda container: the handler as lambdas/report-job/handler.ts builds it, with its own logger. */
+/**
+ * One Lambda container: the handler wired as lambdas/report-job/handler.ts wires it, with its own logger; a client
+ * in `clients` (a fake, only to inject a fault) replaces the real one.
+ */
 function container(env: NodeJS.ProcessEnv, clients: Partial<AwsClients> = {}) {
   const logs: string[] = [];
   const logger = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m) };
@@ -148,6 +154,7 @@ function athenaFailing(failing: string, after: string): AthenaClient {
 describe('fault: a report job runs twice', () => {
   it('two concurrent runs of the same job, claiming at the same moment: one email, one "sent" delivery record, the other run rejects to be retried', async () => {
     // Prepare: two containers of the waste job (a retry overlapping the first run), their claims sent together
+    // (the DynamoDB client is a fake only for that: it holds each PutItem until the other run sends its own)
     const env = await jobEnv('waste');
     const together = dynamoClaimingTogether(2);
     const first = container(env, { dynamo: together });
@@ -205,7 +212,7 @@ describe('fault: a report job runs twice', () => {
 
 describe('fault: Athena fails mid-report', () => {
   it('margin_totals.sql FAILS after margin.sql succeeded: the run rejects naming it; no file, no email, no claim', async () => {
-    // Prepare
+    // Prepare: the Athena client is a fake only to inject the fault (margin_totals.sql's execution forced to FAILED)
     const env = await jobEnv('margin');
     const faulty = athenaFailing('reports/margin_totals.sql', 'reports/margin.sql');
     const { handler, logs, config } = container(env, { athena: faulty });
@@ -221,9 +228,14 @@ describe('fault: Athena fails mid-report', () => {
       expect((error as Error).message).toMatch(
         /^queries\/reports\/margin_totals\.sql: Athena query \S+ FAILED: HIVE_CURSOR_ERROR: /,
       );
-      // the report was half-way: margin.sql ran and its results were read
+      // the report was half-way: the month's rollups were brought up to date, margin.sql ran and its results were read
       const started = athena.requestsOf('StartQueryExecution').slice(startsBefore);
-      expect(started.map((r) => r.body.QueryString).sort()).toEqual(
+      const rollupQueries = ['state', 'usage', 'tool_calls', 'users', 'customer_features'].map((q) =>
+        readQuery(`rollups/${q}.sql`),
+      );
+      const texts = started.map((r) => String(r.body.QueryString));
+      expect(texts[0]).toBe(readQuery('rollups/state.sql'));
+      expect(texts.filter((q) => !rollupQueries.includes(q)).sort()).toEqual(
         [readQuery('reports/margin.sql'), readQuery('reports/margin_totals.sql')].sort(),
       );
       // nothing was written, nothing was sent, no delivery claimed, nothing logged as written

@@ -333,7 +333,7 @@ describe('fault: schema change — a column type change (ttft_ms double → stri
         }),
       );
       await expect(LocalQueryEngine.open(lake.dir)).rejects.toThrow(
-        /^queries\/views\/40_request_usage\.sql: Binder Error: Cannot compare values of type VARCHAR and type INTEGER/,
+        /^queries\/views\/38_events_resolved\.sql: Binder Error: Cannot compare values of type VARCHAR and type INTEGER/,
       );
     } finally {
       await lake.remove();

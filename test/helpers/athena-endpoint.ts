@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, join, relative, sep } from 'node:path';
 import type { ColumnInfo, Datum, QueryExecutionState, Row } from '@aws-sdk/client-athena';
 import { AthenaClient } from '@aws-sdk/client-athena';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
@@ -24,6 +27,12 @@ export interface LocalAthena {
   requests: AthenaRequest[];
   /** The requests of one operation, e.g. `requestsOf('GetQueryResults')`. */
   requestsOf(operation: string): AthenaRequest[];
+  /**
+   * Reads the lake from this bucket of `s3` (given at start) from the next query on, as Athena reads the lake
+   * bucket: before each query the bucket's objects are mirrored into `lakeDir` (new and changed ones copied, gone
+   * ones removed). `null` goes back to reading `lakeDir` as it is.
+   */
+  readBucket(bucket: string | null): void;
   stop(): Promise<void>;
 }
 
@@ -34,6 +43,8 @@ export interface LocalAthenaOptions {
   stall?: (sql: string) => boolean;
   /** Views created at start. @default every view of queries/views (pass [] to start without views) */
   views?: QueryFile[];
+  /** An S3 client (s3rver) whose buckets `readBucket` can point the queries at. */
+  s3?: S3Client;
 }
 
 /** `CREATE [OR REPLACE] VIEW` or `DROP VIEW`, after any leading comments: run as DDL, without results. */
@@ -74,6 +85,7 @@ class AthenaError extends Error {
  */
 export async function startLocalAthena(options: LocalAthenaOptions): Promise<LocalAthena> {
   const engine = await LocalQueryEngine.open(options.lakeDir, options.views);
+  let bucket: string | null = null;
   const executions = new Map<string, Execution>();
   const requests: AthenaRequest[] = [];
   // One DuckDB connection: run the queries one after another, as a queue.
@@ -90,6 +102,9 @@ export async function startLocalAthena(options: LocalAthenaOptions): Promise<Loc
           execution.completedAt = Date.now();
           return;
         }
+        // Athena lists a table's objects when a query runs: files written since the last query (a new rollup) count.
+        if (bucket !== null) await mirrorBucket(options.s3 as S3Client, bucket, options.lakeDir);
+        await engine.reloadTables();
         const { columns, rows } = await engine.query(execution.sql, params);
         const described = await engine.run(`DESCRIBE ${execution.sql}`, params);
         const types = described.map((d) => String(d.column_type));
@@ -274,6 +289,10 @@ export async function startLocalAthena(options: LocalAthenaOptions): Promise<Loc
     client,
     requests,
     requestsOf: (operation) => requests.filter((r) => r.operation === operation),
+    readBucket: (name) => {
+      if (name !== null && !options.s3) throw new Error('readBucket needs the s3 option of startLocalAthena');
+      bucket = name;
+    },
     stop: async () => {
       client.destroy();
       server.closeAllConnections();
@@ -397,4 +416,35 @@ function athenaTimestamp(text: string): string {
   const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d+))?/.exec(text);
   if (!m) return text;
   return `${m[1]} ${m[2]}.${(m[3] ?? '').padEnd(3, '0').slice(0, 3)}`;
+}
+
+/** Makes `dir` hold exactly the bucket's objects (by key), copying those new or of another size. */
+async function mirrorBucket(s3: S3Client, bucket: string, dir: string): Promise<void> {
+  const sizes = new Map<string, number>();
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key) sizes.set(o.Key, o.Size ?? -1);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  const local = new Map<string, number>();
+  const walk = async (d: string): Promise<void> => {
+    for (const entry of await readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const full = join(d, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else local.set(relative(dir, full).split(sep).join('/'), (await stat(full)).size);
+    }
+  };
+  await walk(dir);
+  for (const key of local.keys()) if (!sizes.has(key)) await rm(join(dir, ...key.split('/')));
+  for (const [key, size] of sizes) {
+    if (local.get(key) === size) continue;
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const path = join(dir, ...key.split('/'));
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(
+      path,
+      await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+  }
 }

@@ -27,4 +27,7 @@ export class FailingStore implements LakeStore {
   get(key: string) {
     return this.inner.get(key);
   }
+  remove(keys: readonly string[]) {
+    return this.inner.remove(keys);
+  }
 }

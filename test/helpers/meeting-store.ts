@@ -26,5 +26,6 @@ export function meetingAtPutNew(store: LakeStore, parties = 2): LakeStore {
     put: (key, body, contentType) => store.put(key, body, contentType),
     list: (prefix) => store.list(prefix),
     get: (key) => store.get(key),
+    remove: (keys) => store.remove(keys),
   };
 }

@@ -156,7 +156,7 @@ describe('Glue catalog', () => {
           'projection.enabled': 'true',
           'projection.dt.type': 'date',
           'projection.dt.format': 'yyyy-MM-dd',
-          'projection.dt.range': '2000-01-01,NOW+1DAYS',
+          'projection.dt.range': '2024-01-01,NOW+1DAYS',
           'projection.dt.interval': '1',
           'projection.dt.interval.unit': 'DAYS',
           // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's placeholder, filled per partition

@@ -6,7 +6,7 @@ import { type SynthesizedApp, synthesizeApp } from './synth-app.ts';
 
 // The stack outputs the docs name must exist: the README once named `RegistryTableName` where the template says
 // `PromptRegistryTableName`. The app is synthesized with every option that adds an output (producer accounts,
-// a domain sender), and every output the README or docs/*.md name is looked up in its templates.
+// a domain sender, a KMS key), and every output the README or docs/*.md name is looked up in its templates.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOCS = [
@@ -53,6 +53,7 @@ beforeAll(() => {
         producerAccountIds: '222222222222',
         reportsFrom: 'reports@example.com',
         reportsIdentity: 'domain',
+        lakeEncryption: 'kms',
       },
     },
   });

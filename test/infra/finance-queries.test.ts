@@ -9,6 +9,7 @@ import { processInvoiceObject } from '../../src/jobs/invoice-object.ts';
 import { QUERIES_DIR } from '../../src/queries/query-files.ts';
 import { wireEvent } from '../helpers/factories.ts';
 import { LakeFixture } from '../helpers/lake-fixture.ts';
+import { openReportEngine } from '../helpers/report-engine.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { type SynthesizedApp, synthesizeApp } from './synth-app.ts';
 
@@ -20,7 +21,13 @@ afterAll(() => built.cleanup());
 
 /** Execution parameters of each query for October 2026, in the order its `?` take them. */
 const OCTOBER: Record<string, string[]> = {
-  MarginByFeatureAndCohort: ['2026-10-01', '2026-11-01', '2026-10-01', '2026-11-01', '2026-10'],
+  MarginByFeatureAndCohort: [
+    ...['2026-10-01', '2026-11-01'],
+    ...['2026-10-01', '2026-11-01'],
+    ...['2026-10-01', '2026-11-01'],
+    ...['2026-10-01', '2026-11-01'],
+    '2026-10',
+  ],
   TopCostFeatures: ['2026-10-01', '2026-11-01'],
   UnallocatedSpendByProvider: ['2026-10-01', '2026-11-01', '2026-10-01', '2026-11-01'],
 };
@@ -66,11 +73,11 @@ describe('Athena named queries', () => {
     },
   );
 
-  it('read request_cost, bucket_reconciliation and cost_lines', () => {
+  it('read group_cost, bucket_reconciliation and cost_lines', () => {
     const text = financeQueries()
       .map((q) => q.sql)
       .join('\n');
-    for (const view of ['request_cost', 'bucket_reconciliation', 'cost_lines'])
+    for (const view of ['group_cost', 'bucket_reconciliation', 'cost_lines'])
       expect(text).toContain(`FROM ${view}`);
   });
 });
@@ -153,7 +160,7 @@ describe('the named queries on a lake with requests (their results, not only tha
     ]);
     await fixture.costs(lines.map((l) => ({ ...l, source_format: 'openai-costs' as const })));
     await fixture.revenue([{ month: '2026-10', customer_id: 'cus_1', cohort: 'pro', amount: 100 }]);
-    engine = await LocalQueryEngine.open(lake.dir);
+    engine = await openReportEngine(lake.dir);
   });
   afterAll(async () => {
     engine.close();

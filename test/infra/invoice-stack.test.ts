@@ -24,7 +24,9 @@ function lakeArn(): string {
 }
 
 /** The Allow statements of one role's policies, actions and resources flattened. */
-function allowStatements(roleLogicalIdPrefix: string): { actions: string[]; resources: string[] }[] {
+function allowStatements(
+  roleLogicalIdPrefix: string,
+): { actions: string[]; resources: string[]; condition?: unknown }[] {
   const policies = built.invoicesTemplate.findResources('AWS::IAM::Policy', {
     Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${roleLogicalIdPrefix}`) }] },
   });
@@ -35,6 +37,7 @@ function allowStatements(roleLogicalIdPrefix: string): { actions: string[]; reso
     .map((statement) => ({
       actions: [statement.Action].flat(),
       resources: [statement.Resource].flat().map(cfnString),
+      condition: statement.Condition,
     }));
 }
 
@@ -221,11 +224,16 @@ describe('invoice function permissions', () => {
     }
     const folders = INVOICE_FORMATS.map((f) => `${lake()}/invoices/${f}/*`);
     expect(Object.fromEntries(byAction)).toEqual({
-      's3:GetObject': [...folders, `${lake()}/costs/*`].sort(),
+      's3:GetObject': [...folders].sort(),
       's3:DeleteObject': [...folders].sort(),
       's3:PutObject': [`${lake()}/costs/*`, `${lake()}/invoices/rejected/*`].sort(),
       's3:ListBucket': [lake()],
     });
+  });
+
+  it('lists the lake only under costs/ (the check before storing an import)', () => {
+    const list = allowStatements('InvoiceFunctionRole').filter((s) => s.actions.includes('s3:ListBucket'));
+    expect(list.map((s) => s.condition)).toEqual([{ StringLike: { 's3:prefix': ['costs/*'] } }]);
   });
 
   it('writes logs only to its own log group', () => {

@@ -91,13 +91,18 @@ describe.each(TABLES)('the %s table', (name, prefix, columns) => {
 });
 
 describe('Glue tables of the data stack', () => {
-  it('are events, costs, prices and revenue, all in the tokenledger database, none crawled', () => {
+  it('are events, costs, prices, revenue and the rollups, all in the tokenledger database, none crawled', () => {
     const tables = Object.values(built.dataTemplate.findResources('AWS::Glue::Table'));
     expect(tables.map((t) => t.Properties.TableInput.Name).sort()).toEqual([
       'costs',
       'events',
       'prices',
       'revenue',
+      'rollup_customer_features',
+      'rollup_rolls',
+      'rollup_tool_calls',
+      'rollup_usage',
+      'rollup_users',
     ]);
     for (const table of tables) {
       expect(table.Properties.DatabaseName).toBe('tokenledger');

@@ -77,12 +77,18 @@ describe('cdk-nag AwsSolutions', () => {
       .map(({ id }) => id)
       .filter((id) => id.startsWith('AwsSolutions-'));
     const reportJobs = REPORT_KINDS.flatMap((kind) => [
-      // revenue only for the margin report (least privilege per kind)
-      ...['events/*', 'costs/*', 'prices/*', ...(kind === 'margin' ? ['revenue/*'] : [])].map((prefix) =>
-        wildcard(reports, lake.arnForObjects(prefix)),
-      ),
+      // revenue only for the margin report, the rollups not for governance (least privilege per kind)
+      ...[
+        'events/*',
+        'costs/*',
+        'prices/*',
+        ...(kind === 'margin' ? ['revenue/*'] : []),
+        ...(kind === 'governance' ? [] : ['rollups/*']),
+      ].map((prefix) => wildcard(reports, lake.arnForObjects(prefix))),
       wildcard(reports, data.queryWorkgroup.resultsBucket.arnForObjects('results/*')),
       wildcard(reports, lake.arnForObjects(`reports/${kind}/*`)),
+      // the report job rolls up the days it reads first (writes and removes rolls)
+      ...(kind === 'governance' ? [] : [wildcard(reports, lake.arnForObjects('rollups/*'))]),
       'AwsSolutions-SQS3',
     ]);
     expect(ids.sort()).toEqual(

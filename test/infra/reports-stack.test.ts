@@ -425,8 +425,12 @@ describe('report job permissions', () => {
       expect(glue).toHaveLength(1);
       expect(glue[0]?.actions.every((a) => /^glue:(Get|BatchGet)/.test(a))).toBe(true);
       const tables = (glue[0]?.resources ?? []).filter((r) => r.includes(':table/'));
-      // revenue and revenue_effective only for the margin report
-      const mine = names.filter((n) => kind === 'margin' || !n.startsWith('revenue'));
+      // revenue and revenue_effective only for the margin report; the rollup tables not for governance
+      const mine = names.filter(
+        (n) =>
+          (kind === 'margin' || !n.startsWith('revenue')) &&
+          (kind !== 'governance' || !n.startsWith('rollup_')),
+      );
       expect(tables.map((r) => r.replace(/^.*:table\/tokenledger\//, '')).sort()).toEqual([...mine].sort());
       expect(
         glue[0]?.resources
@@ -436,24 +440,35 @@ describe('report job permissions', () => {
     }
   });
 
-  it('reads the lake under the tables prefixes only, and the workgroup results; writes reports/<kind>/ only', () => {
+  it('reads the lake under the tables prefixes only, and the workgroup results; writes reports/<kind>/ and the rollups only', () => {
     const lake = built.data.lakeBucket;
     const results = built.data.queryWorkgroup.resultsBucket;
     for (const kind of REPORT_KINDS) {
       const { role } = job(built, kind);
-      const prefixes = ['events/', 'costs/', 'prices/', ...(kind === 'margin' ? ['revenue/'] : [])];
+      const rollups = kind === 'governance' ? [] : ['rollups/'];
+      const prefixes = [
+        'events/',
+        'costs/',
+        'prices/',
+        ...(kind === 'margin' ? ['revenue/'] : []),
+        ...rollups,
+      ];
       expect(resourcesFor(built, role, 's3:GetObject')).toEqual(
         [
           ...prefixes.map((p) => flat(built, lake.arnForObjects(`${p}*`))),
           flat(built, results.arnForObjects('results/*')),
         ].sort(),
       );
+      const rollupObjects = kind === 'governance' ? [] : [flat(built, lake.arnForObjects('rollups/*'))];
       expect(resourcesFor(built, role, 's3:PutObject')).toEqual(
         [
           flat(built, lake.arnForObjects(`reports/${kind}/*`)),
           flat(built, results.arnForObjects('results/*')),
+          ...rollupObjects,
         ].sort(),
       );
+      // deleting only a day's older rolls
+      expect(resourcesFor(built, role, 's3:DeleteObject')).toEqual(rollupObjects);
       expect(resourcesFor(built, role, 's3:ListBucket')).toEqual(
         [flat(built, lake.bucketArn), flat(built, results.bucketArn)].sort(),
       );
@@ -463,7 +478,9 @@ describe('report job permissions', () => {
       );
       expect(listLake?.conditions).toEqual({ StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } });
       const s3 = statementsOf(built, role).flatMap((s) => s.actions.filter((a) => a.startsWith('s3:')));
-      for (const action of s3) expect(action).not.toMatch(/Delete|Acl|Tagging|Policy/);
+      for (const action of s3.filter((a) => a !== 's3:DeleteObject')) {
+        expect(action).not.toMatch(/Delete|Acl|Tagging|Policy/);
+      }
     }
   });
 

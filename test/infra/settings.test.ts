@@ -48,6 +48,8 @@ const SAMPLES: Record<SettingKey, [string, readonly StackName[]]> = {
   streamRetention: ['48', ['data']],
   producerAccountIds: ['222222222222,333333333333', ['data']],
   lakeVersioned: ['false', ['data']],
+  // The key's ARN reaches the stateless stacks' roles (granted through S3 only).
+  lakeEncryption: ['kms', ['data', 'ingest', 'invoices', 'reports']],
   databaseName: ['ledger', ['data', 'reports']],
   workGroupName: ['ledger', ['data', 'reports']],
   bytesScannedCutoffPerQuery: ['1000000000', ['data']],

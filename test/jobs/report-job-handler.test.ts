@@ -10,20 +10,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeliveryLedger } from '../../src/adapters/dynamodb/dynamo-delivery-ledger.ts';
 import { DynamoPromptRegistry } from '../../src/adapters/dynamodb/dynamo-prompt-registry.ts';
 import type { DeployRecord } from '../../src/core/prompts/deploy-record.ts';
-import { reportJobConfig } from '../../src/jobs/report-job-handler.ts';
+import { type ReportJobResponse, reportJobConfig } from '../../src/jobs/report-job-handler.ts';
+import { viewFiles } from '../../src/queries/query-files.ts';
 import { AMBER, BLUE, RED } from '../../src/reports/html/email-html.ts';
 import type { LocalAthena } from '../helpers/athena-endpoint.ts';
+import { bundleReportJobLambda, type LambdaBundle, type LoggedLine } from '../helpers/bundled-handler.ts';
 import { hasColour, inkShare, launchChromium, renderHtml } from '../helpers/chromium.ts';
 import type { LocalDynamo } from '../helpers/dynalite.ts';
 import { wireEvent } from '../helpers/factories.ts';
 import { type ReportJobAws, readQuery, startReportJobAws } from '../helpers/report-job-aws.ts';
 import type { LocalSes } from '../helpers/ses-endpoint.ts';
 
-// The scheduled report jobs as the Lambda wires them (lambdas/report-job/handler.ts), over the real SDK clients:
-// Athena → a local Athena endpoint (DuckDB over a LakeFixture lake), DynamoDB → dynalite, S3 → s3rver,
-// SES v2 → a local SES endpoint. test/jobs/report-job.test.ts covers the same job over the local adapters.
+// The scheduled report jobs as deployed: the report-job package the CDK app bundles (lambdas/report-job/handler.ts,
+// esbuild, queries/reports/ copied next to it), loaded by Node as Lambda loads it, with the environment the stack
+// gives the function — so the handler's own wiring runs: its config read from the environment, its SDK clients built
+// at load with their defaults, its queries read from the package. The SDK's endpoint variables point those clients
+// at the local emulators: Athena → a local Athena endpoint (DuckDB over a LakeFixture lake), DynamoDB → dynalite,
+// S3 → s3rver, SES v2 → a local SES endpoint. test/jobs/report-job.test.ts covers the same job over the local
+// adapters. The handler polls Athena at its production interval (500 ms), so each run takes a second or two.
 
-/** The job's clock: the waste job's default period is the day before, 2026-11-01. */
+/**
+ * The time the scheduler puts in the event (`scheduledTime`): a daily job's default period is the day before,
+ * 2026-11-01. The handler's own clock is the real one, so what it stamps (claims, sends, the email's Date) is
+ * checked against the time of the run.
+ */
 const NOW = new Date('2026-11-02T06:00:00.000Z');
 const DAY = '2026-11-01';
 const GOV_ID = 'governance-2026-11-01_2026-11-02';
@@ -115,6 +125,7 @@ const EXPECTED_FINDINGS = [
   },
 ];
 
+let bundle: LambdaBundle;
 let aws: ReportJobAws;
 let athena: LocalAthena;
 let dynamo: LocalDynamo;
@@ -122,6 +133,7 @@ let s3: S3Client;
 let ses: LocalSes;
 
 beforeAll(async () => {
+  bundle = await bundleReportJobLambda();
   aws = await startReportJobAws({
     buildLake: async (lake) => {
       await lake.events(EVENTS);
@@ -138,31 +150,55 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await aws?.stop();
+  await bundle?.remove();
 });
 
 /** The environment of one job (as the CDK stack sets it); `undefined` removes a variable. */
 const jobEnv = (kind: string, overrides: Record<string, string | undefined> = {}) =>
   aws.jobEnv(
     kind,
-    { ATHENA_WORKGROUP: WORKGROUP, GLUE_DATABASE: DATABASE, MAIL_FROM, MAIL_TO: MAIL_TO.join(', ') },
+    {
+      ATHENA_WORKGROUP: WORKGROUP,
+      GLUE_DATABASE: DATABASE,
+      MAIL_FROM,
+      MAIL_TO: MAIL_TO.join(', '),
+      POWERTOOLS_SERVICE_NAME: `tokenledger-report-${kind}`,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    },
     overrides,
   );
 
-interface LogLine {
-  level: 'info' | 'warn';
-  message: string;
-  extra: unknown[];
+/**
+ * A Lambda container of the deployed package in `env` (plus the SDK's endpoint variables): the module's `handler`
+ * and the JSON lines its Powertools logger writes. `config` is what the handler reads from `env` (reportJobConfig,
+ * which the module calls at load).
+ */
+async function jobHandler(env: NodeJS.ProcessEnv) {
+  const { handler, logs } = await aws.container<ReportJobResponse>(bundle, env, { captureLogs: true });
+  return { config: reportJobConfig(env), handler, logs };
 }
 
-/** The handler exactly as lambdas/report-job/handler.ts builds it, from `env`, with a recording logger. */
-function jobHandler(env: NodeJS.ProcessEnv) {
-  const logs: LogLine[] = [];
-  const logger = {
-    info: (message: string, ...extra: unknown[]) => logs.push({ level: 'info', message, extra }),
-    warn: (message: string, ...extra: unknown[]) => logs.push({ level: 'warn', message, extra }),
-  };
-  return { ...aws.handler(env, { now: NOW, logger }), logs };
+/** A span of real time, from `from` (down to the whole second, as an email's Date header) to now. */
+function span(from: number) {
+  return { from: Math.floor(from / 1000) * 1000, to: Date.now() };
 }
+
+/** `stamp` is an instant within `within`. */
+function expectStampedIn(within: { from: number; to: number }, stamp: unknown): void {
+  expect(typeof stamp).toBe('string');
+  const at = Date.parse(stamp as string);
+  expect(at).toBeGreaterThanOrEqual(within.from);
+  expect(at).toBeLessThanOrEqual(within.to);
+}
+
+/** What the logger wrote besides its standard keys (level, message, service, timestamp, sampling rate…). */
+const logged = ({ level, message, reportId, keys, email }: LoggedLine) => ({
+  level,
+  message,
+  reportId,
+  keys,
+  email,
+});
 
 const keysUnder = (bucket: string, prefix: string) => aws.keysUnder(bucket, prefix);
 
@@ -219,13 +255,19 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
       DEPLOY_CHANGE_RATE_POINTS: '0.05',
       DEPLOY_CHANGE_MIN_REQUESTS: '1',
     });
-    const { config, handler, logs } = jobHandler(env);
+    const { config, handler, logs } = await jobHandler(env);
     const at = mark();
+    const started = Date.now();
 
     // Act
     const result = await handler({ period: DAY });
+    const run = span(started);
+    // summarize@v3, deployed 2026-11-01T15:00, is compared once the 24 h after it are over by the handler's (real)
+    // clock — long past on any machine whose clock is right; before that it is partial and not compared yet.
+    const afterWindowOver = run.from > Date.parse('2026-11-02T15:00:00.000Z');
 
-    // Assess: the configuration read from the environment
+    // Assess: the configuration the module reads from this environment at load (what the handler did with it —
+    // the bucket, the workgroup and database, the configuration set, the thresholds — is checked below)
     expect(config).toEqual({
       kind: 'governance',
       workGroup: WORKGROUP,
@@ -267,8 +309,9 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
         deployed_at: '2026-11-01T15:00:00.000Z',
         before: expect.objectContaining({ requests: 2, error_rate: 0, cancel_rate: 0 }),
         after: expect.objectContaining({ requests: 4, error_rate: 0, cancel_rate: 0 }),
-        flags: [], // requests doubled, but the 24 h after are not over at NOW: not compared yet
-        partial: true,
+        // requests doubled (2 → 4, over the relative threshold 0.5): flagged once compared
+        flags: afterWindowOver ? ['requests'] : [],
+        partial: !afterWindowOver,
       }),
     ]);
     const html = await object(bucket, `${GOV_PREFIX}governance.html`);
@@ -292,8 +335,10 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
     expect(mail.from?.value.map((a) => a.address)).toEqual([MAIL_FROM]);
     const to = Array.isArray(mail.to) ? mail.to.flatMap((t) => t.value) : (mail.to?.value ?? []);
     expect(to.map((a) => a.address)).toEqual(MAIL_TO);
-    expect(mail.subject).toBe('[tokenledger] Prompt governance 2026-11-01: 2 critical, 1 high');
-    expect(mail.date?.toISOString()).toBe(NOW.toISOString());
+    expect(mail.subject).toBe(
+      `[tokenledger] Prompt governance 2026-11-01: 2 critical, 1 high${afterWindowOver ? ', 1 deploy changed behaviour' : ''}`,
+    );
+    expectStampedIn(run, mail.date?.toISOString());
     expect(mail.headers.get('x-tokenledger-report')).toBe(GOV_ID);
     expect(mail.text).toMatch(/UNREGISTERED_VERSION\s+draft@v2-hotfix/);
     expect(mail.text).toMatch(/SERVED_AFTER_RETIRE\s+classify@v1/);
@@ -341,22 +386,21 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
       ].sort((a, b) => a.QueryString.localeCompare(b.QueryString)),
     );
 
-    // Assess: the handler logged what it did
-    expect(logs).toEqual([
-      {
-        level: 'info',
-        message: 'report written',
-        extra: [{ reportId: GOV_ID, keys: result.keys, email: result.email }],
-      },
+    // Assess: the handler logged what it did, as its Powertools logger does in Lambda
+    expect(logs.map(logged)).toEqual([
+      { level: 'INFO', message: 'report written', reportId: GOV_ID, keys: result.keys, email: result.email },
     ]);
+    expect(logs[0]).toMatchObject({ service: 'tokenledger-report-governance' });
   });
 
   it('a second run for the same period sends no second email, and the delivery record holds the first send', async () => {
     // Prepare
     const env = await jobEnv('governance');
-    const { config, handler } = jobHandler(env);
+    const { config, handler } = await jobHandler(env);
     const at = mark();
+    const started = Date.now();
     const first = await handler({ period: DAY });
+    const firstRun = span(started);
 
     // Act
     const second = await handler({ period: DAY });
@@ -367,20 +411,23 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
     expect(at.sesRequests()).toBe(1);
     const messageId = sent[0]?.messageId;
     expect(first.email).toEqual({ status: 'sent', messageId });
-    expect(second.email).toEqual({ status: 'already-sent', messageId, sentAt: NOW.toISOString() });
-    expect(second.keys).toEqual(first.keys);
-    expect(await delivery(config.deliveriesTable, GOV_ID)).toEqual({
+    const record = await delivery(config.deliveriesTable, GOV_ID);
+    expect(record).toEqual({
       report_id: GOV_ID,
       status: 'sent',
-      claimed_at: NOW.toISOString(),
+      claimed_at: expect.any(String),
       message_id: messageId,
-      sent_at: NOW.toISOString(),
+      sent_at: expect.any(String),
     });
+    expectStampedIn(firstRun, record?.claimed_at);
+    expectStampedIn(firstRun, record?.sent_at);
+    expect(second.email).toEqual({ status: 'already-sent', messageId, sentAt: record?.sent_at });
+    expect(second.keys).toEqual(first.keys);
   });
 
   it('the HTML email renders in headless Chromium: ink on the page, the bar chart colours, no remote requests', async () => {
     // Prepare
-    const { handler } = jobHandler(await jobEnv('governance'));
+    const { handler } = await jobHandler(await jobEnv('governance'));
     const at = mark();
     await handler({ period: DAY });
     const [email] = at.sent();
@@ -409,14 +456,14 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
     }
   }, 60_000);
 
-  it('waste (yesterday by default) and margin (a requested month): files written and one email each', async () => {
+  it('waste (the day before the scheduled time by default) and margin (a requested month): files written and one email each', async () => {
     // Prepare
-    const waste = jobHandler(await jobEnv('waste'));
-    const margin = jobHandler(await jobEnv('margin'));
+    const waste = await jobHandler(await jobEnv('waste'));
+    const margin = await jobHandler(await jobEnv('margin'));
     const at = mark();
 
     // Act
-    const wasteResult = await waste.handler({});
+    const wasteResult = await waste.handler({ scheduledTime: NOW.toISOString() });
     const marginResult = await margin.handler({ period: '2026-11' });
 
     // Assess: waste of 2026-11-01 (the day before NOW)
@@ -478,8 +525,11 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
 
   it('a failing Athena query: the handler rejects naming it, nothing written or sent, no claim; the retry after the fault sends once', async () => {
     // Prepare: request_cost gone from the catalog, so reports/deploy_change.sql FAILS (prompt_events.sql does not).
-    const { config, handler } = jobHandler(await jobEnv('governance'));
+    const { config, handler } = await jobHandler(await jobEnv('governance'));
     const at = mark();
+    // its definition, to restore it: views/<nn>_request_cost.sql, whatever its order prefix
+    const requestCost = viewFiles().find((v) => /^views\/\d+_request_cost\.sql$/.test(v.name));
+    if (!requestCost) throw new Error('no views/<nn>_request_cost.sql');
     await athenaStatement('DROP VIEW request_cost');
 
     try {
@@ -497,7 +547,7 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
       expect(at.sesRequests()).toBe(0);
       expect(await delivery(config.deliveriesTable, GOV_ID)).toBeUndefined();
     } finally {
-      await athenaStatement(readQuery('views/42_request_cost.sql'));
+      await athenaStatement(requestCost.sql);
     }
 
     // Act: the scheduler's retry, after the fault cleared
@@ -513,7 +563,7 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
 
   it('an SES 500 is retried by the SDK and the email goes once', async () => {
     // Prepare
-    const { config, handler } = jobHandler(await jobEnv('waste'));
+    const { config, handler } = await jobHandler(await jobEnv('waste'));
     const at = mark();
     ses.failNext(1, { status: 500, code: 'InternalFailure' });
 
@@ -533,13 +583,15 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
 
   it('SES MessageRejected: the handler rejects, the claim is released with the error, and the next run sends', async () => {
     // Prepare
-    const { config, handler } = jobHandler(await jobEnv('waste'));
+    const { config, handler } = await jobHandler(await jobEnv('waste'));
     const id = 'waste-2026-11-01_2026-11-02';
     const at = mark();
     ses.failNext(1, { status: 400, code: 'MessageRejected', message: 'Email address is not verified.' });
+    const started = Date.now();
 
     // Act
     const error = await handler({ period: DAY }).catch((e: unknown) => e);
+    const run = span(started);
 
     // Assess: not retried, nothing sent, the claim given back with the reason
     expect(error).toBeInstanceOf(Error);
@@ -548,12 +600,14 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
     );
     expect(at.sesRequests()).toBe(1);
     expect(at.sent()).toEqual([]);
-    expect(await delivery(config.deliveriesTable, id)).toEqual({
+    const record = await delivery(config.deliveriesTable, id);
+    expect(record).toEqual({
       report_id: id,
       status: 'failed',
-      claimed_at: NOW.toISOString(),
+      claimed_at: expect.any(String),
       last_error: expect.stringContaining('MessageRejected: Email address is not verified.'),
     });
+    expectStampedIn(run, record?.claimed_at);
     // The report itself was written before the send.
     expect(await keysUnder(config.lakeBucket, 'reports/waste/')).toHaveLength(3);
 
@@ -572,7 +626,7 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
 
   it('without MAIL_TO the report is written and not emailed: no SES call, no delivery record', async () => {
     // Prepare
-    const { config, handler } = jobHandler(await jobEnv('margin', { MAIL_TO: undefined }));
+    const { config, handler } = await jobHandler(await jobEnv('margin', { MAIL_TO: undefined }));
     const at = mark();
 
     // Act
@@ -589,13 +643,14 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
   });
 
   it('an email claimed by another run that has not sent it fails the run, so the scheduler retries and alarms', async () => {
-    const { config, handler } = jobHandler(await jobEnv('waste'));
+    const { config, handler } = await jobHandler(await jobEnv('waste'));
     const ledger = new DynamoDeliveryLedger(dynamo.client, config.deliveriesTable);
-    expect(await ledger.claim('waste-2026-11-01_2026-11-02', NOW)).toEqual({ status: 'claimed' });
+    const claimedAt = new Date(); // within the claim's lease (15 min) by the handler's clock
+    expect(await ledger.claim('waste-2026-11-01_2026-11-02', claimedAt)).toEqual({ status: 'claimed' });
     const at = mark();
 
     await expect(handler({ period: '2026-11-01' })).rejects.toThrow(
-      `report waste-2026-11-01_2026-11-02: its email was claimed by another run at ${NOW.toISOString()} and is not sent yet; retry later`,
+      `report waste-2026-11-01_2026-11-02: its email was claimed by another run at ${claimedAt.toISOString()} and is not sent yet; retry later`,
     );
     expect(at.sesRequests()).toBe(0);
 
@@ -605,7 +660,7 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
   });
 
   it('reports the day before the scheduled time the event carries, so a late retry reports the same day', async () => {
-    const { handler } = jobHandler(await jobEnv('waste', { MAIL_TO: undefined, MAIL_FROM: undefined }));
+    const { handler } = await jobHandler(await jobEnv('waste', { MAIL_TO: undefined, MAIL_FROM: undefined }));
     const result = await handler({ scheduledTime: '2026-11-03T06:15:00Z' });
     expect(result.id).toBe('waste-2026-11-02_2026-11-03');
     await expect(handler({ scheduledTime: 'yesterday' })).rejects.toThrow(
@@ -618,8 +673,8 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
 
   it('a bad event or period rejects naming the field and value, before any query', async () => {
     // Prepare
-    const governance = jobHandler(await jobEnv('governance'));
-    const margin = jobHandler(await jobEnv('margin'));
+    const governance = await jobHandler(await jobEnv('governance'));
+    const margin = await jobHandler(await jobEnv('margin'));
     const at = mark();
 
     // Act + Assess
@@ -674,5 +729,18 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
       'environment variable DEPLOY_CHANGE_RELATIVE="25%" is not a number ≥ 0',
     );
     expect(reportJobConfig(env).kind).toBe('governance');
+  });
+
+  it('the deployed module reads its environment at load: a bad variable fails the cold start, naming it and its value', async () => {
+    const env = await jobEnv('governance');
+    await expect(aws.container(bundle, { ...env, REPORT_KIND: 'weekly' })).rejects.toThrow(
+      'environment variable REPORT_KIND="weekly" is not one of governance, waste, margin',
+    );
+    await expect(aws.container(bundle, { ...env, LAKE_BUCKET: undefined })).rejects.toThrow(
+      'environment variable LAKE_BUCKET is not set',
+    );
+    await expect(aws.container(bundle, { ...env, MAIL_FROM: 'reports' })).rejects.toThrow(
+      'environment variable MAIL_FROM: "reports" is not an email address',
+    );
   });
 });

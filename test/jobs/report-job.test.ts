@@ -10,6 +10,7 @@ import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
 import { FsPromptRegistry } from '../../src/adapters/local/fs-prompt-registry.ts';
 import { OutboxMailSender } from '../../src/adapters/local/outbox-mail-sender.ts';
 import type { DeployRecord } from '../../src/core/prompts/deploy-record.ts';
+import { rollUpLocalLake } from '../../src/jobs/local-rollup.ts';
 import { type ReportJobDependencies, runReportJob } from '../../src/jobs/report-job.ts';
 import type { MailSender } from '../../src/ports/mail-sender.ts';
 import type { QueryRunner } from '../../src/ports/query-runner.ts';
@@ -81,6 +82,7 @@ function deps(extra: Partial<ReportJobDependencies> = {}): ReportJobDependencies
     registry: new FsPromptRegistry(dir),
     lake: new FsLakeStore(dir),
     now: () => NOW,
+    refreshRollups: () => rollUpLocalLake(engine),
     mail: {
       from: 'reports@acme.test',
       to: ['cfo@acme.test'],

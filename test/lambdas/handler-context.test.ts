@@ -3,6 +3,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { endpointUrl, stubLocalAwsEnv } from '../helpers/aws-env.ts';
+import { bundleReportJobLambda, type LambdaBundle, lambdaContainer } from '../helpers/bundled-handler.ts';
 import { kinesisEvent, line, wireEvent } from '../helpers/factories.ts';
 import { type ReportJobAws, startReportJobAws } from '../helpers/report-job-aws.ts';
 
@@ -13,29 +14,18 @@ import { type ReportJobAws, startReportJobAws } from '../helpers/report-job-aws.
 // each line as JSON through a Console on process.stdout, so the lines are captured with a spy on
 // process.stdout.write while a handler runs.
 
-// The report job's bundle carries queries/reports/ next to the handler (lambdas/report-job/queries/, copied at
-// bundling by infra/constructs/report-job.ts); run from source, its reads of that folder go to queries/.
-vi.mock('node:fs', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs')>();
-  const bundled = new URL('../../lambdas/report-job/queries/', import.meta.url).href;
-  const source = new URL('../../queries/', import.meta.url).href;
-  const readFileSync = ((path: Parameters<typeof fs.readFileSync>[0], ...rest: unknown[]) =>
-    (fs.readFileSync as (...args: unknown[]) => unknown)(
-      path instanceof URL && path.href.startsWith(bundled)
-        ? new URL(source + path.href.slice(bundled.length))
-        : path,
-      ...rest,
-    )) as typeof fs.readFileSync;
-  return { ...fs, default: { ...fs, readFileSync }, readFileSync };
-});
+// The report job is its deployed package (bundleReportJobLambda: the CDK app's bundle of lambdas/report-job/handler.ts,
+// with queries/reports/ copied next to it), loaded by Node as Lambda loads it, in the environment stubbed below.
 
 const DAY = '2026-11-01';
 const INVOICE_KEY = 'invoices/anthropic-cost-report/oct-2026.json';
 
 let aws: ReportJobAws;
 let lakeBucket: string;
+let reportJobBundle: LambdaBundle;
 
 beforeAll(async () => {
+  reportJobBundle = await bundleReportJobLambda();
   aws = await startReportJobAws({
     buildLake: async (lake) => {
       await lake.events([0, 1, 2].map((h) => wireEvent({ ts: `${DAY}T0${h}:00:00Z`, customer_id: 'cus_1' })));
@@ -70,6 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   vi.unstubAllEnvs();
   await aws?.stop();
+  await reportJobBundle?.remove();
 });
 
 /** The context Lambda passes a function named `functionName` for the invocation `awsRequestId`. */
@@ -156,7 +147,8 @@ describe('Lambda handlers log with the invocation context', () => {
       'report-job',
       'report written',
       async () => {
-        const { handler } = await import('../../lambdas/report-job/handler.ts');
+        // A container of the package, in the environment stubbed in beforeAll.
+        const { handler } = await lambdaContainer(reportJobBundle, { ...process.env });
         return (context) => handler({ scheduledTime: '2026-11-02T06:00:00.000Z' }, context);
       },
     ],

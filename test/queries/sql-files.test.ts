@@ -37,10 +37,14 @@ const CLAUSES = new Set([
 
 /**
  * The clause each `?` of a query stands in: the last clause keyword before it at the same depth of
- * parentheses (a subquery's clauses end with its closing parenthesis). Comments and string literals are skipped.
+ * parentheses (a subquery's clauses end with its closing parenthesis). Comments (line and block), string literals
+ * and quoted identifiers are skipped.
  */
 function placeholderClauses(sql: string): string[] {
-  const text = sql.replace(/--[^\n]*/g, ' ').replace(/'(?:[^']|'')*'/g, "''");
+  const text = sql
+    .replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/'(?:[^']|'')*'/g, "''")
+    .replace(/"(?:[^"]|"")*"/g, '""');
   const clauses: string[] = [];
   const stack: string[] = [''];
   for (const [token] of text.matchAll(/[A-Za-z_]+|[()?]/g)) {
@@ -61,6 +65,10 @@ describe('queries/', () => {
     ).toEqual(['select', 'where', 'where']);
     expect(placeholderClauses('SELECT CASE WHEN ts < CAST(? AS TIMESTAMP) THEN 1 END -- ?\nFROM t')).toEqual([
       'select',
+    ]);
+    expect(placeholderClauses('SELECT /* WHERE ? */ "where?" FROM t WHERE a = ? GROUP BY ?')).toEqual([
+      'where',
+      'group',
     ]);
   });
 

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
 import { LocalQueryRunner } from '../../src/adapters/duckdb/local-query-runner.ts';
 import { marginReport } from '../../src/reports/margin-report.ts';
 import { parseMonth } from '../../src/reports/month.ts';
 import { wireEvent } from '../helpers/factories.ts';
 import { LakeFixture } from '../helpers/lake-fixture.ts';
+import { openReportEngine } from '../helpers/report-engine.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 let tmp: { dir: string; remove: () => Promise<void> };
@@ -30,7 +30,7 @@ const inputRequests = (...tokens: number[]) =>
   );
 
 async function bucket(model = 'model-a', usage = 'input') {
-  const engine = await LocalQueryEngine.open(tmp.dir);
+  const engine = await openReportEngine(tmp.dir);
   try {
     const rows = await engine.run('SELECT * FROM bucket_reconciliation WHERE model = ? AND usage_type = ?', [
       model,
@@ -44,7 +44,7 @@ async function bucket(model = 'model-a', usage = 'input') {
 }
 
 async function requestCosts(sql: string) {
-  const engine = await LocalQueryEngine.open(tmp.dir);
+  const engine = await openReportEngine(tmp.dir);
   try {
     return await engine.run(sql);
   } finally {
@@ -172,7 +172,7 @@ describe('the margin report (docs/contracts.md §7)', () => {
       { billed_cost: 8, consumed_quantity: 4000 },
       { usage_type: 'other', model: null, billed_cost: 2, sku: 'web search' },
     ]);
-    const engine = await LocalQueryEngine.open(tmp.dir);
+    const engine = await openReportEngine(tmp.dir);
 
     const report = await marginReport(new LocalQueryRunner(engine), parseMonth('2026-11') as never);
     engine.close();
@@ -244,7 +244,7 @@ describe('reconciliation on generated data', () => {
     await lake.costs(lines);
 
     // Act
-    const engine = await LocalQueryEngine.open(tmp.dir);
+    const engine = await openReportEngine(tmp.dir);
     const buckets = await engine.run('SELECT * FROM bucket_reconciliation');
     const perBucket = await engine.run(`
       SELECT r.model, r.usage_type, r.charge_period_start, sum(c.allocated_cost) AS allocated
@@ -274,7 +274,7 @@ describe('reconciliation on generated data', () => {
 describe('price book and edge rules', () => {
   /** The prices of a key in force at `at` (the standard tiers unless named). */
   async function priceAt(model: string, usage: string, at: string, tier = 'standard') {
-    const engine = await LocalQueryEngine.open(tmp.dir);
+    const engine = await openReportEngine(tmp.dir);
     try {
       const rows = await engine.run(
         "SELECT usd_per_million_tokens AS price FROM price_book WHERE provider = ? AND model = ? AND usage_type = ? AND service_tier = ? AND context_tier = 'standard' AND valid_from <= CAST(? AS TIMESTAMP) AND (valid_to IS NULL OR CAST(? AS TIMESTAMP) < valid_to)",
@@ -347,7 +347,7 @@ describe('price book and edge rules', () => {
       });
     await lake.events([ev('search', 'free'), ev('search', 'free'), ev('chat', 'pro')]);
     await lake.revenue([{ customer_id: 'cus_a', cohort: 'enterprise', amount: 90 }]);
-    const engine = await LocalQueryEngine.open(tmp.dir);
+    const engine = await openReportEngine(tmp.dir);
 
     const report = await marginReport(new LocalQueryRunner(engine), parseMonth('2026-11') as never);
     engine.close();

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
 import { LocalQueryRunner } from '../../src/adapters/duckdb/local-query-runner.ts';
 import { marginReport } from '../../src/reports/margin-report.ts';
 import { parseMonth } from '../../src/reports/month.ts';
 import { wireEvent } from '../helpers/factories.ts';
 import { LakeFixture } from '../helpers/lake-fixture.ts';
+import { openReportEngine } from '../helpers/report-engine.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 // A cancelled OpenAI stream reports no usage (OpenAI sends it only at the end), so its event may carry 0 input
@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 async function warnings(): Promise<string[]> {
-  const engine = await LocalQueryEngine.open(tmp.dir);
+  const engine = await openReportEngine(tmp.dir);
   try {
     const month = parseMonth('2026-11');
     if (!month) throw new Error('bad month');

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateEvent } from '../../packages/client/src/contract/validate.ts';
-import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
 import { COST_COLUMNS } from '../../src/core/costs/cost-columns.ts';
 import { cellOf, EVENT_COLUMNS } from '../../src/core/lake/event-columns.ts';
@@ -11,6 +10,7 @@ import { PRICE_COLUMNS } from '../../src/core/prices/price-book.ts';
 import { importRows } from '../../src/jobs/import-table.ts';
 import { wireEvent } from '../helpers/factories.ts';
 import { LakeFixture, NOV_2 } from '../helpers/lake-fixture.ts';
+import { openReportEngine } from '../helpers/report-engine.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 // Allocation by pricing key (docs/contracts.md §2 "Pricing key", §5, §6): service tier, context tier, 1-hour cache
@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 async function rows(sql: string, params: (string | number)[] = []): Promise<Record<string, unknown>[]> {
-  const engine = await LocalQueryEngine.open(tmp.dir);
+  const engine = await openReportEngine(tmp.dir);
   try {
     return await engine.run(sql, params);
   } finally {

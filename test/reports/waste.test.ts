@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
 import { LocalQueryRunner } from '../../src/adapters/duckdb/local-query-runner.ts';
 import { unpropagated, wasteReport } from '../../src/reports/waste-report.ts';
 import { wireEvent } from '../helpers/factories.ts';
 import { LakeFixture } from '../helpers/lake-fixture.ts';
+import { openReportEngine } from '../helpers/report-engine.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 let tmp: { dir: string; remove: () => Promise<void> };
@@ -36,7 +36,7 @@ const req = (
   });
 
 async function report(from = '2026-11-01', to = '2026-11-03') {
-  const engine = await LocalQueryEngine.open(tmp.dir);
+  const engine = await openReportEngine(tmp.dir);
   try {
     return await wasteReport(new LocalQueryRunner(engine), from, to);
   } finally {

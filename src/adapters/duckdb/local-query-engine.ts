@@ -13,6 +13,7 @@ import { EVENT_COLUMNS, PARTITION_COLUMN } from '../../core/lake/event-columns.t
 import { emptyRelation, type TableColumn } from '../../core/lake/table-column.ts';
 import { PRICE_COLUMNS } from '../../core/prices/price-book.ts';
 import { REVENUE_COLUMNS } from '../../core/revenue/revenue.ts';
+import { ROLLUP_TABLES } from '../../core/rollups/rollup-columns.ts';
 import { type QueryFile, viewFiles } from '../../queries/query-files.ts';
 import { defaultPriceBook } from '../local/default-price-book.ts';
 import { TRINO_COMPAT_MACROS } from './trino-compat.ts';
@@ -33,24 +34,19 @@ export class LocalQueryEngine {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    /** The lake directory the engine reads. */
+    readonly lakeDir: string,
   ) {}
 
   static async open(lakeDir: string, views: readonly QueryFile[] = viewFiles()): Promise<LocalQueryEngine> {
     const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
     const connection = await instance.connect();
-    const engine = new LocalQueryEngine(instance, connection);
+    const engine = new LocalQueryEngine(instance, connection, lakeDir);
     // Timestamps are UTC instants; without this, DuckDB would cast and truncate them in the machine's zone.
     await connection.run("SET TimeZone = 'UTC'");
     for (const macro of TRINO_COMPAT_MACROS) await connection.run(macro);
     await sandbox(connection, lakeDir);
-    const source = (folder: string, columns: readonly TableColumn[], partitioned = false) =>
-      tableSource(connection, lakeDir, folder, columns, partitioned);
-    await connection.run(`CREATE OR REPLACE VIEW events AS ${await source('events', EVENT_COLUMNS, true)}`);
-    await connection.run(`CREATE OR REPLACE VIEW costs AS ${await source('costs', COST_COLUMNS)}`);
-    await connection.run(`CREATE OR REPLACE VIEW revenue AS ${await source('revenue', REVENUE_COLUMNS)}`);
-    await connection.run(
-      `CREATE OR REPLACE VIEW prices AS ${defaultPrices()} UNION ALL ${await source('prices', PRICE_COLUMNS)}`,
-    );
+    await engine.reloadTables();
     for (const view of views) {
       try {
         await connection.run(view.sql);
@@ -59,6 +55,28 @@ export class LocalQueryEngine {
       }
     }
     return engine;
+  }
+
+  /**
+   * (Re)creates the views over the lake's table folders. The file list and columns are read now: after writing
+   * files into a folder that had none (the first rollup), call this so the views see them; the views of
+   * queries/views, bound when queried, follow.
+   */
+  async reloadTables(): Promise<void> {
+    const { connection, lakeDir } = this;
+    const source = (folder: string, columns: readonly TableColumn[], partitioned = false) =>
+      tableSource(connection, lakeDir, folder, columns, partitioned);
+    await connection.run(`CREATE OR REPLACE VIEW events AS ${await source('events', EVENT_COLUMNS, true)}`);
+    await connection.run(`CREATE OR REPLACE VIEW costs AS ${await source('costs', COST_COLUMNS)}`);
+    await connection.run(`CREATE OR REPLACE VIEW revenue AS ${await source('revenue', REVENUE_COLUMNS)}`);
+    await connection.run(
+      `CREATE OR REPLACE VIEW prices AS ${defaultPrices()} UNION ALL ${await source('prices', PRICE_COLUMNS)}`,
+    );
+    for (const rollup of ROLLUP_TABLES) {
+      await connection.run(
+        `CREATE OR REPLACE VIEW ${rollup.table} AS ${await source(rollup.folder, rollup.columns, true)}`,
+      );
+    }
   }
 
   /** Runs any statement (setup, tests). Parameters bind to `?` in order. */
@@ -137,7 +155,7 @@ export class LocalQueryEngine {
  * demand — and the settings are locked, so a query cannot undo any of it (`SET enable_external_access = true`
  * fails). Every engine is opened this way: the CLI's `query`, the reports and the demo.
  */
-const LAKE_TABLE_FOLDERS = ['events', 'costs', 'prices', 'revenue', 'quarantine'] as const;
+const LAKE_TABLE_FOLDERS = ['events', 'costs', 'prices', 'revenue', 'quarantine', 'rollups'] as const;
 
 async function sandbox(connection: DuckDBConnection, lakeDir: string): Promise<void> {
   const absolute = resolve(lakeDir);

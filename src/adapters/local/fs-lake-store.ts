@@ -59,6 +59,10 @@ export class FsLakeStore implements LakeStore {
     return new Uint8Array(await readFile(this.pathOf(key)));
   }
 
+  async remove(keys: readonly string[]): Promise<void> {
+    for (const key of keys) await rm(this.pathOf(key), { force: true });
+  }
+
   private pathOf(key: string): string {
     if (key.split('/').some((part) => part === '..'))
       throw new Error(`lake key ${JSON.stringify(key)} leaves the lake`);

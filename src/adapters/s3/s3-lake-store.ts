@@ -1,6 +1,6 @@
 import {
+  DeleteObjectsCommand,
   GetObjectCommand,
-  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
@@ -9,7 +9,8 @@ import {
 import type { LakeStore } from '../../ports/lake-store.ts';
 
 /**
- * The lake as an S3 bucket. `putNew` asks first (a redelivered batch finds its object and stops there), then
+ * The lake as an S3 bucket. `putNew` asks first, by listing the key (a redelivered batch finds its object and stops
+ * there), then
  * writes with `If-None-Match: *`, so S3 itself refuses to overwrite an object that appeared in between (412,
  * or 409 while the other write is still in flight).
  */
@@ -77,13 +78,35 @@ export class S3LakeStore implements LakeStore {
     return out.Body.transformToByteArray();
   }
 
-  private async exists(key: string): Promise<boolean> {
-    try {
-      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return true;
-    } catch (err) {
-      if (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 404) return false;
-      throw err;
+  async remove(keys: readonly string[]): Promise<void> {
+    // DeleteObjects takes at most 1,000 keys; a key already gone counts as deleted.
+    for (let i = 0; i < keys.length; i += 1000) {
+      const out = await this.s3.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+      const failed = out.Errors ?? [];
+      if (failed.length > 0) {
+        const first = failed[0];
+        throw new Error(
+          `s3://${this.bucket}: ${failed.length} objects not deleted, first ${first?.Key}: ${first?.Code} ${first?.Message}`,
+        );
+      }
     }
+  }
+
+  /**
+   * Whether `key` is stored, by listing it as a prefix (the first key at or after a prefix is the prefix itself when
+   * it exists) rather than HEADing it: a HEAD of a missing key answers 404 only to a caller with s3:ListBucket on
+   * the whole bucket, while a listing needs it only for the prefixes it names (`s3:prefix` in the role's
+   * condition), and no s3:GetObject at all.
+   */
+  private async exists(key: string): Promise<boolean> {
+    const page = await this.s3.send(
+      new ListObjectsV2Command({ Bucket: this.bucket, Prefix: key, MaxKeys: 1 }),
+    );
+    return page.Contents?.[0]?.Key === key;
   }
 }

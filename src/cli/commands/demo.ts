@@ -13,6 +13,7 @@ import { demoDeployRecords } from '../../demo/prompt-deploys.ts';
 import { demoRevenue } from '../../demo/revenue.ts';
 import { DEMO_HMAC_KEY, generateTraffic, type Traffic } from '../../demo/traffic.ts';
 import { runLocalPipeline } from '../../jobs/local-pipeline.ts';
+import { rollUpLocalLake } from '../../jobs/local-rollup.ts';
 import { type ReportJobDependencies, runReportJob } from '../../jobs/report-job.ts';
 import type { GovernanceReport } from '../../reports/governance-report.ts';
 import type { MarginReport } from '../../reports/margin-report.ts';
@@ -20,7 +21,7 @@ import { formatMoney } from '../../reports/money.ts';
 import { type Month, parseMonth } from '../../reports/month.ts';
 import { governanceSummary } from '../../reports/render-governance.ts';
 import { wasteSummary } from '../../reports/render-waste.ts';
-import { dayRange, monthPeriod } from '../../reports/report-period.ts';
+import { dayRange, monthPeriod, rollupDaysOf } from '../../reports/report-period.ts';
 import { formatCount, renderTable } from '../../reports/table-format.ts';
 import { unpropagated, type WasteReport } from '../../reports/waste-report.ts';
 import { LAKE_OPTION, lakeDir, parseCommand, positiveInt } from '../args.ts';
@@ -91,10 +92,12 @@ export async function demoCommand(argv: string[], { out, err }: Io): Promise<num
   out.write(`prompt registry: ${registered} deploy records registered\n\n`);
 
   const engine = await LocalQueryEngine.open(lake);
+  let inLakeRequests = 0;
   try {
     const days = parseMonth(month) as Month; // checked above
     const rows = await new LocalQueryRunner(engine).run('reports/feature_usage.sql', [days.from, days.to]);
     const inLake = rows.reduce((n, r) => n + Number(r.requests), 0);
+    inLakeRequests = inLake;
     out.write(`Requests and tokens by feature and cohort (${month}, deduplicated):\n`);
     out.write(
       `${renderTable(
@@ -121,6 +124,14 @@ export async function demoCommand(argv: string[], { out, err }: Io): Promise<num
   const invoicing = progressReporter('invoices:', err);
   await ingestDemoInputs(lake, month, seed, traffic, out);
   invoicing.done('invoices and revenue written and ingested');
+  const rolling = progressReporter('rollups:', err);
+  const rollups = await rollUpLocalLake(lake);
+  out.write(
+    `\nDaily rollups: ${rollups.rolled.length} days rolled up into ${join(lake, 'rollups')} (${formatCount(
+      rollups.rolled.reduce((n, r) => n + r.usageRows, 0),
+    )} usage rows for ${formatCount(inLakeRequests)} requests); the reports read them, not the events.\n`,
+  );
+  rolling.done('daily rollups written');
   const reporting = progressReporter('reports:', err);
   await printReports(lake, month, values.lake, out);
   reporting.done('margin, waste and governance reports and their emails');
@@ -198,6 +209,7 @@ async function printReports(
     const runner = new LocalQueryRunner(engine);
     const deps: ReportJobDependencies = {
       queries: runner,
+      refreshRollups: (p) => rollUpLocalLake(engine, { days: rollupDaysOf(p) }),
       registry: new FsPromptRegistry(lake),
       lake: openLocalLake(lake),
       mail: {

@@ -6,6 +6,7 @@ import { FsPromptRegistry } from '../../adapters/local/fs-prompt-registry.ts';
 import { openLocalLake } from '../../adapters/local/local-lake.ts';
 import { OutboxMailSender } from '../../adapters/local/outbox-mail-sender.ts';
 import { parseAddresses } from '../../email/report-email.ts';
+import { rollUpLocalLake } from '../../jobs/local-rollup.ts';
 import { runReportJob } from '../../jobs/report-job.ts';
 import {
   DEPLOY_CHANGE_CLI_OPTIONS,
@@ -23,6 +24,7 @@ import {
   parseDay,
   type ReportKind,
   type ReportPeriod,
+  rollupDaysOf,
 } from '../../reports/report-period.ts';
 import { renderCsv, renderTable } from '../../reports/table-format.ts';
 import { LAKE_OPTION, lakeDir, oneOf, parseCommand } from '../args.ts';
@@ -87,6 +89,8 @@ export async function reportReconciliationCommand(argv: string[], { out }: Io): 
   const month = monthOption('report reconciliation', values.month);
   const engine = await LocalQueryEngine.open(lakeDir(values.lake, true));
   try {
+    // Late events reach the report: the month's days not rolled up, or rolled up before events arrived, first.
+    await rollUpLocalLake(engine, { days: rollupDaysOf(month) });
     const runner = new LocalQueryRunner(engine);
     const bounds = [month.from, month.to];
     const [rows, providers] = await Promise.all([
@@ -342,6 +346,8 @@ async function runLocalReport(
       registry: new FsPromptRegistry(dir),
       lake: openLocalLake(dir),
       deployChangeThresholds: thresholds,
+      // Late events reach the report: the days it reads not rolled up, or rolled up before events arrived, first.
+      refreshRollups: (p) => rollUpLocalLake(engine, { days: rollupDaysOf(p) }),
       ...(mail
         ? { mail: { ...mail, sender: new OutboxMailSender(dir), ledger: new FsDeliveryLedger(dir) } }
         : {}),

@@ -63,11 +63,40 @@ export const PARTITION_COLUMN = {
 /** A stored row: the event plus when it was received. */
 export type EventRow = ReceivedEvent;
 
+/** The value a row stores in each column, by column name (tags and tool calls as JSON text). */
+export const EVENT_CELLS: Readonly<Record<string, (row: EventRow) => unknown>> = {
+  event_id: (r) => r.event_id,
+  ts: (r) => r.ts,
+  feature: (r) => r.feature,
+  cohort: (r) => r.cohort,
+  customer_id: (r) => r.customer_id,
+  user_hash: (r) => r.user_hash,
+  provider: (r) => r.provider,
+  model: (r) => r.model,
+  operation: (r) => r.operation,
+  service_tier: (r) => r.service_tier,
+  prompt_id: (r) => r.prompt_id,
+  prompt_version: (r) => r.prompt_version,
+  input_tokens: (r) => r.input_tokens,
+  cache_read_tokens: (r) => r.cache_read_tokens,
+  cache_write_tokens: (r) => r.cache_write_tokens,
+  output_tokens: (r) => r.output_tokens,
+  reasoning_tokens: (r) => r.reasoning_tokens,
+  delivered_output_tokens: (r) => r.delivered_output_tokens,
+  status: (r) => r.status,
+  latency_ms: (r) => r.latency_ms,
+  ttft_ms: (r) => r.ttft_ms,
+  tags: (r) => (r.tags === null ? null : JSON.stringify(r.tags)),
+  received_at: (r) => r.received_at,
+  cache_write_1h_tokens: (r) => r.cache_write_1h_tokens,
+  tool_calls: (r) => (r.tool_calls === null ? null : JSON.stringify(r.tool_calls)),
+  trace_id: (r) => r.trace_id,
+};
+
 /** The value a row stores in a column (tags as JSON text). */
 export function cellOf(row: EventRow, column: EventColumn): unknown {
-  if (column.name === 'tags') return row.tags === null ? null : JSON.stringify(row.tags);
-  if (column.name === 'tool_calls') return row.tool_calls === null ? null : JSON.stringify(row.tool_calls);
-  return row[column.name as keyof EventRow];
+  const cell = EVENT_CELLS[column.name];
+  return cell ? cell(row) : row[column.name as keyof EventRow];
 }
 
 const DAY_MS = 86_400_000;

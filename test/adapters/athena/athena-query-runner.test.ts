@@ -10,6 +10,9 @@ import {
 } from '../../../src/adapters/athena/athena-query-runner.ts';
 import { LocalQueryEngine } from '../../../src/adapters/duckdb/local-query-engine.ts';
 import { LocalQueryRunner } from '../../../src/adapters/duckdb/local-query-runner.ts';
+import { FsLakeStore } from '../../../src/adapters/local/fs-lake-store.ts';
+import { rollUpLocalLake } from '../../../src/jobs/local-rollup.ts';
+import { queryDayWriter, rollUp } from '../../../src/jobs/rollup-job.ts';
 import { QUERIES_DIR } from '../../../src/queries/query-files.ts';
 import { marginReport } from '../../../src/reports/margin-report.ts';
 import { parseMonth } from '../../../src/reports/month.ts';
@@ -214,7 +217,12 @@ ORDER BY i`;
     if (!month) throw new Error('bad month');
 
     // Act
-    await runner.run('reports/margin_totals.sql', [month.from, month.to, month.from, month.to, month.month]);
+    await runner.run('reports/margin_totals.sql', [
+      ...[month.from, month.to],
+      ...[month.from, month.to],
+      ...[month.from, month.to],
+      month.month,
+    ]);
 
     // Assess
     expect(athena.requestsOf('StartQueryExecution')[0]?.body.QueryString).toBe(
@@ -254,7 +262,7 @@ describe('the same query files through Athena and through DuckDB', () => {
     ]);
     const month = parseMonth('2026-11');
     if (!month) throw new Error('bad month');
-    const params = [month.from, month.to, month.from, month.to, month.month];
+    const params = [month.from, month.to, month.from, month.to, month.from, month.to, month.month];
     athena = await startLocalAthena({ lakeDir: tmp.dir });
     const viaAthena = new AthenaQueryRunner({
       athena: athena.client,
@@ -262,6 +270,15 @@ describe('the same query files through Athena and through DuckDB', () => {
       database: 'tokenledger',
       pollIntervalMs: 5,
     });
+    // The days are rolled up as the report job does in AWS: Athena computes them, the job writes them.
+    const store = new FsLakeStore(tmp.dir);
+    const rolled = await rollUp({
+      lake: store,
+      queries: viaAthena,
+      writeDays: queryDayWriter(store, viaAthena),
+      now: () => new Date(),
+    });
+    expect(rolled.rolled.map((r) => r.reason)).toEqual(['new']);
     const engine = await LocalQueryEngine.open(tmp.dir);
     const viaDuckDb = new LocalQueryRunner(engine);
 
@@ -291,9 +308,11 @@ describe('the same query files through Athena and through DuckDB', () => {
       ]);
       expect(athenaTotals).toEqual(localTotals);
       expect(athenaReport).toEqual(localReport);
-      expect(athena.requestsOf('StartQueryExecution')[0]?.body.ExecutionParameters).toEqual(
-        params.map(sqlLiteral),
-      );
+      const totalsText = readFileSync(join(QUERIES_DIR, 'reports/margin_totals.sql'), 'utf8');
+      const totalsStart = athena
+        .requestsOf('StartQueryExecution')
+        .find((r) => r.body.QueryString === totalsText);
+      expect(totalsStart?.body.ExecutionParameters).toEqual(params.map(sqlLiteral));
     } finally {
       engine.close();
     }
@@ -329,6 +348,7 @@ describe('the same query files through Athena and through DuckDB', () => {
     const month = parseMonth('2026-11');
     if (!month) throw new Error('bad month');
     const params = [month.from, month.to, month.from, month.to];
+    await rollUpLocalLake(tmp.dir);
     athena = await startLocalAthena({ lakeDir: tmp.dir });
     const viaAthena = new AthenaQueryRunner({
       athena: athena.client,

@@ -55,9 +55,23 @@ describe('the views custom resource (over the real Athena SDK, against the local
       'long_context_thresholds',
       'billed_tools',
       'model_aliases',
+      'events_resolved',
       'request_usage',
+      'usage_hourly_raw',
+      'tool_calls_hourly_raw',
+      'users_daily_raw',
+      'customer_features_daily_raw',
+      'rolled_days',
+      'usage_hourly',
+      'tool_calls_hourly',
+      'users_daily',
+      'customer_features_daily',
+      'group_usage',
       'bucket_reconciliation',
+      'group_cost',
       'request_cost',
+      'margin_monthly',
+      'waste_daily',
     ]);
     const started = athena.requestsOf('StartQueryExecution').map((r) => r.body);
     expect(started.map((b) => b.QueryString)).toEqual(views.map((v) => v.sql));

@@ -46,6 +46,26 @@ function fixtureReport(): Report {
 }
 
 describe('normaliseInvoice anthropic-cost-report', () => {
+  it('refuses a bucket that does not end on a whole UTC hour, naming the field and the value', () => {
+    // Prepare
+    const text = oneBucket({}).replace(
+      '"ending_at":"2026-10-02T00:00:00Z"',
+      '"ending_at":"2026-10-02T00:00:00+05:30"',
+    );
+
+    // Act
+    const act = () => normaliseInvoice(text, 'anthropic-cost-report', FILE);
+
+    // Assess
+    const message = expectRefusal(act, {
+      file: FILE,
+      position: 'page 1, data[0]',
+      field: 'ending_at',
+      quoted: '"2026-10-02T00:00:00+05:30"',
+    });
+    expect(message).toMatch(/whole UTC hour/);
+  });
+
   it('reads every result as a cost line in dollars, from cents given as decimal strings', () => {
     // Prepare
     const text = invoiceFixture('anthropic-cost-report-2026-10.json');

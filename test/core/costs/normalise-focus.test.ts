@@ -32,6 +32,37 @@ const MINIMAL = [
 ];
 
 describe('normaliseInvoice focus', () => {
+  it('refuses a charge period that does not start on a whole UTC hour, naming the field and the value', () => {
+    // Prepare: requests are matched to periods by the hour they started in (the daily rollups keep hours)
+    const text = focus12(MINIMAL, '1.00,USD,2026-10-01T00:30:00Z,2026-10-02T00:00:00Z,OpenAI');
+
+    // Act
+    const act = () => normaliseInvoice(text, 'focus', FILE);
+
+    // Assess
+    const message = expectRefusal(act, {
+      file: FILE,
+      position: 'line 2',
+      field: 'ChargePeriodStart',
+      quoted: '"2026-10-01T00:30:00Z"',
+    });
+    expect(message).toMatch(/whole UTC hour/);
+    expect(() =>
+      normaliseInvoice(
+        focus12(MINIMAL, '1.00,USD,2026-10-01T00:00:00Z,2026-10-01T23:59:59Z,OpenAI'),
+        'focus',
+        FILE,
+      ),
+    ).toThrow(/ChargePeriodEnd: is not on a whole UTC hour/);
+    expect(
+      normaliseInvoice(
+        focus12(MINIMAL, '1.00,USD,2026-10-01T05:00:00+02:00,2026-10-01T04:00:00Z,OpenAI'),
+        'focus',
+        FILE,
+      ),
+    ).toHaveLength(1);
+  });
+
   it('reads an OpenAI token row with x_ columns into a full cost line', () => {
     // Prepare
     const text = invoiceFixture('focus-2026-10.csv');

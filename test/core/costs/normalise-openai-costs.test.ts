@@ -34,6 +34,20 @@ function fixturePages(): Page[] {
 }
 
 describe('normaliseInvoice openai-costs', () => {
+  it('refuses a bucket that does not start on a whole UTC hour, naming the field and the value', () => {
+    // Prepare
+    const pages = fixturePages() as unknown as { data: Record<string, unknown>[] }[];
+    const bucket = pages[0]?.data[1];
+    if (bucket) bucket.start_time = Number(bucket.start_time) + 1800;
+
+    // Act
+    const act = () => normaliseInvoice(JSON.stringify(pages), 'openai-costs', FILE);
+
+    // Assess
+    const message = expectRefusal(act, { file: FILE, position: 'page 1, data[1]', field: 'start_time' });
+    expect(message).toMatch(/whole UTC hour/);
+  });
+
   it('reads every result of a paged export (an array of 2 pages) in file order', () => {
     // Prepare
     const text = invoiceFixture('openai-costs-2026-10.json');

@@ -19,8 +19,12 @@ export const EVENT_LIMITS = {
   eventBytesMax: 32 * 1024,
   /** How far `ts` may lie after the time the event was received. */
   futureSkewMs: 24 * 60 * 60 * 1000,
-  /** `ts` may not be before this instant. */
-  earliestTs: Date.parse('2000-01-01T00:00:00Z'),
+  /**
+   * `ts` may not be before this instant: the first day of the lake's `dt` partitions (the events table's
+   * partition projection starts there, infra/constructs/events-table.ts), so an older event would be stored
+   * where Athena never looks.
+   */
+  earliestTs: Date.parse('2024-01-01T00:00:00Z'),
 } as const;
 
 /** Kinesis record framing (docs/contracts.md §3). */

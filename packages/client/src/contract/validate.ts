@@ -7,6 +7,8 @@ export const LABEL_PATTERN = /^[a-z0-9][a-z0-9._:/-]{0,63}$/;
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 /** A `tool_calls` key: the tool's name as the provider bills it (`web_search`). */
 export const TOOL_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+/** The earliest `ts` as a UTC day, for the refusal's message. */
+const EARLIEST_DAY = new Date(L.earliestTs).toISOString().slice(0, 10);
 /** ISO-8601 date-time with seconds and a zone: `Z` or `±HH:MM`. */
 const TS_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/;
 
@@ -23,6 +25,179 @@ export type Validation = { ok: true; event: ReceivedEvent } | { ok: false; rejec
  * same contract in zod, and a property test checks that both agree).
  */
 export function validateEvent(input: unknown, receivedAt: number): Validation {
+  const valid = validEventOrNull(input, receivedAt);
+  if (valid !== null) return { ok: true, event: valid };
+  return checkEvent(input, receivedAt);
+}
+
+/**
+ * The common case, checked in one pass without building anything: the normalised event when `input` keeps every
+ * rule and needs no normalising beyond defaults, else null. Null proves nothing: `checkEvent` then decides, with
+ * its reasons. So this may only ever accept what `checkEvent` accepts, and must return what it returns.
+ */
+function validEventOrNull(input: unknown, receivedAt: number): ReceivedEvent | null {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return null;
+  const e = input as Record<string, unknown>;
+  if (e.v !== 1) return null;
+  const eventId = e.event_id;
+  if (typeof eventId !== 'string' || eventId.length < L.eventIdMin || eventId.length > L.eventIdMax)
+    return null;
+  if (!EVENT_ID_PATTERN.test(eventId)) return null;
+  const tsText = e.ts;
+  if (typeof tsText !== 'string') return null;
+  const ts = parseTimestamp(tsText);
+  if (ts === null || ts < L.earliestTs || ts > receivedAt + L.futureSkewMs) return null;
+  // A label that already matches the pattern is its own normalisation (no spaces, no capitals).
+  const feature = e.feature;
+  if (typeof feature !== 'string' || !LABEL_PATTERN.test(feature)) return null;
+  const cohort = e.cohort;
+  if (typeof cohort !== 'string' || !LABEL_PATTERN.test(cohort)) return null;
+  const customerId = optionalString(e.customer_id, L.customerIdMax);
+  if (customerId === undefined) return null;
+  const userHash = optionalString(e.user_hash, L.userHashMax);
+  if (userHash === undefined) return null;
+  const provider = e.provider;
+  if (typeof provider !== 'string' || provider.length < 1 || provider.length > L.providerMax) return null;
+  const model = e.model;
+  if (typeof model !== 'string' || model.length < 1 || model.length > L.modelMax) return null;
+  const operation = optionalString(e.operation, Number.POSITIVE_INFINITY);
+  if (operation === undefined) return null;
+  const serviceTier = e.service_tier;
+  if (
+    serviceTier !== undefined &&
+    serviceTier !== null &&
+    serviceTier !== 'standard' &&
+    serviceTier !== 'batch' &&
+    serviceTier !== 'flex' &&
+    serviceTier !== 'priority'
+  )
+    return null;
+  const promptId = optionalString(e.prompt_id, L.promptFieldMax);
+  if (promptId === undefined) return null;
+  const promptVersion = optionalString(e.prompt_version, L.promptFieldMax);
+  if (promptVersion === undefined || (promptId !== null && promptVersion === null)) return null;
+  const input_ = e.input_tokens;
+  if (!isCount(input_)) return null;
+  const cacheRead = optionalCount(e.cache_read_tokens);
+  const cacheWrite = optionalCount(e.cache_write_tokens);
+  const output = e.output_tokens;
+  if (!isCount(output)) return null;
+  const reasoning = optionalCount(e.reasoning_tokens);
+  const delivered = optionalCount(e.delivered_output_tokens);
+  const cacheWrite1h = optionalCount(e.cache_write_1h_tokens);
+  if (
+    cacheRead === undefined ||
+    cacheWrite === undefined ||
+    reasoning === undefined ||
+    delivered === undefined ||
+    cacheWrite1h === undefined
+  )
+    return null;
+  const status = e.status;
+  if (status !== 'ok' && status !== 'error' && status !== 'cancelled') return null;
+  const latency = optionalDuration(e.latency_ms);
+  const ttft = optionalDuration(e.ttft_ms);
+  if (latency === undefined || ttft === undefined) return null;
+  const tags = e.tags;
+  if (tags !== undefined && tags !== null && !isValidTags(tags)) return null;
+  const toolCalls = e.tool_calls;
+  if (toolCalls !== undefined && toolCalls !== null && !isValidToolCalls(toolCalls)) return null;
+  const traceId = e.trace_id;
+  if (
+    traceId !== undefined &&
+    traceId !== null &&
+    (typeof traceId !== 'string' ||
+      traceId.length < L.traceIdMin ||
+      traceId.length > L.traceIdMax ||
+      !EVENT_ID_PATTERN.test(traceId))
+  )
+    return null;
+  // The invariants between counts.
+  if ((cacheRead ?? 0) + (cacheWrite ?? 0) > input_) return null;
+  if (
+    cacheWrite1h !== null &&
+    (cacheWrite1h > (cacheWrite ?? 0) || (cacheWrite1h > 0 && cacheWrite === null))
+  )
+    return null;
+  if (reasoning !== null && reasoning > output) return null;
+  if (delivered !== null && delivered > output) return null;
+  return {
+    event_id: eventId,
+    ts,
+    feature,
+    cohort,
+    customer_id: customerId,
+    user_hash: userHash,
+    provider,
+    model,
+    operation: operation ?? 'chat',
+    service_tier: (serviceTier as ServiceTier | null | undefined) ?? 'standard',
+    prompt_id: promptId,
+    prompt_version: promptVersion,
+    input_tokens: input_,
+    cache_read_tokens: cacheRead ?? 0,
+    cache_write_tokens: cacheWrite ?? 0,
+    output_tokens: output,
+    reasoning_tokens: reasoning ?? 0,
+    delivered_output_tokens: delivered,
+    status,
+    latency_ms: latency,
+    ttft_ms: ttft,
+    tags: (tags ?? null) as Record<string, string> | null,
+    cache_write_1h_tokens: cacheWrite1h ?? 0,
+    tool_calls: (toolCalls ?? null) as Record<string, number> | null,
+    trace_id: (traceId ?? null) as string | null,
+    received_at: receivedAt,
+  };
+}
+
+/** An optional string of at most `max` UTF-16 units: the string, null when absent, undefined when it breaks a rule. */
+function optionalString(v: unknown, max: number): string | null | undefined {
+  if (v === undefined || v === null) return null;
+  return typeof v === 'string' && v.length <= max ? v : undefined;
+}
+
+/** A whole number 0..intMax (`Number.isInteger` is false for NaN and ±Infinity). */
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= L.intMax;
+}
+
+/** An optional count: the number, null when absent, undefined when it breaks a rule. */
+function optionalCount(v: unknown): number | null | undefined {
+  if (v === undefined || v === null) return null;
+  return isCount(v) ? v : undefined;
+}
+
+/** An optional duration: the number, null when absent, undefined when it breaks a rule. */
+function optionalDuration(v: unknown): number | null | undefined {
+  if (v === undefined || v === null) return null;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+function isValidTags(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (entries.length > L.tagEntriesMax) return false;
+  for (const [key, value] of entries) {
+    if (key.length > L.tagKeyMax || typeof value !== 'string' || value.length > L.tagValueMax) return false;
+  }
+  return true;
+}
+
+function isValidToolCalls(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (entries.length > L.toolCallEntriesMax) return false;
+  for (const [name, calls] of entries) {
+    if (!TOOL_NAME_PATTERN.test(name)) return false;
+    if (typeof calls !== 'number' || !Number.isInteger(calls) || calls < 0 || calls > L.toolCallsMax)
+      return false;
+  }
+  return true;
+}
+
+/** Every rule, each broken one reported: the path for events the common case did not accept. */
+function checkEvent(input: unknown, receivedAt: number): Validation {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return {
       ok: false,
@@ -216,7 +391,8 @@ class Checker {
     const ms = parseTimestamp(v);
     if (ms === null)
       return this.reject(field, 'bad_format', 'is not an ISO-8601 date-time with seconds and Z or ±HH:MM');
-    if (ms < L.earliestTs) return this.reject(field, 'ts_too_old', 'is before 2000-01-01');
+    if (ms < L.earliestTs)
+      return this.reject(field, 'ts_too_old', `is before ${EARLIEST_DAY}, the first day the lake keeps`);
     if (ms > receivedAt + L.futureSkewMs) {
       return this.reject(
         field,
@@ -315,6 +491,8 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Epoch ms of a strict ISO-8601 date-time with a zone, or null (impossible dates such as Feb 30 included). */
 export function parseTimestamp(text: string): number | null {
+  const fast = parseUtcMillisTimestamp(text);
+  if (fast !== null) return fast;
   const m = TS_PATTERN.exec(text);
   if (!m) return null;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
@@ -332,4 +510,66 @@ export function parseTimestamp(text: string): number | null {
   if (m[8] !== 'Z' && (Number(m[9]) > 23 || Number(m[10]) > 59)) return null;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? null : ms;
+}
+
+const ZERO = 48;
+const MS_PER_DAY = 86_400_000;
+
+/** The value of `text[at]` and `text[at + 1]` as two decimal digits, or -1. */
+function twoDigits(text: string, at: number): number {
+  const a = text.charCodeAt(at) - ZERO;
+  const b = text.charCodeAt(at + 1) - ZERO;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * The form clients send, `YYYY-MM-DDTHH:MM:SS.sssZ` (what `toISOString` writes) or without the milliseconds,
+ * read without a regular expression or `Date.parse`: its epoch ms, or null for any other text, which
+ * `parseTimestamp` then reads the general way. Years before 1970 take the general way too.
+ */
+function parseUtcMillisTimestamp(text: string): number | null {
+  const n = text.length;
+  if (n !== 24 && n !== 20) return null;
+  if (
+    text.charCodeAt(4) !== 45 || // -
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 || // T
+    text.charCodeAt(13) !== 58 || // :
+    text.charCodeAt(16) !== 58 ||
+    text.charCodeAt(n - 1) !== 90 // Z
+  )
+    return null;
+  let ms = 0;
+  if (n === 24) {
+    if (text.charCodeAt(19) !== 46) return null; // .
+    const a = text.charCodeAt(20) - ZERO;
+    const b = twoDigits(text, 21);
+    if (a < 0 || a > 9 || b < 0) return null;
+    ms = a * 100 + b;
+  }
+  const century = twoDigits(text, 0);
+  const yy = twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if (century < 19 || yy < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23) return null;
+  if (minute < 0 || minute > 59 || second < 0 || second > 59) return null;
+  const year = century * 100 + yy;
+  if (year < 1970) return null;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number);
+  if (day > days) return null;
+  return daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }

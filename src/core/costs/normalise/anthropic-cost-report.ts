@@ -37,6 +37,7 @@ import {
   type NormaliseOptions,
   optionalString,
   periodEnd,
+  wholeHour,
 } from './values.ts';
 
 const TOKEN_TYPES: ReadonlyMap<string, CostUsageType> = new Map<string, CostUsageType>([
@@ -78,8 +79,18 @@ export function normaliseAnthropicCostReport(
   const lines = readJsonPages(text, sourceFile, {
     name: 'anthropic-cost-report',
     bucket(bucket, where) {
-      const start = isoInstant(bucket.starting_at, where, 'starting_at');
-      const end = isoInstant(bucket.ending_at, where, 'ending_at');
+      const start = wholeHour(
+        isoInstant(bucket.starting_at, where, 'starting_at'),
+        bucket.starting_at,
+        where,
+        'starting_at',
+      );
+      const end = wholeHour(
+        isoInstant(bucket.ending_at, where, 'ending_at'),
+        bucket.ending_at,
+        where,
+        'ending_at',
+      );
       return { start, end: periodEnd(start, end, bucket.ending_at, where, 'ending_at') };
     },
     result(result, where, period) {

@@ -74,6 +74,7 @@ import {
   periodEnd,
   quote,
   type Where,
+  wholeHour,
 } from './values.ts';
 
 const REQUIRED = ['BilledCost', 'BillingCurrency', 'ChargePeriodStart', 'ChargePeriodEnd'] as const;
@@ -298,11 +299,16 @@ export function normaliseFocus(text: string, sourceFile: string, options: Normal
 
     const billed = amount(record.BilledCost ?? '', where, 'BilledCost');
     const cur = currency(cell('BillingCurrency'), where, 'BillingCurrency', options.usdOnly);
-    const start = isoInstant(record.ChargePeriodStart, where, 'ChargePeriodStart');
+    const start = wholeHour(
+      isoInstant(record.ChargePeriodStart, where, 'ChargePeriodStart'),
+      record.ChargePeriodStart,
+      where,
+      'ChargePeriodStart',
+    );
     const endRaw = record.ChargePeriodEnd;
     const end = periodEnd(
       start,
-      isoInstant(endRaw, where, 'ChargePeriodEnd'),
+      wholeHour(isoInstant(endRaw, where, 'ChargePeriodEnd'), endRaw, where, 'ChargePeriodEnd'),
       endRaw,
       where,
       'ChargePeriodEnd',

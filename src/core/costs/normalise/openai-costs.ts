@@ -29,6 +29,7 @@ import {
   periodEnd,
   quote,
   unixSeconds,
+  wholeHour,
 } from './values.ts';
 
 const KINDS: ReadonlyMap<string, CostUsageType> = new Map<string, CostUsageType>([
@@ -76,8 +77,18 @@ export function normaliseOpenAiCosts(
     name: 'openai-costs',
     objects: { page: 'page', bucket: 'bucket', result: 'organization.costs.result' },
     bucket(bucket, where) {
-      const start = unixSeconds(bucket.start_time, where, 'start_time');
-      const end = unixSeconds(bucket.end_time, where, 'end_time');
+      const start = wholeHour(
+        unixSeconds(bucket.start_time, where, 'start_time'),
+        bucket.start_time,
+        where,
+        'start_time',
+      );
+      const end = wholeHour(
+        unixSeconds(bucket.end_time, where, 'end_time'),
+        bucket.end_time,
+        where,
+        'end_time',
+      );
       return { start, end: periodEnd(start, end, bucket.end_time, where, 'end_time') };
     },
     result(result, where, period) {

@@ -155,6 +155,22 @@ export function isoInstant(value: unknown, where: Where, field: string): number 
   return date.getTime() - offsetMinutes * 60_000;
 }
 
+/**
+ * A charge period bound must be a whole UTC hour: requests are matched to a period by the hour they started in (the
+ * daily rollups keep hours, docs/rollups.md), and every provider's export has periods of whole hours or days, so a
+ * bound within an hour is a broken or hand-edited file, refused rather than allocated by the hour.
+ */
+export function wholeHour(instant: number, raw: unknown, where: Where, field: string): number {
+  if (instant % 3_600_000 !== 0) {
+    fail(
+      where,
+      field,
+      `is not on a whole UTC hour: ${quote(raw)} (${new Date(instant).toISOString()}); charge periods start and end on hours`,
+    );
+  }
+  return instant;
+}
+
 /** A charge period must move forward: its end is exclusive, so it is after its start. */
 export function periodEnd(start: number, end: number, rawEnd: unknown, where: Where, field: string): number {
   if (end <= start) {
