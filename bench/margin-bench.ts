@@ -159,7 +159,7 @@ export async function marginBenchmarks(events: number): Promise<{ results: Bench
     const margin = readFileSync(join(QUERIES_DIR, 'reports/margin.sql'), 'utf8');
     const totals = readFileSync(join(QUERIES_DIR, 'reports/margin_totals.sql'), 'utf8');
     const marginParams = [...days, ...days, ...days, ...days, MONTH];
-    const totalsParams = [...days, ...days, ...days, MONTH];
+    const totalsParams = [...days, ...days, MONTH];
     const [count] = await engine.run('SELECT count(*) AS n FROM events');
     const n = Number(count?.n);
     const perMillion = n / 1e6;
@@ -194,7 +194,7 @@ export async function marginBenchmarks(events: number): Promise<{ results: Bench
     const records = demoDeployRecords(MONTH);
     const registry = { list: async () => records };
     let findings = 0;
-    let promptEvents = 0;
+    let promptGroups = 0;
     let changes = 0;
     const governanceMs = await onceMs(async () => {
       const [report, deploys] = await Promise.all([
@@ -205,7 +205,7 @@ export async function marginBenchmarks(events: number): Promise<{ results: Bench
       changes = deploys.changes.length;
     });
     const promptRowsMs = await onceMs(async () => {
-      promptEvents = (await queries.run('reports/prompt_events.sql', days)).length;
+      promptGroups = (await queries.run('reports/prompt_groups.sql', days)).length;
     });
 
     const meta = await engine.run(
@@ -269,7 +269,7 @@ export async function marginBenchmarks(events: number): Promise<{ results: Bench
       notes: [
         `margin: ${events} in ${files} Parquet files (built in ${buildS.toFixed(0)} s), ${rows.length} report rows; bytes scanned = bytes DuckDB read from files during margin.sql + margin_totals.sql after the rollup (Linux rchar), every file read counted; query times are medians of 3 runs after a warm-up`,
         `rollup: ${rolledDays} days rolled in ${(rollupMs / 1000).toFixed(1)} s (one run, the month's first), ${usageRows.toLocaleString('en-US')} rollup_usage rows, ${(rollupBytes / 1e6).toFixed(2)} MB under rollups/`,
-        `governance: governanceReport + deployChanges (${records.length} deploy records, ${changes} deploys compared, ${findings} findings) in one run; prompt_events.sql alone returns ${promptEvents.toLocaleString('en-US')} rows in ${(promptRowsMs / 1000).toFixed(1)} s`,
+        `governance: governanceReport + deployChanges (${records.length} deploy records, ${changes} deploys compared, ${findings} findings) in one run; prompt_groups.sql alone returns ${promptGroups.toLocaleString('en-US')} rows (groups of requests per prompt version, cohort and hour) in ${(promptRowsMs / 1000).toFixed(1)} s`,
       ],
     };
   } finally {

@@ -3,30 +3,26 @@
 -- unallocated = billed - allocated; coverage = allocated / billed; margin = revenue - (allocated + estimated);
 -- margin_after_all_spend = revenue - billed - estimated (the unallocated spend charged too).
 -- unpriced_requests = the requests with token usage that neither an invoice line nor a price covers (each group's
--- requests used the same usage types, so a group's requests are all unpriced or none).
--- Parameters: 1 first instant of the month 'YYYY-MM-DD', 2 of the next month; 3 and 4 the same as dt bounds, 5
--- and 6 again; 7 the month 'YYYY-MM'.
+-- requests used the same usage types, so a group's requests are all unpriced or none). One pass over group_cost.
+-- Parameters: 1 first instant of the month 'YYYY-MM-DD', 2 of the next month; 3 and 4 the same as dt bounds;
+-- 5 the month 'YYYY-MM'.
 WITH billed AS (
   SELECT sum(billed_cost) AS billed, count(*) AS invoice_lines
   FROM cost_lines
   WHERE charge_period_start >= CAST(? AS TIMESTAMP) AND charge_period_start < CAST(? AS TIMESTAMP)
 ),
-costs AS (
-  SELECT sum(allocated_cost) AS allocated, sum(estimated_cost) AS estimated
+groups AS (
+  SELECT
+    sum(allocated_cost) AS allocated,
+    sum(estimated_cost) AS estimated,
+    max(CASE WHEN unpriced AND nonzero_usage IS NOT NULL THEN requests ELSE 0 END) AS unpriced_requests
   FROM group_cost
   WHERE dt >= ? AND dt < ?
-),
-unpriced_groups AS (
-  SELECT dt, hour, provider, model, service_tier, context_tier, feature, cohort, status, nonzero_usage,
-    max(requests) AS requests
-  FROM group_cost
-  WHERE unpriced AND nonzero_usage IS NOT NULL AND dt >= ? AND dt < ?
   GROUP BY dt, hour, provider, model, service_tier, context_tier, feature, cohort, status, nonzero_usage
 ),
 requests AS (
-  SELECT c.allocated, c.estimated, u.unpriced_requests
-  FROM costs c
-  CROSS JOIN (SELECT sum(requests) AS unpriced_requests FROM unpriced_groups) u
+  SELECT sum(allocated) AS allocated, sum(estimated) AS estimated, sum(unpriced_requests) AS unpriced_requests
+  FROM groups
 ),
 revenue AS (
   SELECT sum(amount) AS revenue FROM revenue_effective WHERE month = ?

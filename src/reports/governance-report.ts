@@ -1,4 +1,10 @@
-import { checkGovernance, type Finding, type GovernanceResult } from '../core/governance/rules.ts';
+import {
+  checkGovernance,
+  type Finding,
+  type GovernanceResult,
+  type PromptEvent,
+  straddles,
+} from '../core/governance/rules.ts';
 import type { PromptRegistry } from '../ports/prompt-registry.ts';
 import type { QueryRunner } from '../ports/query-runner.ts';
 
@@ -16,7 +22,11 @@ function epochMs(value: unknown): number {
   return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
 }
 
-/** The governance report over [from, to): the served prompt versions (queries/reports/prompt_events.sql) and the registry. */
+/**
+ * The governance report over [from, to): the served prompt versions counted per version, cohort and hour
+ * (queries/reports/prompt_groups.sql), checked against the registry; a group that a deploy or retire time of its
+ * version falls inside is read request by request (prompt_group_events.sql), so the counts are exact.
+ */
 export async function governanceReport(
   queries: QueryRunner,
   registry: Pick<PromptRegistry, 'list'>,
@@ -24,16 +34,47 @@ export async function governanceReport(
   to: string,
 ): Promise<GovernanceReport> {
   const [rows, records] = await Promise.all([
-    queries.run('reports/prompt_events.sql', [from, to]),
+    queries.run('reports/prompt_groups.sql', [from, to]),
     registry.list(),
   ]);
-  const events = rows.map((r) => ({
-    event_id: String(r.event_id),
-    ts: epochMs(r.ts),
-    cohort: String(r.cohort),
-    prompt_id: String(r.prompt_id),
-    prompt_version: String(r.prompt_version),
-  }));
+  const byVersion = new Map(records.map((r) => [`${r.prompt_id}\u0000${r.version}`, r]));
+  const events: PromptEvent[] = [];
+  for (const r of rows) {
+    const hour = epochMs(r.hour);
+    const group: PromptEvent = {
+      event_id: `${r.prompt_id}\u0000${r.prompt_version}\u0000${r.cohort}\u0000${hour}`,
+      ts: epochMs(r.first_ts),
+      last_ts: epochMs(r.last_ts),
+      requests: Number(r.requests),
+      cohort: String(r.cohort),
+      prompt_id: String(r.prompt_id),
+      prompt_version: String(r.prompt_version),
+    };
+    if (!straddles(group, byVersion.get(`${group.prompt_id}\u0000${group.prompt_version}`))) {
+      events.push(group);
+      continue;
+    }
+    const day = new Date(hour).toISOString().slice(0, 10);
+    const nextDay = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    const one = await queries.run('reports/prompt_group_events.sql', [
+      day,
+      nextDay,
+      group.prompt_id,
+      group.prompt_version,
+      group.cohort,
+      sqlInstant(hour),
+      sqlInstant(hour + 3_600_000),
+    ]);
+    for (const e of one) {
+      events.push({
+        event_id: String(e.event_id),
+        ts: epochMs(e.ts),
+        cohort: String(e.cohort),
+        prompt_id: String(e.prompt_id),
+        prompt_version: String(e.prompt_version),
+      });
+    }
+  }
   const result = checkGovernance(events, records);
   const findings = [...result.findings].sort(
     (a: Finding, b: Finding) =>
@@ -42,4 +83,9 @@ export async function governanceReport(
       a.prompt_id.localeCompare(b.prompt_id),
   );
   return { from, to, findings, summary: result.summary };
+}
+
+/** An instant as SQL timestamp text, `YYYY-MM-DD HH:MM:SS.fff` (UTC), for `CAST(? AS TIMESTAMP)`. */
+function sqlInstant(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkGovernance, type PromptEvent } from '../../src/core/governance/rules.ts';
+import { checkGovernance, type PromptEvent, straddles } from '../../src/core/governance/rules.ts';
 import type { DeployRecord } from '../../src/core/prompts/deploy-record.ts';
 
 const record = (overrides: Partial<DeployRecord> = {}): DeployRecord => ({
@@ -123,5 +123,48 @@ describe('governance rules (docs/contracts.md §7)', () => {
       requests: 3,
       requests_with_findings: 2,
     });
+  });
+});
+
+describe('governance over groups of requests (a version, a cohort, an hour)', () => {
+  const group = (first: string, last: string, requests: number, overrides: Partial<PromptEvent> = {}) =>
+    event(first, { last_ts: Date.parse(last), requests, ...overrides });
+
+  it('counts a group as its requests, seen from its first to its last', () => {
+    const r = checkGovernance(
+      [
+        group('2026-11-01T08:05:00Z', '2026-11-01T08:55:00Z', 40),
+        group('2026-11-01T09:02:00Z', '2026-11-01T09:10:00Z', 2, { cohort: 'free' }),
+        event('2026-11-01T11:00:00Z'),
+      ],
+      [record({ kill_switch: null })],
+    );
+    // served before the 10:00 deploy: both groups; no kill switch: every request
+    expect(r.findings.map((f) => [f.rule, f.requests, f.first_seen, f.last_seen])).toEqual([
+      ['SERVED_BEFORE_DEPLOY', 42, '2026-11-01T08:05:00.000Z', '2026-11-01T09:10:00.000Z'],
+      ['NO_KILL_SWITCH', 43, '2026-11-01T08:05:00.000Z', '2026-11-01T11:00:00.000Z'],
+    ]);
+    // each request once, however many findings count it
+    expect(r.summary).toEqual({
+      versions_seen: 1,
+      versions_with_findings: 1,
+      requests: 43,
+      requests_with_findings: 43,
+    });
+  });
+
+  it('refuses a group that a deploy or retire time falls inside: it must be checked request by request', () => {
+    const inside = group('2026-11-01T09:40:00Z', '2026-11-01T10:20:00Z', 5);
+    expect(straddles(inside, record())).toBe(true);
+    expect(() => checkGovernance([inside], [record()])).toThrow(/holds a deploy or retire time/);
+    // a group that starts at the deploy time, or ends before it, is on one side of it
+    expect(straddles(group('2026-11-01T10:00:00Z', '2026-11-01T10:50:00Z', 3), record())).toBe(false);
+    expect(straddles(group('2026-11-01T09:00:00Z', '2026-11-01T09:59:59Z', 3), record())).toBe(false);
+    expect(
+      straddles(
+        group('2026-11-03T10:00:00Z', '2026-11-03T10:30:00Z', 3),
+        record({ retired_at: '2026-11-03T10:30:00Z' }),
+      ),
+    ).toBe(true);
   });
 });

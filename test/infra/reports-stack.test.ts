@@ -770,7 +770,7 @@ describe('the report job bundle', () => {
       .filter((f) => f.endsWith('.sql'))
       .sort();
     expect(sqlFiles).toEqual(
-      expect.arrayContaining(['margin.sql', 'margin_totals.sql', 'waste.sql', 'prompt_events.sql']),
+      expect.arrayContaining(['margin.sql', 'margin_totals.sql', 'waste.sql', 'prompt_groups.sql']),
     );
     expect(readdirSync(shipped).sort()).toEqual(readdirSync(repository).sort());
     for (const file of sqlFiles) {

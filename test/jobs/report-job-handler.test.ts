@@ -380,7 +380,7 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
         },
         {
           ...common,
-          QueryString: readQuery('reports/prompt_events.sql'),
+          QueryString: readQuery('reports/prompt_groups.sql'),
           ExecutionParameters: ['2026-11-01', '2026-11-02'].map(sqlLiteral),
         },
       ].sort((a, b) => a.QueryString.localeCompare(b.QueryString)),
@@ -524,7 +524,7 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
   }, 60_000);
 
   it('a failing Athena query: the handler rejects naming it, nothing written or sent, no claim; the retry after the fault sends once', async () => {
-    // Prepare: request_cost gone from the catalog, so reports/deploy_change.sql FAILS (prompt_events.sql does not).
+    // Prepare: request_cost gone from the catalog, so reports/deploy_change.sql FAILS (prompt_groups.sql does not).
     const { config, handler } = await jobHandler(await jobEnv('governance'));
     const at = mark();
     // its definition, to restore it: views/<nn>_request_cost.sql, whatever its order prefix
@@ -542,7 +542,7 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
         /^queries\/reports\/deploy_change\.sql: Athena query \S+ FAILED: /,
       );
       expect((error as Error).message).toContain('request_cost');
-      expect(at.starts().map((s) => s.body.QueryString)).toContain(readQuery('reports/prompt_events.sql'));
+      expect(at.starts().map((s) => s.body.QueryString)).toContain(readQuery('reports/prompt_groups.sql'));
       expect(await keysUnder(config.lakeBucket, 'reports/')).toEqual([]);
       expect(at.sesRequests()).toBe(0);
       expect(await delivery(config.deliveriesTable, GOV_ID)).toBeUndefined();

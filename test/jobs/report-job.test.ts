@@ -99,8 +99,8 @@ describe('runReportJob (local adapters)', () => {
   it('writes nothing and sends nothing when a query fails', async () => {
     const d = deps();
     await expect(
-      runReportJob('governance', DAY, { ...d, queries: failingOn('reports/prompt_events.sql', d.queries) }),
-    ).rejects.toThrow('query reports/prompt_events.sql FAILED');
+      runReportJob('governance', DAY, { ...d, queries: failingOn('reports/prompt_groups.sql', d.queries) }),
+    ).rejects.toThrow('query reports/prompt_groups.sql FAILED');
     expect(existsSync(join(dir, 'reports/governance'))).toBe(false);
     expect(existsSync(join(dir, 'outbox'))).toBe(false);
   });

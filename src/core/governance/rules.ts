@@ -1,13 +1,22 @@
 import type { DeployRecord } from '../prompts/deploy-record.ts';
 
-/** One served request of a prompt version (from the deduplicated events). */
+/**
+ * One served request of a prompt version (from the deduplicated events), or a group of them of one cohort: then
+ * `requests` counts them, `ts` is the first one's and `last_ts` the last one's, and no deploy or retire time of the
+ * version may fall within (`ts`, `last_ts`] — split such a group into its requests ({@link straddles}).
+ */
 export interface PromptEvent {
+  /** The request's id, or the group's (unique among the events checked together). */
   event_id: string;
-  /** Epoch ms. */
+  /** Epoch ms: the request's, or the group's first. */
   ts: number;
   cohort: string;
   prompt_id: string;
   prompt_version: string;
+  /** A group's requests. @default 1 */
+  requests?: number;
+  /** A group's last ts. @default ts */
+  last_ts?: number;
 }
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
@@ -40,6 +49,17 @@ interface Rule {
 }
 
 const at = (iso: string | null | undefined) => (iso ? Date.parse(iso) : Number.NaN);
+const weight = (e: PromptEvent) => e.requests ?? 1;
+
+/**
+ * Whether a time rule of `record` (deployed_at, retired_at) would split `group`: a boundary after its first request
+ * and at or before its last. Such a group must be checked request by request.
+ */
+export function straddles(group: PromptEvent, record: DeployRecord | undefined): boolean {
+  if (!record) return false;
+  const last = group.last_ts ?? group.ts;
+  return [at(record.deployed_at), at(record.retired_at)].some((b) => group.ts < b && b <= last);
+}
 
 /** The seven rules of docs/contracts.md §7, in order of severity. */
 const RULES: readonly Rule[] = [
@@ -85,6 +105,13 @@ export function checkGovernance(
   records: readonly DeployRecord[],
 ): GovernanceResult {
   const registry = new Map(records.map((r) => [`${r.prompt_id}\u0000${r.version}`, r]));
+  for (const e of events) {
+    if (straddles(e, registry.get(`${e.prompt_id}\u0000${e.prompt_version}`))) {
+      throw new Error(
+        `governance: group ${e.event_id} (${e.prompt_id} ${e.prompt_version}) holds a deploy or retire time: check its requests one by one`,
+      );
+    }
+  }
   const byVersion = new Map<string, PromptEvent[]>();
   for (const e of events) {
     const key = `${e.prompt_id}\u0000${e.prompt_version}`;
@@ -93,7 +120,7 @@ export function checkGovernance(
     else byVersion.set(key, [e]);
   }
   const findings: Finding[] = [];
-  const flagged = new Set<string>();
+  const flagged = new Map<string, number>();
   const versionsWithFindings = new Set<string>();
   for (const [key, versionEvents] of [...byVersion].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const record = registry.get(key);
@@ -103,10 +130,12 @@ export function checkGovernance(
       const first = versionEvents[0] as PromptEvent;
       let min = Number.POSITIVE_INFINITY;
       let max = Number.NEGATIVE_INFINITY;
+      let requests = 0;
       for (const e of matched) {
-        flagged.add(e.event_id);
+        flagged.set(e.event_id, weight(e));
+        requests += weight(e);
         if (e.ts < min) min = e.ts;
-        if (e.ts > max) max = e.ts;
+        if ((e.last_ts ?? e.ts) > max) max = e.last_ts ?? e.ts;
       }
       versionsWithFindings.add(key);
       findings.push({
@@ -114,7 +143,7 @@ export function checkGovernance(
         severity: rule.severity,
         prompt_id: first.prompt_id,
         prompt_version: first.prompt_version,
-        requests: matched.length,
+        requests,
         first_seen: new Date(min).toISOString(),
         last_seen: new Date(max).toISOString(),
       });
@@ -125,8 +154,8 @@ export function checkGovernance(
     summary: {
       versions_seen: byVersion.size,
       versions_with_findings: versionsWithFindings.size,
-      requests: events.length,
-      requests_with_findings: flagged.size,
+      requests: events.reduce((n, e) => n + weight(e), 0),
+      requests_with_findings: [...flagged.values()].reduce((n, w) => n + w, 0),
     },
   };
 }
