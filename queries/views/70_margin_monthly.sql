@@ -3,7 +3,8 @@
 -- month, cohort and feature with the columns of `report margin`, from the rolled-up days (docs/rollups.md): the same
 -- figures as the report for a month whose days are all rolled up. Revenue is split as in the report: a customer's
 -- revenue over the features it used that month by share of requests, under the revenue row's cohort; revenue without
--- requests under feature '(no usage)'.
+-- requests under feature '(no usage)'. queries/reports/margin.sql computes the same for one month with dt bounds as
+-- parameters: a filter on this view's month (a function of dt) would not let Athena prune the rollups' partitions.
 CREATE OR REPLACE VIEW margin_monthly AS
 WITH usage AS (
   SELECT
