@@ -351,7 +351,7 @@ export class ReportJob extends Construct {
     this.lakeObjectArns = prefixes.map((prefix) => sources.lakeBucket.arnForObjects(`${prefix}*`));
     this.resultObjectsArn = sources.resultsBucket.arnForObjects(`${sources.resultsPrefix}*`);
     this.reportObjectsArn = sources.lakeBucket.arnForObjects(`reports/${kind}/*`);
-    this.grantQueries({ ...sources, tables, viewNames });
+    this.grantQueries({ ...sources, tables, viewNames }, prefixes);
     // With SSE-KMS buckets: read the lake's tables and write reports/; Athena's results both ways.
     grantBucketKey(this.role, sources.lakeBucket, 'readWrite');
     grantBucketKey(this.role, sources.resultsBucket, 'readWrite');
@@ -464,7 +464,8 @@ export class ReportJob extends Construct {
   }
 
   /** Athena in the workgroup, the catalog entries of the tables and views, their data, and the results. */
-  private grantQueries(sources: ReportQuerySources): void {
+  /** `prefixes`: the distinct key prefixes of `sources.tables` (the rollup tables share `rollups/`). */
+  private grantQueries(sources: ReportQuerySources, prefixes: readonly string[]): void {
     const stack = Stack.of(this);
     this.role.addToPolicy(runQueriesStatement(this.workGroupArn));
     const tableArn = (name: string) =>
@@ -503,7 +504,7 @@ export class ReportJob extends Construct {
         actions: ['s3:ListBucket'],
         resources: [sources.lakeBucket.bucketArn],
         // Listing only the prefixes of the tables it reads (Athena lists them to find the files).
-        conditions: { StringLike: { 's3:prefix': [...new Set(sources.tables.map((t) => `${t.prefix}*`))] } },
+        conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
       }),
     );
     // Athena writes each query's result under the workgroup's output location; GetQueryResults reads it back.

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeParquet } from '../core/lake/parquet-file.ts';
 import { ROLLUP_TABLES, type RollupTable } from '../core/rollups/rollup-columns.ts';
 import type { LakeStore } from '../ports/lake-store.ts';
-import type { QueryRunner } from '../ports/query-runner.ts';
+import { engineInstant, type QueryRunner } from '../ports/query-runner.ts';
+import { nextDay, parseDay } from '../reports/report-period.ts';
 
 /**
  * The rollup job (docs/rollups.md): rolls up each day of events that has no rollup yet, or whose rollup is stale —
@@ -13,7 +14,6 @@ import type { QueryRunner } from '../ports/query-runner.ts';
  */
 
 const PARQUET = 'application/vnd.apache.parquet';
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const ROLLS = ROLLUP_TABLES.find((t) => t.query === null) as RollupTable;
 const DATA_TABLES = ROLLUP_TABLES.filter((t) => t.query !== null);
 
@@ -58,7 +58,7 @@ export interface RollupResult {
 
 export async function rollUp(deps: RollupDependencies, options: RollupOptions = {}): Promise<RollupResult> {
   for (const day of options.days ?? []) {
-    if (!DAY.test(day)) throw new Error(`rollup: day ${JSON.stringify(day)} is not YYYY-MM-DD`);
+    if (parseDay(day) === null) throw new Error(`rollup: day ${JSON.stringify(day)} is not YYYY-MM-DD`);
   }
   const eventKeys = await eventKeysByDay(deps.lake, options.days);
   const days = [...new Set(options.days ?? eventKeys.keys())].sort();
@@ -230,10 +230,4 @@ function newRollId(now: Date, previous?: string): string {
     if (at <= last) at = last + 1;
   }
   return `${new Date(at).toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
-}
-
-function nextDay(day: string): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
 }

@@ -6,7 +6,8 @@ import {
   straddles,
 } from '../core/governance/rules.ts';
 import type { PromptRegistry } from '../ports/prompt-registry.ts';
-import type { QueryRunner } from '../ports/query-runner.ts';
+import { engineInstant, type QueryRunner } from '../ports/query-runner.ts';
+import { nextDay, utcDay } from './report-period.ts';
 
 /** `report governance` as JSON (docs/contracts.md §9). */
 export interface GovernanceReport extends GovernanceResult {
@@ -15,12 +16,6 @@ export interface GovernanceReport extends GovernanceResult {
 }
 
 const SEVERITY_ORDER = { critical: 0, high: 1, medium: 2, low: 3 } as const;
-
-/** Query engines print timestamps as `YYYY-MM-DD HH:MM:SS[.fff]`, in UTC here. */
-function epochMs(value: unknown): number {
-  const text = String(value);
-  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
-}
 
 /**
  * The governance report over [from, to): the served prompt versions counted per version, cohort and hour
@@ -40,11 +35,11 @@ export async function governanceReport(
   const byVersion = new Map(records.map((r) => [`${r.prompt_id}\u0000${r.version}`, r]));
   const events: PromptEvent[] = [];
   for (const r of rows) {
-    const hour = epochMs(r.hour);
+    const hour = engineInstant(r.hour);
     const group: PromptEvent = {
       event_id: `${r.prompt_id}\u0000${r.prompt_version}\u0000${r.cohort}\u0000${hour}`,
-      ts: epochMs(r.first_ts),
-      last_ts: epochMs(r.last_ts),
+      ts: engineInstant(r.first_ts),
+      last_ts: engineInstant(r.last_ts),
       requests: Number(r.requests),
       cohort: String(r.cohort),
       prompt_id: String(r.prompt_id),
@@ -54,11 +49,10 @@ export async function governanceReport(
       events.push(group);
       continue;
     }
-    const day = new Date(hour).toISOString().slice(0, 10);
-    const nextDay = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    const day = utcDay(hour);
     const one = await queries.run('reports/prompt_group_events.sql', [
       day,
-      nextDay,
+      nextDay(day),
       group.prompt_id,
       group.prompt_version,
       group.cohort,
@@ -68,7 +62,7 @@ export async function governanceReport(
     for (const e of one) {
       events.push({
         event_id: String(e.event_id),
-        ts: epochMs(e.ts),
+        ts: engineInstant(e.ts),
         cohort: String(e.cohort),
         prompt_id: String(e.prompt_id),
         prompt_version: String(e.prompt_version),

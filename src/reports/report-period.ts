@@ -33,16 +33,16 @@ export function dayRange(from: string, to: string): ReportPeriod {
   return { label: `${from}_${to}`, from, to };
 }
 
+/** The calendar day after `day` (`YYYY-MM-DD`). */
+export function nextDay(day: string): string {
+  return utcDay(Date.parse(`${day}T00:00:00Z`) + DAY_MS);
+}
+
 /** Each day of a period, `YYYY-MM-DD`, in order. */
 export function daysOf(period: Pick<ReportPeriod, 'from' | 'to'>): string[] {
   const days: string[] = [];
-  for (
-    let t = Date.parse(`${period.from}T00:00:00Z`);
-    t < Date.parse(`${period.to}T00:00:00Z`);
-    t += 86_400_000
-  ) {
-    days.push(new Date(t).toISOString().slice(0, 10));
-  }
+  const end = Date.parse(`${period.to}T00:00:00Z`);
+  for (let t = Date.parse(`${period.from}T00:00:00Z`); t < end; t += DAY_MS) days.push(utcDay(t));
   return days;
 }
 
@@ -56,7 +56,7 @@ export function rollupDaysOf(period: Pick<ReportPeriod, 'from' | 'to'>): string[
   const last = daysOf(period).at(-1) ?? period.from;
   const end = new Date(`${last.slice(0, 7)}-01T00:00:00Z`);
   end.setUTCMonth(end.getUTCMonth() + 1);
-  return daysOf({ from: first, to: end.toISOString().slice(0, 10) });
+  return daysOf({ from: first, to: utcDay(end.getTime()) });
 }
 
 export function monthPeriod(month: Month): ReportPeriod {
