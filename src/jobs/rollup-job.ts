@@ -181,8 +181,7 @@ export function queryDayWriter(lake: LakeStore, queries: QueryRunner): RollupDep
  */
 function cell(value: unknown, type: string): unknown {
   if (value === null || value === undefined) return null;
-  if (type === 'TIMESTAMP')
-    return value instanceof Date ? value : new Date(`${String(value).replace(' ', 'T')}Z`);
+  if (type === 'TIMESTAMP') return value instanceof Date ? value : new Date(engineInstant(value));
   if (type === 'INT64' || type === 'INT32' || type === 'DOUBLE') return Number(value);
   return value;
 }
