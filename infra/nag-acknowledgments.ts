@@ -113,18 +113,14 @@ export function acknowledgeNagFindings(stacks: {
           `The ${job.kind} report job writes its JSON, CSV and HTML files under reports/${job.kind}/<period>/, the ` +
           'period known only when it runs; s3:PutObject only, in the folder of its own report kind.',
       },
-      ...(job.rollupObjectsArn
-        ? [
-            {
-              arn: job.rollupObjectsArn,
-              reason:
-                `Before its queries, the ${job.kind} report job rolls up the days it reads whose rollup is missing ` +
-                'or stale: it writes each new roll under rollups/<table>/dt=<day>/<roll id>.parquet and deletes ' +
-                "the day's older rolls; the roll ids are made at run time, so the grant is the rollups/ prefix " +
-                '(s3:PutObject and s3:DeleteObject only).',
-            },
-          ]
-        : []),
+      {
+        arn: job.rollupObjectsArn,
+        reason:
+          `Before its queries, the ${job.kind} report job rolls up the days it reads whose rollup is missing ` +
+          'or stale: it writes each new roll under rollups/<table>/dt=<day>/<roll id>.parquet and deletes ' +
+          "the day's older rolls; the roll ids are made at run time, so the grant is the rollups/ prefix " +
+          '(s3:PutObject and s3:DeleteObject only).',
+      },
     ]);
     acknowledgeDeadLetterQueue(
       job.deadLetterQueue,
@@ -139,6 +135,44 @@ export function acknowledgeNagFindings(stacks: {
       LambdaTracing: NO_TRACING,
     });
   }
+
+  const rollup = stacks.reports.rollupJob;
+  acknowledgeWildcardResources(rollup.role, [
+    ...rollup.lakeObjectArns.map((arn) => ({
+      arn,
+      reason:
+        'Athena reads the lake tables the rollup queries read (the events, the price book and invoices they take ' +
+        "the dimensions from, the rolls) with the rollup job's own credentials: every object under the table " +
+        'prefix, named by the writers (and by date partition), so the grant is the prefix; s3:GetObject only, on ' +
+        'the prefixes of those Glue tables only.',
+    })),
+    {
+      arn: rollup.resultObjectsArn,
+      reason:
+        'Athena writes the result of each query the rollup job runs under the workgroup output location, ' +
+        'results/ of the dedicated Athena results bucket, as objects named by query execution id, and the job ' +
+        'reads them back; the keys are not known in advance, so the grant is that prefix.',
+    },
+    {
+      arn: rollup.rollupObjectsArn,
+      reason:
+        'The rollup job rolls up the days of its window whose rollup is missing or stale: it writes each new roll ' +
+        "under rollups/<table>/dt=<day>/<roll id>.parquet and deletes the day's older rolls; the roll ids are " +
+        'made at run time, so the grant is the rollups/ prefix (s3:PutObject and s3:DeleteObject only).',
+    },
+  ]);
+  acknowledgeDeadLetterQueue(
+    rollup.deadLetterQueue,
+    'This queue is itself a dead-letter queue: the on-failure destination of the rollup function (Lambda ' +
+      'asynchronous invocation) and the DeadLetterConfig of its schedule.',
+  );
+  acknowledgeServerless(rollup.function, {
+    LambdaDLQ:
+      'The rollup function (invoked asynchronously by its schedule) sends a run that failed after its retries ' +
+      "to its on-failure destination, the job's SQS dead-letter queue, which records the event and the error " +
+      'and raises an alarm; a DeadLetterConfig would be a second queue with less in it.',
+    LambdaTracing: NO_TRACING,
+  });
 
   acknowledgeDeadLetterQueue(
     invoice.deadLetterQueue,

@@ -104,7 +104,7 @@ export function createTokenledgerApp(options: TokenledgerAppOptions = {}): Token
   });
   const reports = new ReportsStack(app, 'TokenledgerReports', {
     description:
-      'tokenledger: scheduled report jobs (governance, waste, margin), their alarms and SES sender (stateless)',
+      'tokenledger: scheduled report jobs (governance, waste, margin) and rollup job, their alarms and SES sender (stateless)',
     ...settings.reports,
     ...reportsSettings,
     ...options.reports,

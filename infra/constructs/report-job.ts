@@ -1,18 +1,11 @@
-import { Aws, Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import {
-  ContextAttribute,
-  Schedule,
-  ScheduleExpression,
-  ScheduleTargetInput,
-  TimeWindow,
-} from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import type { IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -26,8 +19,9 @@ import { REPORT_KINDS, type ReportKind } from '../../src/reports/report-period.t
 import { AlarmTopic } from './alarm-topic.ts';
 import { grantBucketKey } from './bucket-key.ts';
 import { anyCountAlarm, deadLetterQueue, notifyTopic } from './failure-alarms.ts';
+import { jobSchedule } from './job-schedule.ts';
+import { grantLakeQueries } from './lake-query-grants.ts';
 import { checkDuration, checkInteger, checkPattern, scopedCheck, validationError } from './prop-checks.ts';
-import { runQueriesStatement } from './query-workgroup.ts';
 import { tokenledgerFunction } from './tokenledger-function.ts';
 
 export type { ReportKind } from '../../src/reports/report-period.ts';
@@ -223,8 +217,8 @@ export class ReportJob extends Construct {
   public readonly resultObjectsArn: string;
   /** Where the job writes its files: `<lake>/reports/<kind>/*`. */
   public readonly reportObjectsArn: string;
-  /** The daily rollups, which the job brings up to date before its queries: `<lake>/rollups/*` (not governance). */
-  public readonly rollupObjectsArn: string | undefined;
+  /** The daily rollups, which the job brings up to date before its queries: `<lake>/rollups/*`. */
+  public readonly rollupObjectsArn: string;
 
   constructor(scope: Construct, id: string, props: ReportJobProps) {
     super(scope, id);
@@ -338,20 +332,25 @@ export class ReportJob extends Construct {
       resource: 'workgroup',
       resourceName: sources.workGroupName,
     });
-    // Least privilege per kind: only margin reads revenue; only governance reads the prompt registry; governance
-    // reads the events, not the rollups.
-    const readsRollups = kind !== 'governance';
+    // Least privilege per kind: only margin reads revenue; only governance reads the prompt registry.
     const tables = sources.tables.filter(
-      (t) =>
-        (kind === 'margin' || !MARGIN_ONLY_TABLES.includes(t.tableName)) &&
-        (readsRollups || !t.tableName.startsWith('rollup_')),
+      (t) => kind === 'margin' || !MARGIN_ONLY_TABLES.includes(t.tableName),
     );
     const viewNames = sources.viewNames.filter((v) => kind === 'margin' || !MARGIN_ONLY_TABLES.includes(v));
     const prefixes = [...new Set(tables.map((table) => table.prefix))];
     this.lakeObjectArns = prefixes.map((prefix) => sources.lakeBucket.arnForObjects(`${prefix}*`));
     this.resultObjectsArn = sources.resultsBucket.arnForObjects(`${sources.resultsPrefix}*`);
     this.reportObjectsArn = sources.lakeBucket.arnForObjects(`reports/${kind}/*`);
-    this.grantQueries({ ...sources, tables, viewNames }, prefixes);
+    grantLakeQueries(this, this.role, {
+      workGroupArn: this.workGroupArn,
+      databaseName: sources.databaseName,
+      tableNames: tables.map((t) => t.tableName),
+      viewNames,
+      lakeBucket: sources.lakeBucket,
+      prefixes,
+      resultsBucket: sources.resultsBucket,
+      resultObjectsArn: this.resultObjectsArn,
+    });
     // With SSE-KMS buckets: read the lake's tables and write reports/; Athena's results both ways.
     grantBucketKey(this.role, sources.lakeBucket, 'readWrite');
     grantBucketKey(this.role, sources.resultsBucket, 'readWrite');
@@ -360,15 +359,13 @@ export class ReportJob extends Construct {
     );
     // Before its queries the job rolls up the days it reads (docs/rollups.md): it writes each day's new roll and
     // removes the older ones; it lists the day's event keys through the listing its queries already have.
-    this.rollupObjectsArn = readsRollups ? sources.lakeBucket.arnForObjects('rollups/*') : undefined;
-    if (this.rollupObjectsArn) {
-      this.role.addToPolicy(
-        new PolicyStatement({
-          actions: ['s3:PutObject', 's3:DeleteObject'],
-          resources: [this.rollupObjectsArn],
-        }),
-      );
-    }
+    this.rollupObjectsArn = sources.lakeBucket.arnForObjects('rollups/*');
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['s3:PutObject', 's3:DeleteObject'],
+        resources: [this.rollupObjectsArn],
+      }),
+    );
     if (kind === 'governance') {
       this.role.addToPolicy(
         new PolicyStatement({
@@ -413,44 +410,20 @@ export class ReportJob extends Construct {
       );
     }
 
-    this.schedulerRole = new Role(this, 'SchedulerRole', {
-      description: `tokenledger ${kind} report: EventBridge Scheduler invokes the report function`,
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': Aws.ACCOUNT_ID,
-            'aws:SourceArn': stack.formatArn({
-              service: 'scheduler',
-              resource: 'schedule-group',
-              resourceName: 'default',
-            }),
-          },
-        },
-      }),
-    });
-    // The scheduler invokes the unqualified function; CDK's target would grant `<arn>` and `<arn>:*`.
-    this.schedulerRole.addToPolicy(
-      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] }),
-    );
-    this.schedulerRole.addToPolicy(
-      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
-    );
-    const schedulerRole: IRole = this.schedulerRole.withoutPolicyUpdates({ addGrantsToResources: false });
-    this.schedule = new Schedule(this, 'Schedule', {
+    // No period in the input: the job reports the last complete one before the scheduled time (yesterday UTC, or
+    // last month), so Lambda's retries and a replay from the dead-letter queue report the same period.
+    const scheduled = jobSchedule(this, {
+      function: this.function,
+      deadLetterQueue: this.deadLetterQueue,
+      expression: props.schedule,
+      timeZone: props.timeZone,
+      retryAttempts,
+      maxEventAge,
       description: `tokenledger ${kind} report, ${props.schedule} ${props.timeZone}`,
-      schedule: ScheduleExpression.expression(props.schedule, TimeZone.of(props.timeZone)),
-      timeWindow: TimeWindow.off(),
-      target: new LambdaInvoke(this.function, {
-        role: schedulerRole,
-        // No period: the job reports the last complete one before the scheduled time (yesterday UTC, or last
-        // month), so Lambda's retries and a replay from the dead-letter queue report the same period.
-        input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
-        retryAttempts,
-        maxEventAge,
-        deadLetterQueue: this.deadLetterQueue,
-      }),
+      roleDescription: `tokenledger ${kind} report: EventBridge Scheduler invokes the report function`,
     });
-    this.schedule.node.addDependency(this.schedulerRole);
+    this.schedule = scheduled.schedule;
+    this.schedulerRole = scheduled.role;
 
     this.errorsAlarm = anyCountAlarm(
       this,
@@ -461,65 +434,6 @@ export class ReportJob extends Construct {
         'The error is in the function log group.',
     );
     notifyTopic(props.alarmTopic, [this.errorsAlarm, this.deadLetterAlarm]);
-  }
-
-  /** Athena in the workgroup, the catalog entries of the tables and views, their data, and the results. */
-  /** `prefixes`: the distinct key prefixes of `sources.tables` (the rollup tables share `rollups/`). */
-  private grantQueries(sources: ReportQuerySources, prefixes: readonly string[]): void {
-    const stack = Stack.of(this);
-    this.role.addToPolicy(runQueriesStatement(this.workGroupArn));
-    const tableArn = (name: string) =>
-      stack.formatArn({
-        service: 'glue',
-        resource: 'table',
-        resourceName: `${sources.databaseName}/${name}`,
-      });
-    this.role.addToPolicy(
-      new PolicyStatement({
-        // Read-only catalog access a SELECT needs; the partition reads matter only for a table without projection.
-        actions: [
-          'glue:GetDatabase',
-          'glue:GetTable',
-          'glue:GetPartition',
-          'glue:GetPartitions',
-          'glue:BatchGetPartition',
-        ],
-        resources: [
-          stack.formatArn({ service: 'glue', resource: 'catalog' }),
-          stack.formatArn({ service: 'glue', resource: 'database', resourceName: sources.databaseName }),
-          ...sources.tables.map((table) => tableArn(table.tableName)),
-          ...sources.viewNames.map(tableArn),
-        ],
-      }),
-    );
-    // Athena reads the tables' objects with the caller's credentials, and lists their prefixes.
-    this.role.addToPolicy(
-      new PolicyStatement({ actions: ['s3:GetObject'], resources: [...this.lakeObjectArns] }),
-    );
-    this.role.addToPolicy(
-      new PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [sources.lakeBucket.bucketArn] }),
-    );
-    this.role.addToPolicy(
-      new PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [sources.lakeBucket.bucketArn],
-        // Listing only the prefixes of the tables it reads (Athena lists them to find the files).
-        conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
-      }),
-    );
-    // Athena writes each query's result under the workgroup's output location; GetQueryResults reads it back.
-    this.role.addToPolicy(
-      new PolicyStatement({
-        actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
-        resources: [sources.resultsBucket.bucketArn],
-      }),
-    );
-    this.role.addToPolicy(
-      new PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-        resources: [this.resultObjectsArn],
-      }),
-    );
   }
 }
 

@@ -6,6 +6,11 @@ import { EmailIdentity, Identity, type IEmailIdentity } from 'aws-cdk-lib/aws-se
 import type { Construct } from 'constructs';
 import { viewName } from '../../src/adapters/athena/views.ts';
 import { parseAddresses } from '../../src/email/report-email.ts';
+import {
+  DEFAULT_LOOKBACK_DAYS,
+  MAX_LOOKBACK_DAYS,
+  MIN_LOOKBACK_DAYS,
+} from '../../src/jobs/rollup-lookback.ts';
 import { viewFiles } from '../../src/queries/query-files.ts';
 import {
   DEPLOY_CHANGE_SETTING_NAMES,
@@ -24,6 +29,7 @@ import {
   ReportJob,
   type ReportTableSource,
 } from '../constructs/report-job.ts';
+import { DEFAULT_ROLLUP_SCHEDULE, RollupJob } from '../constructs/rollup-job.ts';
 
 /**
  * Default schedules, in `reportsTimezone` (UTC unless set):
@@ -79,6 +85,8 @@ export const MAX_RESERVED_CONCURRENCY = 1000;
  * | `governanceChangeThreshold` | `0.25` | deploy changes: relative move of requests, cost per request and p95 latency that flags a deploy, a number ≥ 0 (DEPLOY_CHANGE_RELATIVE) |
  * | `governanceRateThreshold` | `0.02` | deploy changes: absolute move of the error and cancel rates that flags a deploy, a number from 0 to 1 (0.02 is 2 points; DEPLOY_CHANGE_RATE_POINTS) |
  * | `governanceMinRequests` | `50` | deploy changes: fewer requests than this in either window and only requests are compared, a whole number ≥ 1 (DEPLOY_CHANGE_MIN_REQUESTS) |
+ * | `rollupSchedule` | `cron(30 0 * * ? *)` | the rollup job's EventBridge Scheduler `cron(…)` or `rate(…)`, always in UTC (its days are UTC days) |
+ * | `rollupLookbackDays` | `7` | how many days, ending yesterday (UTC), each rollup run considers: a whole number from 1 to 400 (ROLLUP_LOOKBACK_DAYS) |
  *
  * A bad value fails synthesis with an error naming the key and quoting the value. Numbers and `reportsSandbox`
  * may be strings (`-c`) or JSON numbers and booleans (cdk.json). The governance function's environment gets a
@@ -102,6 +110,8 @@ export interface ReportsSettings {
   readonly governanceChangeThreshold?: number;
   readonly governanceRateThreshold?: number;
   readonly governanceMinRequests?: number;
+  readonly rollupSchedule?: string;
+  readonly rollupLookbackDays?: number;
 }
 
 /** The context keys of {@link ReportsSettings}. */
@@ -121,6 +131,8 @@ export const REPORTS_CONTEXT_KEYS = [
   'governanceChangeThreshold',
   'governanceRateThreshold',
   'governanceMinRequests',
+  'rollupSchedule',
+  'rollupLookbackDays',
 ] as const satisfies readonly (keyof ReportsSettings)[];
 
 /**
@@ -140,6 +152,9 @@ const THRESHOLD_KEYS: readonly string[] = DEPLOY_CHANGE_SETTING_NAMES.map(
   (setting) => DEPLOY_CHANGE_SETTINGS[setting].names.context,
 );
 
+/** What `rollupLookbackDays` must be. */
+const LOOKBACK_DAYS_RULE = `a whole number from ${MIN_LOOKBACK_DAYS} to ${MAX_LOOKBACK_DAYS}`;
+
 /** What `reportsReservedConcurrency` must be. */
 const RESERVED_CONCURRENCY_RULE = `a whole number from 1 to ${MAX_RESERVED_CONCURRENCY}, or 'none'`;
 
@@ -156,7 +171,7 @@ export function reportsSettingsFromContext(scope: Construct): ReportsSettings {
   const known: readonly string[] = REPORTS_CONTEXT_KEYS;
   const unknown = Object.keys(context).find(
     (key) =>
-      /^(reports|governance|waste|margin)[A-Z]/.test(key) &&
+      /^(reports|governance|waste|margin|rollup)[A-Z]/.test(key) &&
       !known.includes(key) &&
       !REPORTS_FUNCTION_CONTEXT_KEYS.includes(key),
   );
@@ -178,6 +193,9 @@ export function reportsSettingsFromContext(scope: Construct): ReportsSettings {
     } else if (key === 'reportsSandbox') {
       const flag = contextBoolean(scope, label, value);
       if (flag !== undefined) settings[key] = flag;
+    } else if (key === 'rollupLookbackDays') {
+      const number = contextNumber(scope, label, value, LOOKBACK_DAYS_RULE);
+      if (number !== undefined) settings[key] = number;
     } else if (key === 'reportsReservedConcurrency') {
       const number =
         typeof value === 'string' && value.trim() === 'none'
@@ -304,6 +322,22 @@ export function checkReportsSettings(
     checkScheduleExpression(scope, label(scheduleKey(kind)), schedule);
     return { kind, recipients, schedule };
   });
+  // The rollup job: its schedule is read in UTC, as its days are UTC days.
+  const rollupSchedule = settings.rollupSchedule || DEFAULT_ROLLUP_SCHEDULE;
+  checkScheduleExpression(scope, label('rollupSchedule'), rollupSchedule);
+  const lookbackDays = settings.rollupLookbackDays ?? DEFAULT_LOOKBACK_DAYS;
+  if (
+    !(
+      Number.isInteger(lookbackDays) &&
+      lookbackDays >= MIN_LOOKBACK_DAYS &&
+      lookbackDays <= MAX_LOOKBACK_DAYS
+    )
+  ) {
+    throw validationError(
+      scope,
+      `${label('rollupLookbackDays')} must be ${LOOKBACK_DAYS_RULE}, got ${show(lookbackDays)}`,
+    );
+  }
   return {
     from,
     identity,
@@ -313,6 +347,7 @@ export function checkReportsSettings(
     deployChangeThresholds,
     timeZone,
     jobs,
+    rollup: { schedule: rollupSchedule, lookbackDays },
   };
 }
 
@@ -378,6 +413,8 @@ export interface ReportsStackProps extends StackProps, ReportsSettings {
 export class ReportsStack extends Stack {
   /** The jobs, by report kind. */
   public readonly jobs: Readonly<Record<ReportKind, ReportJob>>;
+  /** The scheduled rollup job (daily at 00:30 UTC by default), whose alarms notify the same topic. */
+  public readonly rollupJob: RollupJob;
   /** The topic of the jobs' alarms. */
   public readonly alarmTopic: ReportAlarmTopic;
   /** The SES identity of the sender the stack creates; undefined without `reportsFrom` or with `existing`. */
@@ -467,5 +504,15 @@ export class ReportsStack extends Stack {
       });
     }
     this.jobs = jobs as Record<ReportKind, ReportJob>;
+    this.rollupJob = new RollupJob(this, 'Rollups', {
+      schedule: settings.rollup.schedule,
+      lookbackDays: settings.rollup.lookbackDays,
+      sources,
+      alarmTopic: this.alarmTopic.topic,
+      logRetention: props.logRetention,
+      reservedConcurrentExecutions,
+      retryAttempts: props.retryAttempts,
+      maxEventAge: props.maxEventAge,
+    });
   }
 }

@@ -18,7 +18,9 @@ groups AS (
     max(CASE WHEN unpriced AND nonzero_usage IS NOT NULL THEN requests ELSE 0 END) AS unpriced_requests
   FROM group_cost
   WHERE dt >= ? AND dt < ?
-  GROUP BY dt, hour, provider, model, service_tier, context_tier, feature, cohort, status, nonzero_usage
+  GROUP BY
+    dt, hour, provider, model, service_tier, context_tier, feature, cohort, status, prompt_id, prompt_version,
+    nonzero_usage
 ),
 requests AS (
   SELECT sum(allocated) AS allocated, sum(estimated) AS estimated, sum(unpriced_requests) AS unpriced_requests

@@ -5,16 +5,16 @@ CREATE OR REPLACE VIEW tool_calls_hourly_raw AS
 WITH calls AS (
   SELECT
     e.dt, date_trunc('hour', e.ts) AS hour, e.provider, e.resolved_model AS model, e.feature, e.cohort,
-    e.status, b.usage_type,
+    e.status, e.prompt_id, e.prompt_version, b.usage_type,
     CAST(json_extract_scalar(e.tool_calls, b.calls_path) AS BIGINT) AS calls
   FROM events_resolved e
   JOIN billed_tools b ON b.provider = e.provider
   WHERE e.tool_calls IS NOT NULL AND json_extract_scalar(e.tool_calls, b.calls_path) IS NOT NULL
 )
 SELECT
-  hour, provider, model, feature, cohort, status, usage_type,
+  hour, provider, model, feature, cohort, status, prompt_id, prompt_version, usage_type,
   count(*) AS requests,
   sum(calls) AS calls,
   dt
 FROM calls
-GROUP BY dt, hour, provider, model, feature, cohort, status, usage_type
+GROUP BY dt, hour, provider, model, feature, cohort, status, prompt_id, prompt_version, usage_type

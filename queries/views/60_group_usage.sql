@@ -9,7 +9,7 @@ CREATE OR REPLACE VIEW group_usage AS
 SELECT * FROM (
   SELECT
     u.dt, u.hour, u.provider, u.model, u.model AS price_model, u.service_tier, u.context_tier, u.feature, u.cohort,
-    u.status, u.nonzero_usage, u.requests, k.usage_type,
+    u.status, u.prompt_id, u.prompt_version, u.nonzero_usage, u.requests, k.usage_type,
     CASE k.usage_type
       WHEN 'input' THEN u.input_tokens - u.cache_read_tokens - u.cache_write_tokens
       WHEN 'cache_read' THEN u.cache_read_tokens
@@ -23,7 +23,7 @@ SELECT * FROM (
   UNION ALL
   SELECT
     t.dt, t.hour, t.provider, t.model, '*' AS price_model, 'standard' AS service_tier, 'standard' AS context_tier,
-    t.feature, t.cohort, t.status, CAST(NULL AS INTEGER) AS nonzero_usage,
+    t.feature, t.cohort, t.status, t.prompt_id, t.prompt_version, CAST(NULL AS INTEGER) AS nonzero_usage,
     t.requests, t.usage_type, t.calls AS quantity, 0 AS wasted_quantity
   FROM tool_calls_hourly t
 ) usage_rows

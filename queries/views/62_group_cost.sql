@@ -28,7 +28,8 @@ WITH rates AS (
     AND s.valid_from <= k.hour AND (s.valid_to IS NULL OR k.hour < s.valid_to)
 )
 SELECT
-  u.dt, u.hour, u.provider, u.model, u.feature, u.cohort, u.status, u.nonzero_usage, u.requests, u.usage_type,
+  u.dt, u.hour, u.provider, u.model, u.feature, u.cohort, u.status, u.prompt_id, u.prompt_version, u.nonzero_usage,
+  u.requests, u.usage_type,
   u.service_tier, u.context_tier, u.quantity, u.wasted_quantity,
   r.unit_cost,
   CASE WHEN r.in_bucket THEN u.quantity * coalesce(r.unit_cost, 0) ELSE 0 END AS allocated_cost,

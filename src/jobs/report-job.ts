@@ -4,7 +4,7 @@ import type { LakeStore } from '../ports/lake-store.ts';
 import type { MailSender } from '../ports/mail-sender.ts';
 import { type BuiltReport, buildReport, type ReportSources } from '../reports/build-report.ts';
 import { publishReport } from '../reports/report-document.ts';
-import type { ReportKind, ReportPeriod } from '../reports/report-period.ts';
+import { nextDay, type ReportKind, type ReportPeriod } from '../reports/report-period.ts';
 
 export interface ReportMail extends MailAddresses {
   sender: MailSender;
@@ -37,8 +37,16 @@ export interface ReportJobResult extends BuiltReport {
   email: EmailOutcome;
 }
 
-/** Which reports read the daily rollups (the governance report still reads the events). */
-const READS_ROLLUPS: Readonly<Record<ReportKind, boolean>> = { margin: true, waste: true, governance: false };
+/**
+ * The days a report reads from the rollups: its period's, and for governance the deploy windows around it too — a
+ * deploy compared on the period's first day can have its before window start up to 3 days earlier, and one on its
+ * last day its after window end the day after (src/reports/deploy-changes.ts, deployWindows).
+ */
+export function readPeriod(kind: ReportKind, period: ReportPeriod): ReportPeriod {
+  return kind === 'governance'
+    ? { ...period, from: nextDay(period.from, -3), to: nextDay(period.to, 2) }
+    : period;
+}
 
 /**
  * One run of a report job: run the report's queries, write JSON, CSV and HTML to reports/<kind>/<period>/, and
@@ -53,7 +61,7 @@ export async function runReportJob(
   deps: ReportJobDependencies,
 ): Promise<ReportJobResult> {
   const now = deps.now ?? (() => new Date());
-  if (READS_ROLLUPS[kind]) await deps.refreshRollups?.(period);
+  await deps.refreshRollups?.(readPeriod(kind, period));
   const built = await buildReport(kind, period, { ...deps, now: now() });
   const keys = await publishReport(deps.lake, built.doc);
   const email =

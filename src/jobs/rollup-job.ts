@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { writeParquet } from '../core/lake/parquet-file.ts';
-import { ROLLUP_TABLES, type RollupTable } from '../core/rollups/rollup-columns.ts';
+import { ROLLUP_FORMAT, ROLLUP_TABLES, type RollupTable } from '../core/rollups/rollup-columns.ts';
 import type { LakeStore } from '../ports/lake-store.ts';
 import { engineInstant, type QueryRunner } from '../ports/query-runner.ts';
 import { nextDay, parseDay } from '../reports/report-period.ts';
@@ -8,7 +8,7 @@ import { nextDay, parseDay } from '../reports/report-period.ts';
 /**
  * The rollup job (docs/rollups.md): rolls up each day of events that has no rollup yet, or whose rollup is stale —
  * the day received events since (its event objects changed), or the price book's dimensions the rollup groups by
- * (long-context thresholds, model aliases, billed tools) changed. Rolling days writes a new roll of every rollup
+ * (long-context thresholds, model aliases, billed tools) changed, or it was written in an earlier format. Rolling days writes a new roll of every rollup
  * table and the roll's row in rollup_rolls, then removes the days' older rolls: a reader sees a day's old roll or
  * its new one (rolled_days picks the latest), never a mix, and never the sum of both.
  */
@@ -70,11 +70,13 @@ export async function rollUp(deps: RollupDependencies, options: RollupOptions = 
     nextDay(days[days.length - 1] as string),
   ]);
   const rolls = new Map(state.filter((r) => r.kind === 'roll').map((r) => [String(r.dt), r]));
-  const dimensions = fingerprint(
-    state
+  // The rollups' format counts as a dimension: a roll of an earlier format is stale.
+  const dimensions = fingerprint([
+    `rollup format ${ROLLUP_FORMAT}`,
+    ...state
       .filter((r) => r.kind === 'dimension')
       .map((r) => JSON.stringify([r.provider, r.model, r.value, r.valid_from, r.valid_to])),
-  );
+  ]);
 
   const toRoll: (DayRoll & { reason: RollReason; events: string; objects: number })[] = [];
   for (const day of days) {
@@ -115,10 +117,13 @@ export async function rollUp(deps: RollupDependencies, options: RollupOptions = 
     };
     await deps.lake.put(rollKey(ROLLS, r.day, r.rollId), writeParquet(ROLLS.columns, [row]), PARQUET);
   }
+  // Only rolls older than this one go: a run that overlaps this one (a report job's refresh beside the scheduled
+  // job) may have written a newer roll of the day, which stays current; an older roll left behind by such a race is
+  // never current (rolled_days takes the latest) and goes with the day's next roll.
   for (const r of toRoll) {
     for (const table of ROLLUP_TABLES) {
       const stale = (await deps.lake.list(`${table.folder}/dt=${r.day}/`)).filter(
-        (k) => !k.includes(r.rollId),
+        (k) => rollIdOf(k) < r.rollId,
       );
       if (stale.length > 0) await deps.lake.remove(stale);
     }
@@ -132,6 +137,11 @@ export async function rollUp(deps: RollupDependencies, options: RollupOptions = 
     })),
     current,
   };
+}
+
+/** The roll id of a roll's object key (its file name, {@link rollKey}). */
+function rollIdOf(key: string): string {
+  return (key.slice(key.lastIndexOf('/') + 1).split('.')[0] ?? '') as string;
 }
 
 /** Where a roll of `day` stores `table`'s rows (one object). */

@@ -113,25 +113,26 @@ function windowMetrics(row: Record<string, unknown> | undefined): WindowMetrics 
   };
 }
 
-/** The two windows of one deploy, from queries/reports/deploy_change.sql. */
-async function measure(
+/**
+ * The two windows of a deploy at `deployedAt` (epoch ms), as runs of whole UTC hours [start, end): before, the 24
+ * hours before the hour the deploy falls inside; after, the 24 from the first whole hour at or after it. A deploy
+ * on the hour splits no hour; otherwise its hour, part old traffic and part new, belongs to neither window.
+ */
+export function deployWindows(deployedAt: number): { before: [number, number]; after: [number, number] } {
+  const hourStart = Math.floor(deployedAt / HOUR_MS) * HOUR_MS;
+  const afterStart = hourStart === deployedAt ? hourStart : hourStart + HOUR_MS;
+  return { before: [hourStart - WINDOW_MS, hourStart], after: [afterStart, afterStart + WINDOW_MS] };
+}
+
+/** One window of a deploy, from queries/reports/deploy_change.sql (the hourly rollups). */
+async function measureWindow(
   queries: QueryRunner,
   promptId: string,
-  deployedAt: number,
-): Promise<{ before: WindowMetrics; after: WindowMetrics }> {
-  const start = deployedAt - WINDOW_MS;
-  const end = deployedAt + WINDOW_MS;
-  // The last dt the windows touch: that of the last instant before `end`.
-  const [firstDt, lastDt] = [utcDay(start), utcDay(end - 1)];
-  const window = (from: number, to: number) => [promptId, firstDt, lastDt, sqlInstant(from), sqlInstant(to)];
-  const rows = await queries.run('reports/deploy_change.sql', [
-    ...window(start, deployedAt),
-    ...window(deployedAt, end),
-    firstDt,
-    lastDt,
-  ]);
-  const row = (name: string) => rows.find((r) => r.window_name === name);
-  return { before: windowMetrics(row('before')), after: windowMetrics(row('after')) };
+  [start, end]: [number, number],
+): Promise<WindowMetrics> {
+  const bounds = [promptId, utcDay(start), utcDay(end - 1), sqlInstant(start), sqlInstant(end)];
+  const [row] = await queries.run('reports/deploy_change.sql', [...bounds, ...bounds, ...bounds]);
+  return windowMetrics(row);
 }
 
 /** Runs `task` over `items` with at most `limit` running at once; results in the order of `items`. */
@@ -155,10 +156,11 @@ async function mapLimited<T, R>(
 /**
  * For every version deployed in [from, to) (UTC days `YYYY-MM-DD`, `to` exclusive; `deployed_at` compared as
  * an instant, whatever its offset), the prompt's requests, cost per request, error and cancel rates and p95
- * latency in the 24 h before vs after `deployed_at` — all versions of the prompt, since the question is what
- * the deploy changed in production — flagged where a metric moved by more than the thresholds (see
- * {@link flagChange}). One query per deploy (an Athena query in AWS), `concurrency` (default 4) at a time.
- * A change whose after window ends after `now` (default: the current time) is `partial`.
+ * latency in the 24 whole hours before vs after `deployed_at` ({@link deployWindows}) — all versions of the prompt,
+ * since the question is what the deploy changed in production — flagged where a metric moved by more than the
+ * thresholds (see {@link flagChange}). Two queries per deploy (Athena queries in AWS) over the hourly rollups,
+ * `concurrency` (default 4) queries at a time. A change whose after window ends after `now` (default: the current
+ * time) is `partial`. The rollups must be current (the report job rolls up the days it reads first).
  */
 export async function deployChanges(
   queries: QueryRunner,
@@ -170,7 +172,7 @@ export async function deployChanges(
     now?: Date;
     concurrency?: number;
     /**
-     * Take every deploy whose 24 h after overlap [from, to) — those of the last 24 h before `from` too — rather
+     * Take every deploy whose after window overlaps [from, to) — those of the last 24 h before `from` too — rather
      * than those deployed in [from, to). A daily report then shows a late deploy partial on its day and whole the
      * next day.
      */
@@ -188,18 +190,28 @@ export async function deployChanges(
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new RangeError(`concurrency: expected a whole number of at least 1, got ${concurrency}`);
   const now = (options.now ?? new Date()).getTime();
-  const partial = (at: number) => at + WINDOW_MS > now;
+  const afterEnd = (at: number) => deployWindows(at).after[1];
+  const partial = (at: number) => afterEnd(at) > now;
   const deployed = (await registry.list())
     .map((record) => ({ record, at: Date.parse(record.deployed_at) }))
-    .filter(({ at }) => (options.overlapping ? at + WINDOW_MS > fromMs : at >= fromMs) && at < toMs)
+    .filter(({ at }) => (options.overlapping ? afterEnd(at) > fromMs : at >= fromMs) && at < toMs)
     .sort(
       (a, b) =>
         a.at - b.at ||
         compareText(a.record.prompt_id, b.record.prompt_id) ||
         compareText(a.record.version, b.record.version),
     );
-  const changes = await mapLimited(deployed, concurrency, async ({ record, at }): Promise<DeployChange> => {
-    const { before, after } = await measure(queries, record.prompt_id, at);
+  // Each deploy's two windows are a query each; at most `concurrency` run at once.
+  const windows = deployed.flatMap(({ record, at }) => {
+    const w = deployWindows(at);
+    return [
+      { promptId: record.prompt_id, hours: w.before },
+      { promptId: record.prompt_id, hours: w.after },
+    ];
+  });
+  const measured = await mapLimited(windows, concurrency, (w) => measureWindow(queries, w.promptId, w.hours));
+  const changes = deployed.map(({ record, at }, i): DeployChange => {
+    const [before, after] = [measured[2 * i] as WindowMetrics, measured[2 * i + 1] as WindowMetrics];
     return {
       prompt_id: record.prompt_id,
       prompt_version: record.version,
@@ -207,7 +219,7 @@ export async function deployChanges(
       change_ref: record.change_ref ?? null,
       before,
       after,
-      // While the 24 h after are not over, requests (a count) is bound to look lower: compare the rates only.
+      // While the after window is not over, requests (a count) is bound to look lower: compare the rates only.
       flags: flagChange(before, after, thresholds).filter((f) => !(partial(at) && f === 'requests')),
       partial: partial(at),
     };

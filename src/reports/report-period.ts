@@ -33,9 +33,9 @@ export function dayRange(from: string, to: string): ReportPeriod {
   return { label: `${from}_${to}`, from, to };
 }
 
-/** The calendar day after `day` (`YYYY-MM-DD`). */
-export function nextDay(day: string): string {
-  return utcDay(Date.parse(`${day}T00:00:00Z`) + DAY_MS);
+/** The calendar day after `day` (`YYYY-MM-DD`); `days` after it, or before it when negative. */
+export function nextDay(day: string, days = 1): string {
+  return utcDay(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS);
 }
 
 /** Each day of a period, `YYYY-MM-DD`, in order. */

@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLLUP_TABLES } from '../../src/core/rollups/rollup-columns.ts';
 import type { AwsClients } from '../../src/jobs/aws-report-job.ts';
 import { REPORT_KINDS } from '../../src/reports/report-period.ts';
 import { type LocalAthena, localAthenaClient } from '../helpers/athena-endpoint.ts';
@@ -230,9 +231,9 @@ describe('fault: Athena fails mid-report', () => {
       );
       // the report was half-way: the month's rollups were brought up to date, margin.sql ran and its results were read
       const started = athena.requestsOf('StartQueryExecution').slice(startsBefore);
-      const rollupQueries = ['state', 'usage', 'tool_calls', 'users', 'customer_features'].map((q) =>
-        readQuery(`rollups/${q}.sql`),
-      );
+      const rollupQueries = ROLLUP_TABLES.flatMap((t) => (t.query ? [t.query] : []))
+        .concat('rollups/state.sql')
+        .map((q) => readQuery(q));
       const texts = started.map((r) => String(r.body.QueryString));
       expect(texts[0]).toBe(readQuery('rollups/state.sql'));
       expect(texts.filter((q) => !rollupQueries.includes(q)).sort()).toEqual(

@@ -4,14 +4,16 @@ import { LocalQueryRunner } from '../../src/adapters/duckdb/local-query-runner.t
 import { FsPromptRegistry } from '../../src/adapters/local/fs-prompt-registry.ts';
 import { checkGovernance } from '../../src/core/governance/rules.ts';
 import type { DeployRecord } from '../../src/core/prompts/deploy-record.ts';
+import { rollUpLocalLake } from '../../src/jobs/local-rollup.ts';
 import { governanceReport } from '../../src/reports/governance-report.ts';
 import { wireEvent } from '../helpers/factories.ts';
 import { LakeFixture } from '../helpers/lake-fixture.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
-// The governance report reads the served versions counted per version, cohort and hour, not one row per request
-// (10 million rows at 10 M events). Where a deploy or retire time falls inside an hour, that group is read request
-// by request, so every figure equals the check of the individual requests.
+// The governance report reads the served versions counted per version, cohort and hour from the hourly rollup, not
+// one row per request (10 million rows at 10 M events). Where a deploy or retire time falls inside a group's first
+// and last request, that group is read request by request, so every figure equals the check of the individual
+// requests.
 
 const record = (version: string, overrides: Partial<DeployRecord> = {}): DeployRecord => ({
   prompt_id: 'support',
@@ -57,6 +59,7 @@ beforeAll(async () => {
   );
   await registry.register(record('v2'));
   engine = await LocalQueryEngine.open(tmp.dir);
+  await rollUpLocalLake(engine);
 });
 afterAll(async () => {
   engine?.close();

@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { vi } from 'vitest';
 import { REPO_ROOT } from '../../infra/constructs/node-bundling.ts';
-import { ReportJob } from '../../infra/constructs/report-job.ts';
+import { ReportJob, type ReportQuerySources } from '../../infra/constructs/report-job.ts';
+import { RollupJob } from '../../infra/constructs/rollup-job.ts';
 import { tempDir } from './temp-dir.ts';
 
 /** A Lambda deployment package as the CDK app builds it, unzipped in a temporary directory. */
@@ -39,36 +41,61 @@ export interface LambdaBundle {
  * runtime's copy (a `node_modules` link next to the package), so the externals resolve as they would in Lambda.
  */
 export async function bundleReportJobLambda(): Promise<LambdaBundle> {
-  const out = await tempDir('tokenledger-report-job-bundle-');
-  try {
-    const app = new App({ outdir: out.dir }); // no 'aws:cdk:bundling-stacks' context: every stack is bundled
-    const stack = new Stack(app, 'Bundle');
+  return bundleLambda('report-job', (stack) => {
     const table = (id: string) =>
       new TableV2(stack, id, { partitionKey: { name: 'k', type: AttributeType.STRING } });
-    const job = new ReportJob(stack, 'Job', {
+    return new ReportJob(stack, 'Job', {
       kind: 'waste',
       schedule: 'cron(0 6 * * ? *)',
       timeZone: 'UTC',
       recipients: [],
-      sources: {
-        lakeBucket: Bucket.fromBucketName(stack, 'Lake', 'lake'),
-        databaseName: 'tokenledger',
-        workGroupName: 'tokenledger',
-        resultsBucket: Bucket.fromBucketName(stack, 'Results', 'results'),
-        resultsPrefix: 'results/',
-        tables: [{ tableName: 'events', prefix: 'events/' }],
-        viewNames: [],
-      },
+      sources: bundleSources(stack),
       registryTable: table('Registry'),
       deliveriesTable: table('Deliveries'),
       alarmTopic: new Topic(stack, 'Topic'),
-    });
+    }).function;
+  });
+}
+
+/**
+ * The rollup-job function's package exactly as `cdk synth`/`cdk deploy` builds it (a `RollupJob` construct,
+ * infra/constructs/rollup-job.ts, synthesised with bundling: lambdas/rollup-job/handler.ts by the local esbuild,
+ * then queries/rollups/ copied next to index.mjs). As {@link bundleReportJobLambda}: once per test file.
+ */
+export async function bundleRollupJobLambda(): Promise<LambdaBundle> {
+  return bundleLambda(
+    'rollup-job',
+    (stack) =>
+      new RollupJob(stack, 'Job', { sources: bundleSources(stack), alarmTopic: new Topic(stack, 'Topic') })
+        .function,
+  );
+}
+
+/** Query sources for a throwaway job: only the bundle matters. */
+function bundleSources(stack: Stack): ReportQuerySources {
+  return {
+    lakeBucket: Bucket.fromBucketName(stack, 'Lake', 'lake'),
+    databaseName: 'tokenledger',
+    workGroupName: 'tokenledger',
+    resultsBucket: Bucket.fromBucketName(stack, 'Results', 'results'),
+    resultsPrefix: 'results/',
+    tables: [{ tableName: 'events', prefix: 'events/' }],
+    viewNames: [],
+  };
+}
+
+/** The package of the function `build` creates in a throwaway app, synthesised with bundling. */
+async function bundleLambda(name: string, build: (stack: Stack) => IFunction): Promise<LambdaBundle> {
+  const out = await tempDir(`tokenledger-${name}-bundle-`);
+  try {
+    const app = new App({ outdir: out.dir }); // no 'aws:cdk:bundling-stacks' context: every stack is bundled
+    const fn = build(new Stack(app, 'Bundle'));
     app.synth();
     // Function.code.bind() stages the package as the function's `Code` asset.
-    const asset = job.function.node.findChild('Code') as Asset;
+    const asset = fn.node.findChild('Code') as Asset;
     const dir = join(out.dir, asset.assetPath);
     const entry = join(dir, 'index.mjs');
-    if (!existsSync(entry)) throw new Error(`the report-job package has no index.mjs: ${dir}`);
+    if (!existsSync(entry)) throw new Error(`the ${name} package has no index.mjs: ${dir}`);
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(out.dir, 'node_modules'), 'dir');
     // Vitest evaluates test code in a way whose import() goes through Vite; a CommonJS file required natively gets
     // Node's own import().

@@ -99,6 +99,7 @@ describe('Glue tables of the data stack', () => {
       'prices',
       'revenue',
       'rollup_customer_features',
+      'rollup_prompt_latencies',
       'rollup_rolls',
       'rollup_tool_calls',
       'rollup_usage',

@@ -77,23 +77,30 @@ describe('cdk-nag AwsSolutions', () => {
       .map(({ id }) => id)
       .filter((id) => id.startsWith('AwsSolutions-'));
     const reportJobs = REPORT_KINDS.flatMap((kind) => [
-      // revenue only for the margin report, the rollups not for governance (least privilege per kind)
-      ...[
-        'events/*',
-        'costs/*',
-        'prices/*',
-        ...(kind === 'margin' ? ['revenue/*'] : []),
-        ...(kind === 'governance' ? [] : ['rollups/*']),
-      ].map((prefix) => wildcard(reports, lake.arnForObjects(prefix))),
+      // revenue only for the margin report (least privilege per kind)
+      ...['events/*', 'costs/*', 'prices/*', ...(kind === 'margin' ? ['revenue/*'] : []), 'rollups/*'].map(
+        (prefix) => wildcard(reports, lake.arnForObjects(prefix)),
+      ),
       wildcard(reports, data.queryWorkgroup.resultsBucket.arnForObjects('results/*')),
       wildcard(reports, lake.arnForObjects(`reports/${kind}/*`)),
       // the report job rolls up the days it reads first (writes and removes rolls)
-      ...(kind === 'governance' ? [] : [wildcard(reports, lake.arnForObjects('rollups/*'))]),
+      wildcard(reports, lake.arnForObjects('rollups/*')),
       'AwsSolutions-SQS3',
     ]);
+    // The rollup job reads the tables its queries read (the events, the price book and invoices, the rolls), and
+    // writes and removes rolls.
+    const rollupJob = [
+      ...['events/*', 'costs/*', 'prices/*', 'rollups/*'].map((prefix) =>
+        wildcard(reports, lake.arnForObjects(prefix)),
+      ),
+      wildcard(reports, data.queryWorkgroup.resultsBucket.arnForObjects('results/*')),
+      wildcard(reports, lake.arnForObjects('rollups/*')),
+      'AwsSolutions-SQS3',
+    ];
     expect(ids.sort()).toEqual(
       [
         ...reportJobs,
+        ...rollupJob,
         wildcard(ingest, lake.arnForObjects('events/*')),
         wildcard(ingest, lake.arnForObjects('quarantine/*')),
         wildcard(ingest, data.failedRecordsBucket.arnForObjects('*')),
@@ -127,7 +134,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(l1[0]).toMatch(/^TokenledgerData\/Custom::CDKBucketDeployment[0-9A-F]+256MiB$/);
   });
 
-  it('acknowledges AwsSolutions-SQS3 on the dead-letter queues only (the report jobs and the invoice function)', () => {
+  it('acknowledges AwsSolutions-SQS3 on the dead-letter queues only (the report jobs, the rollup job and the invoice function)', () => {
     const sqs3 = built.app.node
       .findAll()
       .filter((c) =>
@@ -142,6 +149,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(sqs3).toEqual(
       [
         ...REPORT_KINDS.map((kind) => built.reports.jobs[kind].deadLetterQueue.node.path),
+        built.reports.rollupJob.deadLetterQueue.node.path,
         built.invoices.invoiceFunction.deadLetterQueue.node.path,
       ].sort(),
     );
@@ -213,7 +221,7 @@ describe('cdk-nag Serverless', () => {
 
   it('acknowledges exactly these findings, each on its construct (a new one must be reviewed here)', () => {
     const { data, ingest, invoices, reports } = built;
-    const jobs = REPORT_KINDS.map((kind) => reports.jobs[kind]);
+    const jobs = [...REPORT_KINDS.map((kind) => reports.jobs[kind]), reports.rollupJob];
     const fn = (c: IConstruct) => c.node.path;
     const views = data.athenaViews;
     const bucketDeployment = fn(data.priceBook.handlerFunction);

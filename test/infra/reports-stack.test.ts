@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
@@ -84,9 +84,12 @@ function statementsOf(
   app: SynthesizedApp,
   role: IConstruct,
 ): { actions: string[]; resources: string[]; conditions?: Statement['Condition'] }[] {
-  const policies = app.reportsTemplate.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: [{ Ref: logicalId(app, role) }] },
-  });
+  // The role's inline policies, and the managed policies CDK splits a large one into (attached to the role).
+  const roles = [{ Ref: logicalId(app, role) }];
+  const policies = {
+    ...app.reportsTemplate.findResources('AWS::IAM::Policy', { Properties: { Roles: roles } }),
+    ...app.reportsTemplate.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: roles } }),
+  };
   return Object.values(policies).flatMap((p) =>
     (p.Properties.PolicyDocument.Statement as Statement[]).map((s) => {
       expect(s.Effect).toBe('Allow');
@@ -128,12 +131,12 @@ function environmentOf(template: Template, kind: ReportKind): Record<string, unk
   return functions[0]?.Properties.Environment.Variables as Record<string, unknown>;
 }
 
-/** The reserved concurrency of each report function, by kind (undefined: none reserved). */
+/** The reserved concurrency of each report function, by kind, and of the rollup job (undefined: none reserved). */
 function reservedConcurrency(template: Template): Record<string, unknown> {
   const functions = Object.values(template.findResources('AWS::Lambda::Function'));
   return Object.fromEntries(
     functions.map((fn) => [
-      fn.Properties.Environment.Variables.REPORT_KIND,
+      fn.Properties.Environment.Variables.REPORT_KIND ?? 'rollup',
       fn.Properties.ReservedConcurrentExecutions,
     ]),
   );
@@ -141,7 +144,8 @@ function reservedConcurrency(template: Template): Record<string, unknown> {
 
 describe('report functions', () => {
   it('are three, one per report kind, each with REPORT_KIND and the workgroup, database, bucket and tables', () => {
-    built.reportsTemplate.resourceCountIs('AWS::Lambda::Function', 3);
+    // and the rollup job's function (test/infra/rollup-job.test.ts)
+    built.reportsTemplate.resourceCountIs('AWS::Lambda::Function', 4);
     for (const kind of REPORT_KINDS) {
       const { data } = built;
       built.reportsTemplate.hasResourceProperties('AWS::Lambda::Function', {
@@ -188,12 +192,12 @@ describe('report functions', () => {
       expect(logicalId(built, fn)).toMatch(/Report/);
     }
     built.reportsTemplate.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
-    built.reportsTemplate.resourceCountIs('AWS::Logs::LogGroup', 3);
+    built.reportsTemplate.resourceCountIs('AWS::Logs::LogGroup', 4); // and the rollup job's
   });
 
   it('have roles without AWS-managed policies', () => {
     const roles = built.reportsTemplate.findResources('AWS::IAM::Role');
-    expect(Object.keys(roles)).toHaveLength(6); // a function role and a scheduler role per job
+    expect(Object.keys(roles)).toHaveLength(8); // a function role and a scheduler role per job, the rollup job's too
     for (const role of Object.values(roles)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 });
@@ -226,7 +230,7 @@ describe('schedules', () => {
       waste: 'cron(15 6 * * ? *)',
       margin: 'cron(0 7 3 * ? *)',
     });
-    built.reportsTemplate.resourceCountIs('AWS::Scheduler::Schedule', 3);
+    built.reportsTemplate.resourceCountIs('AWS::Scheduler::Schedule', 4); // and the rollup job's
   });
 
   it('take the schedule and time zone from the context', () => {
@@ -291,7 +295,7 @@ describe('failures: retries, dead-letter queue, alarms', () => {
   });
 
   it('the dead-letter queues are encrypted (SSE-SQS), refuse requests without TLS and keep messages 14 days', () => {
-    built.reportsTemplate.resourceCountIs('AWS::SQS::Queue', 3);
+    built.reportsTemplate.resourceCountIs('AWS::SQS::Queue', 4); // and the rollup job's
     const queues = built.reportsTemplate.findResources('AWS::SQS::Queue');
     for (const queue of Object.values(queues)) {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
@@ -344,7 +348,7 @@ describe('failures: retries, dead-letter queue, alarms', () => {
   );
 
   it('the alarm topic is KMS-encrypted (rotating key CloudWatch may use) and refuses publishing without TLS', () => {
-    built.reportsTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    built.reportsTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 8); // and the rollup job's two
     built.reportsTemplate.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(built, built.reports.alarmTopic.topicKey), 'Arn'] },
     });
@@ -425,12 +429,8 @@ describe('report job permissions', () => {
       expect(glue).toHaveLength(1);
       expect(glue[0]?.actions.every((a) => /^glue:(Get|BatchGet)/.test(a))).toBe(true);
       const tables = (glue[0]?.resources ?? []).filter((r) => r.includes(':table/'));
-      // revenue and revenue_effective only for the margin report; the rollup tables not for governance
-      const mine = names.filter(
-        (n) =>
-          (kind === 'margin' || !n.startsWith('revenue')) &&
-          (kind !== 'governance' || !n.startsWith('rollup_')),
-      );
+      // revenue and revenue_effective only for the margin report
+      const mine = names.filter((n) => kind === 'margin' || !n.startsWith('revenue'));
       expect(tables.map((r) => r.replace(/^.*:table\/tokenledger\//, '')).sort()).toEqual([...mine].sort());
       expect(
         glue[0]?.resources
@@ -445,13 +445,12 @@ describe('report job permissions', () => {
     const results = built.data.queryWorkgroup.resultsBucket;
     for (const kind of REPORT_KINDS) {
       const { role } = job(built, kind);
-      const rollups = kind === 'governance' ? [] : ['rollups/'];
       const prefixes = [
         'events/',
         'costs/',
         'prices/',
         ...(kind === 'margin' ? ['revenue/'] : []),
-        ...rollups,
+        'rollups/',
       ];
       expect(resourcesFor(built, role, 's3:GetObject')).toEqual(
         [
@@ -459,7 +458,7 @@ describe('report job permissions', () => {
           flat(built, results.arnForObjects('results/*')),
         ].sort(),
       );
-      const rollupObjects = kind === 'governance' ? [] : [flat(built, lake.arnForObjects('rollups/*'))];
+      const rollupObjects = [flat(built, lake.arnForObjects('rollups/*'))];
       expect(resourcesFor(built, role, 's3:PutObject')).toEqual(
         [
           flat(built, lake.arnForObjects(`reports/${kind}/*`)),
@@ -719,22 +718,36 @@ describe('reserved concurrency (reportsReservedConcurrency)', () => {
     );
 
   it('is none by default (a fresh account cannot reserve), none with `none`, or the number given (text or number)', () => {
+    // The rollup job too: with 1, a manual re-roll waits for the scheduled one.
     expect(reservedConcurrency(built.reportsTemplate)).toEqual({
       governance: undefined,
       waste: undefined,
       margin: undefined,
+      rollup: undefined,
     });
-    expect(reservedWith({ reportsReservedConcurrency: '1' })).toEqual({ governance: 1, waste: 1, margin: 1 });
+    expect(reservedWith({ reportsReservedConcurrency: '1' })).toEqual({
+      governance: 1,
+      waste: 1,
+      margin: 1,
+      rollup: 1,
+    });
     expect(reservedConcurrency(sandboxed.reportsTemplate)).toEqual({
       governance: undefined,
       waste: undefined,
       margin: undefined,
+      rollup: undefined,
     });
-    expect(reservedWith({ reportsReservedConcurrency: '5' })).toEqual({ governance: 5, waste: 5, margin: 5 });
+    expect(reservedWith({ reportsReservedConcurrency: '5' })).toEqual({
+      governance: 5,
+      waste: 5,
+      margin: 5,
+      rollup: 5,
+    });
     expect(reservedWith({ reportsReservedConcurrency: 1000 })).toEqual({
       governance: 1000,
       waste: 1000,
       margin: 1000,
+      rollup: 1000,
     });
   });
 });
@@ -753,9 +766,12 @@ describe('cdk-nag with every mail setting', () => {
 
 describe('the report job bundle', () => {
   it('is one minified ESM bundle for the three functions, with queries/reports/*.sql next to it', () => {
+    // the report jobs' bundle and the rollup job's (test/infra/rollup-job.test.ts)
     const bundles = stagedBundles(built.app.outdir, 'TokenledgerReports');
-    expect(bundles).toHaveLength(1);
-    const bundle = bundles[0] as string;
+    expect(bundles).toHaveLength(2);
+    const reportBundles = bundles.filter((b) => existsSync(join(dirname(b), 'queries', 'reports')));
+    expect(reportBundles).toHaveLength(1);
+    const bundle = reportBundles[0] as string;
     const code = readFileSync(bundle, 'utf8');
     expect(code).toMatch(/export\s*\{[^}]*handler/);
     // Minified: long lines (the few line breaks are those inside template literals), and small.

@@ -364,7 +364,7 @@ describe('data stores', () => {
   it('every SQS queue and SNS topic is encrypted and refuses requests without TLS', () => {
     const queues = resources('AWS::SQS::Queue');
     const topics = resources('AWS::SNS::Topic');
-    expect(queues).toHaveLength(4);
+    expect(queues).toHaveLength(5);
     expect(topics).toHaveLength(3);
     for (const queue of queues) {
       expect(
@@ -421,7 +421,7 @@ describe('alarms', () => {
     }
   });
 
-  it('watch iterator age, on-failure deliveries, dropped records, quarantine rate, and failed runs of each report job and of the invoice function', () => {
+  it('watch iterator age, on-failure deliveries, dropped records, quarantine rate, and failed runs of each report job, of the rollup job and of the invoice function', () => {
     const ingest = built.ingest;
     const fnRef = (construct: { node: { defaultChild?: unknown } }) => ({ Ref: logicalId(construct) });
     const mappingRef = ingest.resolve(ingest.ingestFunction.eventSource.eventSourceMappingId);
@@ -438,13 +438,14 @@ describe('alarms', () => {
         `TokenledgerIngest AWS/Lambda OnFailureDestinationDeliveredEventCount ${JSON.stringify([{ Name: 'EventSourceMappingUUID', Value: mappingRef }])}`,
         `TokenledgerIngest AWS/Lambda DroppedEventCount ${JSON.stringify([{ Name: 'EventSourceMappingUUID', Value: mappingRef }])}`,
         'TokenledgerIngest expression IF(events >= 100, quarantined / events, 0)',
-        ...REPORT_KINDS.flatMap((kind) => {
-          const job = built.reports.jobs[kind];
-          return [
-            `TokenledgerReports AWS/Lambda Errors ${JSON.stringify([{ Name: 'FunctionName', Value: fnRef(job.function) }])}`,
-            `TokenledgerReports AWS/SQS ApproximateNumberOfMessagesVisible ${queueName(job.deadLetterQueue)}`,
-          ];
-        }),
+        ...[...REPORT_KINDS.map((kind) => built.reports.jobs[kind]), built.reports.rollupJob].flatMap(
+          (job) => {
+            return [
+              `TokenledgerReports AWS/Lambda Errors ${JSON.stringify([{ Name: 'FunctionName', Value: fnRef(job.function) }])}`,
+              `TokenledgerReports AWS/SQS ApproximateNumberOfMessagesVisible ${queueName(job.deadLetterQueue)}`,
+            ];
+          },
+        ),
         `TokenledgerInvoices AWS/SQS ApproximateNumberOfMessagesVisible ${queueName(built.invoices.invoiceFunction.deadLetterQueue)}`,
       ].sort(),
     );

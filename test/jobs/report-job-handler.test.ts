@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   GetQueryExecutionCommand,
   type QueryExecutionState,
@@ -11,7 +13,7 @@ import { DynamoDeliveryLedger } from '../../src/adapters/dynamodb/dynamo-deliver
 import { DynamoPromptRegistry } from '../../src/adapters/dynamodb/dynamo-prompt-registry.ts';
 import type { DeployRecord } from '../../src/core/prompts/deploy-record.ts';
 import { type ReportJobResponse, reportJobConfig } from '../../src/jobs/report-job-handler.ts';
-import { viewFiles } from '../../src/queries/query-files.ts';
+import { QUERIES_DIR, viewFiles } from '../../src/queries/query-files.ts';
 import { AMBER, BLUE, RED } from '../../src/reports/html/email-html.ts';
 import type { LocalAthena } from '../helpers/athena-endpoint.ts';
 import { bundleReportJobLambda, type LambdaBundle, type LoggedLine } from '../helpers/bundled-handler.ts';
@@ -356,34 +358,35 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
       WorkGroup: WORKGROUP,
       QueryExecutionContext: { Database: DATABASE, Catalog: 'AwsDataCatalog' },
     };
-    expect(
-      starts.map((s) => s.body).sort((a, b) => String(a.QueryString).localeCompare(String(b.QueryString))),
-    ).toEqual(
+    // The job first rolls up the days its queries read (the rollup queries), then runs the report's.
+    const rollupQueries = readdirSync(join(QUERIES_DIR, 'rollups')).map((f) => readQuery(`rollups/${f}`));
+    const [rollups, reports] = [
+      starts.filter((s) => rollupQueries.includes(String(s.body.QueryString))),
+      starts.filter((s) => !rollupQueries.includes(String(s.body.QueryString))),
+    ];
+    expect(rollups.map((s) => s.body.QueryString)).toContain(readQuery('rollups/state.sql'));
+    const window = (first: string, last: string, from: string, to: string) => {
+      const bounds = ['summarize', first, last, from, to].map(sqlLiteral);
+      return {
+        ...common,
+        QueryString: readQuery('reports/deploy_change.sql'),
+        ExecutionParameters: [...bounds, ...bounds, ...bounds],
+      };
+    };
+    const byQuery = (a: { QueryString?: unknown; ExecutionParameters?: unknown }, b: typeof a) =>
+      String(a.QueryString).localeCompare(String(b.QueryString)) ||
+      JSON.stringify(a.ExecutionParameters).localeCompare(JSON.stringify(b.ExecutionParameters));
+    expect(reports.map((s) => s.body).sort(byQuery)).toEqual(
       [
-        {
-          ...common,
-          QueryString: readQuery('reports/deploy_change.sql'),
-          ExecutionParameters: [
-            'summarize',
-            '2026-10-31',
-            '2026-11-02',
-            '2026-10-31 15:00:00.000',
-            '2026-11-01 15:00:00.000',
-            'summarize',
-            '2026-10-31',
-            '2026-11-02',
-            '2026-11-01 15:00:00.000',
-            '2026-11-02 15:00:00.000',
-            '2026-10-31',
-            '2026-11-02',
-          ].map(sqlLiteral),
-        },
+        // the deploy's two windows of 24 whole hours, each one query
+        window('2026-10-31', '2026-11-01', '2026-10-31 15:00:00.000', '2026-11-01 15:00:00.000'),
+        window('2026-11-01', '2026-11-02', '2026-11-01 15:00:00.000', '2026-11-02 15:00:00.000'),
         {
           ...common,
           QueryString: readQuery('reports/prompt_groups.sql'),
           ExecutionParameters: ['2026-11-01', '2026-11-02'].map(sqlLiteral),
         },
-      ].sort((a, b) => a.QueryString.localeCompare(b.QueryString)),
+      ].sort(byQuery),
     );
 
     // Assess: the handler logged what it did, as its Powertools logger does in Lambda
@@ -524,13 +527,14 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
   }, 60_000);
 
   it('a failing Athena query: the handler rejects naming it, nothing written or sent, no claim; the retry after the fault sends once', async () => {
-    // Prepare: request_cost gone from the catalog, so reports/deploy_change.sql FAILS (prompt_groups.sql does not).
+    // Prepare: prompt_latencies_hourly gone from the catalog, so reports/deploy_change.sql FAILS (prompt_groups.sql
+    // and the rollup job's queries do not read it).
     const { config, handler } = await jobHandler(await jobEnv('governance'));
     const at = mark();
-    // its definition, to restore it: views/<nn>_request_cost.sql, whatever its order prefix
-    const requestCost = viewFiles().find((v) => /^views\/\d+_request_cost\.sql$/.test(v.name));
-    if (!requestCost) throw new Error('no views/<nn>_request_cost.sql');
-    await athenaStatement('DROP VIEW request_cost');
+    // its definition, to restore it: views/<nn>_prompt_latencies_hourly.sql, whatever its order prefix
+    const dropped = viewFiles().find((v) => /^views\/\d+_prompt_latencies_hourly\.sql$/.test(v.name));
+    if (!dropped) throw new Error('no views/<nn>_prompt_latencies_hourly.sql');
+    await athenaStatement('DROP VIEW prompt_latencies_hourly');
 
     try {
       // Act
@@ -541,13 +545,13 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
       expect((error as Error).message).toMatch(
         /^queries\/reports\/deploy_change\.sql: Athena query \S+ FAILED: /,
       );
-      expect((error as Error).message).toContain('request_cost');
+      expect((error as Error).message).toContain('prompt_latencies_hourly');
       expect(at.starts().map((s) => s.body.QueryString)).toContain(readQuery('reports/prompt_groups.sql'));
       expect(await keysUnder(config.lakeBucket, 'reports/')).toEqual([]);
       expect(at.sesRequests()).toBe(0);
       expect(await delivery(config.deliveriesTable, GOV_ID)).toBeUndefined();
     } finally {
-      await athenaStatement(requestCost.sql);
+      await athenaStatement(dropped.sql);
     }
 
     // Act: the scheduler's retry, after the fault cleared

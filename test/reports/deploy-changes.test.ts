@@ -3,6 +3,7 @@ import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.t
 import { LocalQueryRunner } from '../../src/adapters/duckdb/local-query-runner.ts';
 import { FsPromptRegistry } from '../../src/adapters/local/fs-prompt-registry.ts';
 import type { DeployRecord } from '../../src/core/prompts/deploy-record.ts';
+import { rollUpLocalLake } from '../../src/jobs/local-rollup.ts';
 import type { QueryRunner } from '../../src/ports/query-runner.ts';
 import {
   DEFAULT_DEPLOY_CHANGE_THRESHOLDS,
@@ -79,6 +80,8 @@ async function report(
 ): Promise<DeployChangesReport> {
   const engine = await LocalQueryEngine.open(tmp.dir);
   try {
+    // The report reads the hourly rollups: roll up the events first, as the report job does.
+    await rollUpLocalLake(engine);
     return await deployChanges(new LocalQueryRunner(engine), registry, from, to, { now: NOW, ...options });
   } finally {
     engine.close();
@@ -94,7 +97,7 @@ const metrics = (over: Partial<WindowMetrics> = {}): WindowMetrics => ({
   ...over,
 });
 
-describe('deploy changes: the prompt in the 24 h before vs after deployed_at (DuckDB over a lake)', () => {
+describe('deploy changes: the prompt in the 24 whole hours before vs after deployed_at (DuckDB over a lake)', () => {
   it('computes requests, cost per request, error and cancel rates and p95 of every version of the prompt', async () => {
     // deployed_at 2026-11-02T12:00:00+02:00 = 10:00Z: before = [11-01 10:00Z, 11-02 10:00Z), after = [11-02
     // 10:00Z, 11-03 10:00Z).
@@ -186,15 +189,19 @@ describe('deploy changes: the prompt in the 24 h before vs after deployed_at (Du
     expect(c?.after).toMatchObject({ requests: 2, error_rate: 0.5, cancel_rate: 0 });
   });
 
-  it('reads deployed_at with an offset as the instant it names', async () => {
-    // 2026-11-02T01:30:00+02:00 is 2026-11-01T23:30Z: the windows straddle three dt partitions.
+  it('reads deployed_at with an offset as the instant it names, and leaves the hour it falls inside out of both windows', async () => {
+    // 2026-11-02T01:30:00+02:00 is 2026-11-01T23:30Z, inside the hour 23:00Z: before = [10-31 23:00Z, 11-01
+    // 23:00Z), after = [11-02 00:00Z, 11-03 00:00Z); the windows straddle four dt partitions.
     await registry.register(deploy({ deployed_at: '2026-11-02T01:30:00+02:00' }));
     await lake.events([
-      req('2026-10-31T23:30:00Z', { status: 'error' }), // − 24 h: before
-      req('2026-11-01T23:29:59Z'), // before
-      req('2026-11-01T23:30:00Z', { status: 'cancelled' }), // after
-      req('2026-11-02T23:29:59Z'), // after
-      req('2026-11-02T23:30:00Z', { status: 'cancelled' }), // + 24 h: excluded
+      req('2026-10-31T22:59:59.999Z', { status: 'error' }), // before the before window
+      req('2026-10-31T23:00:00Z', { status: 'error' }), // before
+      req('2026-11-01T22:59:59.999Z'), // before
+      req('2026-11-01T23:10:00Z', { status: 'cancelled' }), // the deploy's hour, before deployed_at: neither
+      req('2026-11-01T23:40:00Z', { status: 'error' }), // the deploy's hour, after deployed_at: neither
+      req('2026-11-02T00:00:00Z'), // after
+      req('2026-11-02T23:59:59.999Z', { status: 'cancelled' }), // after
+      req('2026-11-03T00:00:00Z', { status: 'cancelled' }), // after the after window
     ]);
 
     const [c] = (await report('2026-11-01', '2026-11-02')).changes;
@@ -274,15 +281,20 @@ describe('deploy changes: the prompt in the 24 h before vs after deployed_at (Du
     });
   });
 
-  it('marks a change partial while its 24 h after are not over at now', async () => {
+  it('marks a change partial while its after window is not over at now', async () => {
     await registry.register(deploy({ deployed_at: '2026-11-02T10:00:00Z' }));
-    const at = (now: string) => report('2026-11-02', '2026-11-03', { now: new Date(now) });
+    // Off the hour: the after window is [11-02 11:00Z, 11-03 11:00Z).
+    await registry.register(deploy({ prompt_id: 'off-hour', deployed_at: '2026-11-02T10:30:00Z' }));
+    const at = async (now: string) =>
+      (await report('2026-11-02', '2026-11-03', { now: new Date(now) })).changes.map((c) => c.partial);
 
-    expect((await at('2026-11-03T09:59:59.999Z')).changes[0]?.partial).toBe(true);
-    expect((await at('2026-11-03T10:00:00Z')).changes[0]?.partial).toBe(false);
+    expect(await at('2026-11-03T09:59:59.999Z')).toEqual([true, true]);
+    expect(await at('2026-11-03T10:00:00Z')).toEqual([false, true]);
+    expect(await at('2026-11-03T10:59:59.999Z')).toEqual([false, true]);
+    expect(await at('2026-11-03T11:00:00Z')).toEqual([false, false]);
   });
 
-  it('while the 24 h after are not over, does not flag requests (a count), but still the rates', async () => {
+  it('while the after window is not over, does not flag requests (a count), but still the rates', async () => {
     await registry.register(deploy({ deployed_at: '2026-11-02T10:00:00Z' }));
     // 2 requests before; 1 after so far, an error.
     await lake.events([
@@ -370,51 +382,30 @@ describe('deployChanges: how it runs the queries (a recording query runner)', ()
     return { runner, calls, maxRunning: () => maxRunning };
   }
 
-  it('passes the prompt, the dt partitions and the window bounds as parameters', async () => {
+  it('passes the prompt, the dt partitions and the window bounds as parameters, one query per window', async () => {
     await registry.register(deploy({ deployed_at: '2026-11-02T12:00:00+02:00' }));
     await registry.register(deploy({ prompt_id: 'midnight', deployed_at: '2026-11-02T00:00:00Z' }));
+    await registry.register(deploy({ prompt_id: 'off-hour', deployed_at: '2026-11-02T13:20:00Z' }));
     const { runner, calls } = recordingRunner();
 
     await deployChanges(runner, registry, '2026-11-02', '2026-11-03', { now: NOW });
 
+    // The prompt, the window's first and last dt, its first hour and the hour after its last: three times (the
+    // requests, the costs, the latencies).
+    const window = (prompt: string, firstDt: string, lastDt: string, from: string, to: string) => {
+      const bounds = [prompt, firstDt, lastDt, `${from}:00:00.000`, `${to}:00:00.000`];
+      return { file: 'reports/deploy_change.sql', params: [...bounds, ...bounds, ...bounds] };
+    };
     expect(calls).toEqual([
-      {
-        file: 'reports/deploy_change.sql',
-        params: [
-          // before: the prompt, the dt range, [deployed_at - 24 h, deployed_at)
-          'midnight',
-          '2026-11-01',
-          '2026-11-02', // the after window ends at 11-03 00:00, exclusive: no event of dt 11-03 is in it
-          '2026-11-01 00:00:00.000',
-          '2026-11-02 00:00:00.000',
-          // after: the same, [deployed_at, deployed_at + 24 h)
-          'midnight',
-          '2026-11-01',
-          '2026-11-02',
-          '2026-11-02 00:00:00.000',
-          '2026-11-03 00:00:00.000',
-          // the costs' dt range
-          '2026-11-01',
-          '2026-11-02',
-        ],
-      },
-      {
-        file: 'reports/deploy_change.sql',
-        params: [
-          'support',
-          '2026-11-01',
-          '2026-11-03',
-          '2026-11-01 10:00:00.000',
-          '2026-11-02 10:00:00.000',
-          'support',
-          '2026-11-01',
-          '2026-11-03',
-          '2026-11-02 10:00:00.000',
-          '2026-11-03 10:00:00.000',
-          '2026-11-01',
-          '2026-11-03',
-        ],
-      },
+      // On the hour: [deployed_at - 24 h, deployed_at) and [deployed_at, deployed_at + 24 h). The after window
+      // ends at 11-03 00:00, exclusive: its last dt is 11-02.
+      window('midnight', '2026-11-01', '2026-11-01', '2026-11-01 00', '2026-11-02 00'),
+      window('midnight', '2026-11-02', '2026-11-02', '2026-11-02 00', '2026-11-03 00'),
+      window('support', '2026-11-01', '2026-11-02', '2026-11-01 10', '2026-11-02 10'),
+      window('support', '2026-11-02', '2026-11-03', '2026-11-02 10', '2026-11-03 10'),
+      // 13:20: the 24 hours before 13:00, and the 24 from 14:00.
+      window('off-hour', '2026-11-01', '2026-11-02', '2026-11-01 13', '2026-11-02 13'),
+      window('off-hour', '2026-11-02', '2026-11-03', '2026-11-02 14', '2026-11-03 14'),
     ]);
   });
 
@@ -425,7 +416,7 @@ describe('deployChanges: how it runs the queries (a recording query runner)', ()
 
     const r = await deployChanges(runner, registry, '2026-11-02', '2026-11-03', { now: NOW, concurrency: 3 });
 
-    expect(calls).toHaveLength(7);
+    expect(calls).toHaveLength(14);
     expect(maxRunning()).toBe(3);
     expect(r.changes.map((c) => c.prompt_id)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
     expect(r.changes[0]?.before).toEqual({

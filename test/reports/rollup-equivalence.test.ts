@@ -32,6 +32,27 @@ interface ReportSpec {
   readonly integers: readonly string[];
   readonly rawParams: (m: Month) => string[];
   readonly rollupParams: (m: Month) => string[];
+  /** The SQL file's name when the spec's name is not (several specs of one query). */
+  readonly file?: string;
+}
+
+/**
+ * One window of a deploy change (deploy_change.sql) of a prompt: `day` at `hour` UTC and the 24 hours from then.
+ * The reference reads the requests of those hours one by one; the report, the hourly rollups.
+ */
+function deployWindow(name: string, promptId: string, day: string, hour: number): ReportSpec {
+  const start = Date.parse(`${day}T${String(hour).padStart(2, '0')}:00:00Z`);
+  const instant = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+  const [firstDt, lastDt] = [day, new Date(start + 86_400_000 - 1).toISOString().slice(0, 10)];
+  const bounds = [promptId, firstDt, lastDt, instant(start), instant(start + 86_400_000)];
+  return {
+    name,
+    file: 'deploy_change',
+    keys: [],
+    integers: ['requests'],
+    rawParams: () => [...bounds, firstDt, lastDt],
+    rollupParams: () => [...bounds, ...bounds, ...bounds],
+  };
 }
 
 const TOKENS = ['input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'output_tokens'];
@@ -78,6 +99,18 @@ const REPORTS: readonly ReportSpec[] = [
     rawParams: (m) => [m.from, m.to, m.from, m.to, m.from, m.to],
     rollupParams: (m) => [m.from, m.to, m.from, m.to, m.from, m.to],
   },
+  {
+    name: 'prompt_groups',
+    keys: ['prompt_id', 'prompt_version', 'cohort', 'hour'],
+    integers: ['requests'],
+    rawParams: (m) => [m.from, m.to],
+    rollupParams: (m) => [m.from, m.to],
+  },
+  // Deploy-change windows: across midnight, a whole day, and (for the demo month) the windows its prompts have.
+  deployWindow('deploy_change p1 across midnight', 'p1', '2026-10-06', 7),
+  deployWindow('deploy_change p2 a whole day', 'p2', '2026-10-08', 0),
+  deployWindow('deploy_change summarize-thread', 'summarize-thread', '2025-09-10', 13),
+  deployWindow('deploy_change support-agent', 'support-agent', '2025-09-20', 5),
 ];
 
 /** Creates the reference views (the old per-request request_cost and bucket_reconciliation) in the engine. */
@@ -133,8 +166,8 @@ async function expectReportsEqual(engine: LocalQueryEngine, m: Month): Promise<R
   const reference: Record<string, Row[]> = {};
   const found: string[] = [];
   for (const spec of REPORTS) {
-    const raw = await engine.run(rawSql(spec.name), spec.rawParams(m));
-    const rolled = await engine.run(rollupSql(spec.name), spec.rollupParams(m));
+    const raw = await engine.run(rawSql(spec.file ?? spec.name), spec.rawParams(m));
+    const rolled = await engine.run(rollupSql(spec.file ?? spec.name), spec.rollupParams(m));
     found.push(...differences(spec, raw, rolled));
     reference[spec.name] = raw;
   }
@@ -218,8 +251,13 @@ function generateEvents(n: number, seed: number, prefix: string, days = DAYS): R
       output_tokens: output,
       reasoning_tokens: int(output / 4),
       status,
-      latency_ms: 100 + int(5000),
+      // Latencies repeat (whole 10 ms), so equal values meet across hours in a deploy window's p95; some are
+      // missing.
+      latency_ms: r() < 0.05 ? undefined : 10 * (10 + int(500)),
     };
+    const prompt = r();
+    if (prompt < 0.4) Object.assign(event, { prompt_id: 'p1', prompt_version: r() < 0.5 ? 'v1' : 'v2' });
+    else if (prompt < 0.7) Object.assign(event, { prompt_id: 'p2', prompt_version: 'v1' });
     if (status === 'cancelled') event.delivered_output_tokens = int(output + 1);
     else if (r() < 0.1) event.delivered_output_tokens = int(output + 1); // a stream cut short without a cancel
     if (provider === 'openai' && r() < 0.15) event.service_tier = 'batch';
@@ -424,6 +462,11 @@ describe('rollup reports equal the per-request reports over raw events: a genera
     expect(sumOf(reports.margin_coverage, 'without_input')).toBeGreaterThan(0);
     expect(sumOf(reports.margin_coverage, 'estimated_input')).toBeGreaterThan(0);
     expect(reports.reconciliation_providers?.map((r) => r.provider)).toEqual(['acme', 'anthropic', 'openai']);
+    const [p1] = reports['deploy_change p1 across midnight'] ?? [];
+    expect(Number(p1?.requests)).toBeGreaterThan(10);
+    expect(Number(p1?.cost_per_request)).toBeGreaterThan(0);
+    expect(Number(p1?.p95_latency_ms)).toBeGreaterThan(0);
+    expect(reports.prompt_groups?.length).toBeGreaterThan(100);
   });
 
   it('b: a late batch into a rolled day re-rolls that day alone ("late events"), and the reports still agree', async () => {
@@ -530,6 +573,9 @@ describe('rollup reports equal the per-request reports over raw events: the demo
       const reports = await expectReportsEqual(engine, parseMonth(month) as Month);
       expectNonTrivial(reports, requests);
       expect(reports.reconciliation_providers?.length).toBeGreaterThanOrEqual(3);
+      for (const window of ['deploy_change summarize-thread', 'deploy_change support-agent']) {
+        expect(Number(reports[window]?.[0]?.requests)).toBeGreaterThan(10);
+      }
     } finally {
       engine.close();
     }

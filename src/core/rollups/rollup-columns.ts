@@ -7,6 +7,13 @@ import { BIGINT, DOUBLE, INT, STRING, type TableColumn, TIMESTAMP } from '../lak
  * Their columns are those of the *_raw views that compute them (queries/views/5x_*_raw.sql), plus `roll_id`.
  */
 
+/**
+ * The rollups' format: part of every roll's dimensions fingerprint, so a roll written by an earlier format (other
+ * tables or columns) is stale and the next run rolls its day again. Raise it with any change to what a roll holds.
+ * 2: prompt id and version, first and last ts in the usage rollups; the prompt latencies table.
+ */
+export const ROLLUP_FORMAT = 2;
+
 const ROLL_ID: TableColumn = {
   name: 'roll_id',
   ...STRING,
@@ -25,6 +32,8 @@ const WHO: readonly TableColumn[] = [
   { name: 'feature', ...STRING, nullable: false, comment: 'feature' },
   { name: 'cohort', ...STRING, nullable: false, comment: 'cohort' },
   { name: 'status', ...STRING, nullable: false, comment: 'ok, error or cancelled' },
+  { name: 'prompt_id', ...STRING, nullable: true, comment: 'prompt id; null for requests without one' },
+  { name: 'prompt_version', ...STRING, nullable: true, comment: 'prompt version' },
 ];
 
 const sum = (name: string, comment: string): TableColumn => ({ name, ...BIGINT, nullable: false, comment });
@@ -56,6 +65,8 @@ export const ROLLUP_USAGE_COLUMNS: readonly TableColumn[] = [
   ),
   sum('latency_count', 'requests with a latency'),
   { name: 'latency_ms_sum', ...DOUBLE, nullable: true, comment: 'their latencies summed' },
+  { name: 'first_ts', ...TIMESTAMP, nullable: false, comment: "the group's first request start" },
+  { name: 'last_ts', ...TIMESTAMP, nullable: false, comment: "the group's last request start" },
   ROLL_ID,
 ];
 
@@ -66,6 +77,18 @@ export const ROLLUP_TOOL_CALL_COLUMNS: readonly TableColumn[] = [
   { name: 'usage_type', ...STRING, nullable: false, comment: 'tool:<name>' },
   sum('requests', 'requests that called the tool'),
   sum('calls', 'calls'),
+  ROLL_ID,
+];
+
+/**
+ * `rollup_prompt_latencies`: how many requests of each prompt (every version) had each latency, per hour
+ * (prompt_latencies_hourly_raw) — what an exact p95 over any run of whole hours needs.
+ */
+export const ROLLUP_PROMPT_LATENCY_COLUMNS: readonly TableColumn[] = [
+  { name: 'hour', ...TIMESTAMP, nullable: false, comment: 'UTC hour the requests started in' },
+  { name: 'prompt_id', ...STRING, nullable: false, comment: 'prompt id' },
+  { name: 'latency_ms', ...DOUBLE, nullable: false, comment: 'a latency, in milliseconds' },
+  sum('requests', 'requests of the prompt in the hour with that latency'),
   ROLL_ID,
 ];
 
@@ -124,7 +147,8 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
     folder: 'rollups/usage',
     columns: ROLLUP_USAGE_COLUMNS,
     query: 'rollups/usage.sql',
-    description: 'Daily rollup: requests and tokens per UTC hour, pricing key, feature, cohort and status',
+    description:
+      'Daily rollup: requests and tokens per UTC hour, pricing key, feature, cohort, status and prompt version',
   },
   {
     table: 'rollup_tool_calls',
@@ -132,7 +156,14 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
     columns: ROLLUP_TOOL_CALL_COLUMNS,
     query: 'rollups/tool_calls.sql',
     description:
-      'Daily rollup: calls of each billed tool per UTC hour, provider, model, feature, cohort and status',
+      'Daily rollup: calls of each billed tool per UTC hour, provider, model, feature, cohort, status and prompt version',
+  },
+  {
+    table: 'rollup_prompt_latencies',
+    folder: 'rollups/prompt_latencies',
+    columns: ROLLUP_PROMPT_LATENCY_COLUMNS,
+    query: 'rollups/prompt_latencies.sql',
+    description: 'Daily rollup: requests of each prompt per UTC hour and latency (for exact percentiles)',
   },
   {
     table: 'rollup_users',

@@ -61,6 +61,7 @@ describe('the views custom resource (over the real Athena SDK, against the local
       'tool_calls_hourly_raw',
       'users_daily_raw',
       'customer_features_daily_raw',
+      'prompt_latencies_hourly_raw',
       'rolled_days',
       'usage_hourly',
       'tool_calls_hourly',
@@ -70,6 +71,7 @@ describe('the views custom resource (over the real Athena SDK, against the local
       'bucket_reconciliation',
       'group_cost',
       'request_cost',
+      'prompt_latencies_hourly',
       'margin_monthly',
       'waste_daily',
     ]);
