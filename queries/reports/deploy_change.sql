@@ -6,7 +6,8 @@
 -- ratio null without requests, p95 null without latencies.
 -- Read from the hourly rollups: requests and statuses from usage_hourly, costs from group_cost (quantity × unit cost
 -- per group, as the margin report), latencies from prompt_latencies_hourly, which counts the requests of each
--- latency, so the percentile is exact.
+-- latency (whole milliseconds below 1 s, 3 significant digits above), so the percentile is exact at that
+-- precision: the raw requests' p95, rounded the same way.
 -- p95_latency_ms is the nearest-rank 95th percentile of the window's latencies (nulls are not values): sorted
 -- ascending, the n latencies' value at the 1-based rank k = ceil(0.95 × n), the least k with 100·k >= 95·n (n = 1:
 -- the one value; n = 20: the 19th; n = 21: the 20th); that is the least latency that at least k of the latencies are

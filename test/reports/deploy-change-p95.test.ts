@@ -48,6 +48,11 @@ const CASES: { name: string; latencies: (number | null)[]; p95: number | null }[
   { name: 'nulls', latencies: [null, 40, null, 10, null, 20, null, null], p95: 40 },
   // Requests but no latency: no p95.
   { name: 'no-latency', latencies: [null, null], p95: null },
+  // Fractions of a millisecond, as a client measures them: whole ms below 1 s, 3 significant digits above.
+  // n = 3, rank 3: 12,345.6 → 12,300; n = 2, rank 2: 999.5 → 1,000 (half away from zero), 999.4 → 999.
+  { name: 'rounded', latencies: [999.6, 1234.5, 12345.6], p95: 12300 },
+  { name: 'rounded-half', latencies: [0.4, 999.5], p95: 1000 },
+  { name: 'rounded-below', latencies: [0.4, 999.4], p95: 999 },
 ];
 
 let tmp: { dir: string; remove: () => Promise<void> };
@@ -101,9 +106,20 @@ async function windows(promptId: string) {
   };
 }
 
+/** A latency as the rollup keeps it: whole ms below 1 s, 3 significant digits above (half away from zero). */
+function roundLatency(v: number): number {
+  if (v < 999.5) return Math.round(v);
+  let step = 10;
+  while (v >= 1000 * step - step / 2) step *= 10;
+  return Math.round(v / step) * step;
+}
+
 /** The nearest-rank percentile as the SQL's comment defines it, for a cross-check of the hand-computed values. */
 function nearestRank(values: (number | null)[], p: number): number | null {
-  const sorted = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const sorted = values
+    .filter((v): v is number => v !== null)
+    .map(roundLatency)
+    .sort((a, b) => a - b);
   return sorted.length === 0 ? null : (sorted[Math.ceil(p * sorted.length) - 1] as number);
 }
 

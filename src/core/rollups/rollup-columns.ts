@@ -87,7 +87,12 @@ export const ROLLUP_TOOL_CALL_COLUMNS: readonly TableColumn[] = [
 export const ROLLUP_PROMPT_LATENCY_COLUMNS: readonly TableColumn[] = [
   { name: 'hour', ...TIMESTAMP, nullable: false, comment: 'UTC hour the requests started in' },
   { name: 'prompt_id', ...STRING, nullable: false, comment: 'prompt id' },
-  { name: 'latency_ms', ...DOUBLE, nullable: false, comment: 'a latency, in milliseconds' },
+  {
+    name: 'latency_ms',
+    ...DOUBLE,
+    nullable: false,
+    comment: 'a latency in milliseconds: whole below 1 s, 3 significant digits above',
+  },
   sum('requests', 'requests of the prompt in the hour with that latency'),
   ROLL_ID,
 ];
