@@ -17,18 +17,23 @@ export interface WriteOutcome {
 /**
  * Writes a batch's objects. Every object is tried even after one fails, so as much as possible lands;
  * the outcome says from which record the stream must retry (a retry rewrites under a new key, and the
- * deduplicated view counts each event once).
+ * deduplicated view counts each event once). The objects are written concurrently: each write starts as soon
+ * as its body is built, so the next body is built while the store works.
  */
 export async function writeBatch(batch: EventBatch, store: LakeStore): Promise<WriteOutcome> {
   const outcome: WriteOutcome = { written: [], existing: [], retryFrom: null, errors: [] };
-  for (const object of lakeObjects(batch)) {
-    try {
-      const result = await store.putNew(object.key, object.body(), object.contentType);
-      (result === 'written' ? outcome.written : outcome.existing).push(object.key);
-    } catch (err) {
+  const objects = lakeObjects(batch);
+  const writes = objects.map(async (object) => store.putNew(object.key, object.body(), object.contentType));
+  const results = await Promise.allSettled(writes);
+  results.forEach((result, i) => {
+    const object = objects[i] as (typeof objects)[number];
+    if (result.status === 'fulfilled') {
+      (result.value === 'written' ? outcome.written : outcome.existing).push(object.key);
+    } else {
+      const err = result.reason;
       outcome.errors.push({ key: object.key, error: err instanceof Error ? err : new Error(String(err)) });
       outcome.retryFrom = Math.min(outcome.retryFrom ?? Number.POSITIVE_INFINITY, object.firstRecord);
     }
-  }
+  });
   return outcome;
 }

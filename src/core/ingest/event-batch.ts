@@ -35,6 +35,8 @@ export function addCounts(into: BatchCounts, from: BatchCounts): void {
 export interface AcceptedEvent {
   row: EventRow;
   sequenceNumber: string;
+  /** Index of that record in the batch's `records`. */
+  record: number;
 }
 
 /**
@@ -71,28 +73,30 @@ export class EventBatch {
    * the client could not send (over the event size limit) this way, so that they are quarantined like the rest.
    */
   addLines(record: StreamRecord, lines: readonly FramedLine[]): void {
-    this.records.push(record);
+    const position = this.records.push(record) - 1;
     this.counts.records++;
-    for (const line of lines) this.addLine(record, line.index, line.text);
+    for (const line of lines) this.addLine(record, position, line.index, line.text);
   }
 
   stats(): BatchCounts {
     return { ...this.counts, reasons: { ...this.counts.reasons } };
   }
 
-  private addLine(record: StreamRecord, index: number, text: string): void {
+  private addLine(record: StreamRecord, position: number, index: number, text: string): void {
     this.counts.events++;
     const result = parseEventLine(text, record.arrivedAt);
     if (!result.ok) {
       this.quarantine(record, index, text, 'utf8', result.rejections);
       return;
     }
-    if (this.seen.has(result.event.event_id)) {
+    // One hash lookup: adding an id already there leaves the set's size unchanged.
+    const seen = this.seen.size;
+    this.seen.add(result.event.event_id);
+    if (this.seen.size === seen) {
       this.counts.duplicates++;
       return;
     }
-    this.seen.add(result.event.event_id);
-    this.accepted.push({ row: result.event, sequenceNumber: record.sequenceNumber });
+    this.accepted.push({ row: result.event, sequenceNumber: record.sequenceNumber, record: position });
     this.counts.accepted++;
   }
 

@@ -32,7 +32,7 @@ export function lakeObjects(batch: EventBatch): LakeObject[] {
     objects.push({
       key: `events/dt=${dt}/${range}.parquet`,
       contentType: 'application/vnd.apache.parquet',
-      firstRecord: earliest(accepted.map((a) => position.get(a.sequenceNumber) ?? 0)),
+      firstRecord: earliest(accepted.map((a) => a.record)),
       rows: rows.length,
       body: () => eventsToParquet(rows),
     });

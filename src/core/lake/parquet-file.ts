@@ -1,5 +1,5 @@
-import { constants, gzipSync } from 'node:zlib';
 import { ByteWriter, parquetWrite } from 'hyparquet-writer';
+import { GZIP_PAGES } from './page-codec.ts';
 import type { TableColumn } from './table-column.ts';
 
 export interface ParquetOptions<R> {
@@ -35,6 +35,7 @@ export function writeParquetColumns(
   options: Pick<ParquetOptions<never>, 'encodingOf'> = {},
 ): Uint8Array {
   const writer = new ByteWriter();
+  const rows = data[0]?.length ?? 0;
   parquetWrite({
     writer,
     columnData: columns.map((column, i) => {
@@ -48,25 +49,11 @@ export function writeParquetColumns(
       };
     }),
     codec: 'GZIP',
-    compressors: { GZIP: gzipPages(data[0]?.length ?? 0) },
+    compressors: { GZIP: (page) => GZIP_PAGES.compress(page, rows) },
     rowGroupSize: 1_000_000,
     createdBy: 'tokenledger',
   });
   return new Uint8Array(writer.getBuffer());
-}
-
-/**
- * How a page is gzipped, chosen from its size per row so that the same rows give the same bytes. A page of
- * more than 16 bytes a row holds random ids (the event_id suffixes left after prefix sharing, hex digits that
- * never repeat): deflate's match search finds nothing there, so it is only Huffman-coded, which is 4× faster
- * and a little smaller. Every other page is deflated at level 3: within 1% of level 6 on these columns, at
- * half the time (docs/benchmarks.md, ingest).
- */
-function gzipPages(rows: number): (page: Uint8Array) => Uint8Array {
-  return (page) =>
-    page.length > 16 * rows
-      ? gzipSync(page, { level: 6, strategy: constants.Z_HUFFMAN_ONLY })
-      : gzipSync(page, { level: 3 });
 }
 
 /** INT64 cells as the writer takes them (bigint); numbers must be safe integers, or the write fails naming one. */

@@ -1,0 +1,183 @@
+import { ByteWriter } from 'hyparquet-writer';
+import { deltaBinaryPack } from 'hyparquet-writer/src/delta.js';
+import { deltaArrays, reset, scratch } from './column-scratch.ts';
+import type { EncodedColumn } from './encoded-column.ts';
+import { bounds } from './string-column.ts';
+
+const BLOCK = 128;
+const MINIBLOCKS = 4;
+const PER_MINIBLOCK = BLOCK / MINIBLOCKS;
+/** Above this, an adjusted delta no longer packs exactly in float arithmetic (2^45 plus 7 pending bits). */
+const NUMBER_PACK_LIMIT = 2 ** 45;
+const NO_LEVELS = new Uint8Array(0);
+const deltas = new Float64Array(BLOCK);
+const widths = new Uint8Array(MINIBLOCKS);
+
+/**
+ * A required INT64 column of epoch milliseconds, DELTA_BINARY_PACKED (blocks of 128, 4 miniblocks) in number
+ * arithmetic: hyparquet-writer's encoder takes INT64 values through BigInt, one allocation a value. A column
+ * whose deltas do not fit is handed to that encoder.
+ */
+export function timestampColumn(cells: readonly number[]): EncodedColumn {
+  const n = cells.length;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const value = cells[i];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+      throw new RangeError(`a timestamp column holds ${String(value)}, which is not a safe integer`);
+    }
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  const page =
+    n > 0 && max - min < NUMBER_PACK_LIMIT / 2 && -min < 2 ** 52 && max < 2 ** 52
+      ? deltaPackNumbers(cells)
+      : deltaPackBigInts(cells);
+  return {
+    encoding: 'DELTA_BINARY_PACKED',
+    dictionary: null,
+    levels: NO_LEVELS,
+    page,
+    rows: n,
+    nulls: 0,
+    statistics: n > 0 ? { min_value: min, max_value: max, null_count: 0n } : { null_count: 0n },
+  };
+}
+
+function deltaPackBigInts(cells: readonly number[]): Uint8Array {
+  const writer = new ByteWriter(cells.length * 8 + 64);
+  deltaBinaryPack(
+    writer,
+    BigInt64Array.from(cells, (c) => BigInt(c)),
+    'INT64',
+  );
+  return writer.getBytes().slice();
+}
+
+/** DELTA_BINARY_PACKED of safe integers whose range is below 2^44, so every adjusted delta is below 2^45. */
+function deltaPackNumbers(values: readonly number[]): Uint8Array {
+  const n = values.length;
+  const out = scratch.page.reset();
+  out.varint(BLOCK);
+  out.varint(MINIBLOCKS);
+  out.varint(n);
+  out.zigzag(values[0] as number);
+  for (let start = 1; start < n; start += BLOCK) {
+    const size = Math.min(BLOCK, n - start);
+    let minDelta = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < size; i++) {
+      const delta = (values[start + i] as number) - (values[start + i - 1] as number);
+      deltas[i] = delta;
+      if (delta < minDelta) minDelta = delta;
+    }
+    out.zigzag(minDelta);
+    for (let mb = 0; mb < MINIBLOCKS; mb++) {
+      let most = 0;
+      for (let i = mb * PER_MINIBLOCK; i < Math.min((mb + 1) * PER_MINIBLOCK, size); i++) {
+        const adjusted = (deltas[i] as number) - minDelta;
+        if (adjusted > most) most = adjusted;
+      }
+      widths[mb] = bitWidth(most);
+    }
+    out.append(widths);
+    for (let mb = 0; mb < MINIBLOCKS; mb++) {
+      const width = widths[mb] as number;
+      if (width === 0) continue;
+      out.reserve(width * 4);
+      const bytes = out.bytes;
+      let at = out.length;
+      let buffer = 0;
+      let used = 0;
+      const from = mb * PER_MINIBLOCK;
+      for (let i = from; i < from + PER_MINIBLOCK; i++) {
+        const adjusted = i < size ? (deltas[i] as number) - minDelta : 0;
+        if (width <= 24) {
+          buffer |= adjusted << used;
+          used += width;
+          while (used >= 8) {
+            bytes[at++] = buffer & 0xff;
+            buffer >>>= 8;
+            used -= 8;
+          }
+        } else {
+          buffer += adjusted * 2 ** used;
+          used += width;
+          while (used >= 8) {
+            bytes[at++] = buffer % 0x100;
+            buffer = Math.floor(buffer / 0x100);
+            used -= 8;
+          }
+        }
+      }
+      out.length = at;
+    }
+  }
+  return out.written();
+}
+
+/** Bits needed for a non-negative integer below 2^53. */
+function bitWidth(value: number): number {
+  if (value < 2 ** 32) return 32 - Math.clz32(value);
+  let width = 32;
+  while (2 ** width <= value) width++;
+  return width;
+}
+
+/**
+ * A required string column as DELTA_BYTE_ARRAY: each value's shared prefix with the previous one (in UTF-8
+ * bytes) and the rest. The lengths go through hyparquet-writer's DELTA_BINARY_PACKED encoder.
+ */
+export function deltaStringColumn(cells: readonly string[]): EncodedColumn {
+  const n = cells.length;
+  const all = scratch.text.reset();
+  const { offsets, prefixes, suffixes } = deltaArrays(n);
+  offsets[0] = 0;
+  let chars = 0;
+  for (let i = 0; i < n; i++) {
+    const value = cells[i];
+    if (typeof value !== 'string') throw new Error('parquet required value is undefined');
+    chars += value.length;
+    all.utf8(value);
+    offsets[i + 1] = all.length;
+  }
+  const bytes = all.bytes;
+  let suffixTotal = 0;
+  for (let i = 0; i < n; i++) {
+    const start = offsets[i] as number;
+    const end = offsets[i + 1] as number;
+    let shared = 0;
+    if (i > 0) {
+      const prev = offsets[i - 1] as number;
+      const most = Math.min(start - prev, end - start);
+      while (shared < most && bytes[prev + shared] === bytes[start + shared]) shared++;
+    }
+    prefixes[i] = shared;
+    suffixes[i] = end - start - shared;
+    suffixTotal += end - start - shared;
+  }
+  const lengths = reset(scratch.packed);
+  deltaBinaryPack(lengths, prefixes, 'INT32');
+  deltaBinaryPack(lengths, suffixes, 'INT32');
+  const page = scratch.page.reset();
+  page.append(lengths.getBytes());
+  page.reserve(suffixTotal);
+  const out = page.bytes;
+  let at = page.length;
+  for (let i = 0; i < n; i++) {
+    const end = offsets[i + 1] as number;
+    for (let b = (offsets[i] as number) + (prefixes[i] as number); b < end; b++)
+      out[at++] = bytes[b] as number;
+  }
+  page.length = at;
+  return {
+    encoding: 'DELTA_BYTE_ARRAY',
+    dictionary: null,
+    levels: NO_LEVELS,
+    page: page.written(),
+    rows: n,
+    nulls: 0,
+    // As many UTF-8 bytes as UTF-16 units: every value is ASCII.
+    statistics: { ...bounds(cells, all.length === chars), null_count: 0n },
+  };
+}

@@ -1,0 +1,135 @@
+import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
+import { reset, scratch } from './column-scratch.ts';
+
+/** Column statistics as hyparquet-writer's metadata writer takes them (JS values; it converts them). */
+export interface ChunkStatistics {
+  min_value?: string | number;
+  max_value?: string | number;
+  null_count: bigint;
+  nan_count?: bigint;
+}
+
+/**
+ * One column of a row group, encoded and ready to be written as a dictionary page (maybe) and one data page.
+ * Its byte arrays are views into the writer's scratch buffers (column-scratch.ts): write it before encoding
+ * the next column.
+ */
+export interface EncodedColumn {
+  encoding: 'PLAIN' | 'RLE_DICTIONARY' | 'DELTA_BINARY_PACKED' | 'DELTA_BYTE_ARRAY';
+  /** The dictionary page's PLAIN values and their number, for RLE_DICTIONARY. */
+  dictionary: { page: Uint8Array; count: number } | null;
+  /** Definition levels (RLE/bit-packed hybrid, width 1) of an optional column; empty for a required one. */
+  levels: Uint8Array;
+  /** The encoded non-null values. */
+  page: Uint8Array;
+  rows: number;
+  nulls: number;
+  statistics: ChunkStatistics;
+}
+
+const NO_LEVELS = new Uint8Array(0);
+
+/** Definition levels of an optional column (1 present, 0 null), as the data page stores them. */
+export function definitionLevels(defined: Uint8Array, nullable: boolean): Uint8Array {
+  if (!nullable) return NO_LEVELS;
+  const writer = reset(scratch.levels);
+  writeRleBitPackedHybrid(writer, defined, 1);
+  return writer.getBytes();
+}
+
+/** RLE_DICTIONARY data: the bit width, then the indexes RLE/bit-packed (as hyparquet-writer writes them). */
+export function dictionaryIndexes(indexes: Int32Array, distinct: number): Uint8Array {
+  const bitWidth = distinct <= 1 ? 0 : 32 - Math.clz32(distinct - 1);
+  const writer = reset(scratch.packed);
+  writer.appendUint8(bitWidth);
+  writeRleBitPackedHybrid(writer, indexes, bitWidth);
+  return writer.getBytes();
+}
+
+/**
+ * hyparquet-writer's rule for an automatic dictionary: the dictionary plus its bit-packed indexes must at
+ * least halve the PLAIN bytes (byte arrays count a 4-byte length per occurrence in PLAIN and per distinct
+ * value in the dictionary).
+ */
+export function dictionaryPays(
+  distinctBytes: number,
+  distinct: number,
+  present: number,
+  totalBytes: number,
+  prefix: number,
+): boolean {
+  if (distinct === 0) return false;
+  const bitWidth = Math.ceil(Math.log2(distinct));
+  const indexBytes = Math.ceil((present * bitWidth) / 8);
+  return 2 * (distinctBytes + distinct * prefix + indexBytes) <= totalBytes + present * prefix;
+}
+
+/**
+ * Whether a dictionary that already holds `distinct` values of `distinctBytes` can no longer pay, whatever
+ * the rest of the column holds: its bytes and the index width only grow. Lets a column of many distinct
+ * values stop building its dictionary early.
+ */
+export function dictionaryCannotPay(
+  distinctBytes: number,
+  distinct: number,
+  present: number,
+  totalBytes: number,
+  prefix: number,
+): boolean {
+  return !dictionaryPays(distinctBytes, distinct, present, totalBytes, prefix);
+}
+
+/**
+ * hyparquet-writer's sample check, which skips building a dictionary for a column of (nearly) unique values:
+ * up to 1,000 values spread over the column; more than 90% of their bytes distinct means PLAIN.
+ */
+export function sampleRejectsDictionary<T>(
+  values: readonly (T | null)[],
+  sizeOf: (value: T) => number,
+  prefix: number,
+): boolean {
+  const n = values.length;
+  const samples = Math.min(n, 1000);
+  const seen = new Set<T | null>();
+  let distinctBytes = 0;
+  let totalBytes = 0;
+  for (let i = 0; i < samples; i++) {
+    const value = values[samples === 1 ? 0 : Math.floor((i * (n - 1)) / (samples - 1))] ?? null;
+    if (value === null) continue;
+    const size = sizeOf(value) + prefix;
+    if (!seen.has(value)) {
+      seen.add(value);
+      distinctBytes += size;
+    }
+    totalBytes += size;
+  }
+  return totalBytes === 0 || distinctBytes / totalBytes > 0.9;
+}
+
+/**
+ * Strings in UTF-8 byte order, which is code point order (Parquet's order for byte-array statistics): `<`
+ * compares UTF-16 units, which puts supplementary characters before U+E000..U+FFFF. Lone surrogates compare as
+ * U+FFFD, as they are written. (hyparquet-writer's comparison, which it does not export.)
+ */
+export function compareUtf8(left: string, right: string): number {
+  if (left === right) return 0;
+  const length = Math.min(left.length, right.length);
+  let i = 0;
+  while (i < length && left.charCodeAt(i) === right.charCodeAt(i)) i++;
+  if (i > 0) {
+    const prev = left.charCodeAt(i - 1);
+    if (prev >= 0xd800 && prev <= 0xdbff) i--;
+  }
+  while (i < left.length && i < right.length) {
+    const a = codePointAt(left, i);
+    const b = codePointAt(right, i);
+    if (a !== b) return a - b;
+    i += a > 0xffff ? 2 : 1;
+  }
+  return left.length - right.length;
+}
+
+function codePointAt(text: string, i: number): number {
+  const code = text.codePointAt(i) ?? 0xfffd;
+  return code >= 0xd800 && code <= 0xdfff ? 0xfffd : code;
+}

@@ -1,0 +1,324 @@
+import * as zlib from 'node:zlib';
+import type { ReceivedEvent } from '@tokenledger/client/contract';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
+import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
+import { encodeBatch } from '../../src/core/framing/record-framing.ts';
+import { EventBatch } from '../../src/core/ingest/event-batch.ts';
+import { parseEventLine } from '../../src/core/ingest/parse-event-line.ts';
+import { EVENT_COLUMNS, type EventRow } from '../../src/core/lake/event-columns.ts';
+import { eventsToParquet } from '../../src/core/lake/events-parquet.ts';
+import { eventsToParquetGeneric } from '../../src/core/lake/events-parquet-generic.ts';
+import { GZIP_PAGES, type PageCodec, zstdPages } from '../../src/core/lake/page-codec.ts';
+import { generateTraffic, trafficLines } from '../../src/demo/traffic.ts';
+import { createIngestHandler } from '../../src/jobs/ingest-job.ts';
+import { kinesisEvent, line, wireEvent } from '../helpers/factories.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+// The events writer (src/core/lake/events-parquet.ts) encodes the columns itself; hyparquet-writer's generic
+// writer (eventsToParquetGeneric, what the consumer used before) is the reference. Files from both are decoded
+// and compared row by row, with both page codecs, on the demo's traffic and on rows made to cover every field
+// missing and present, nulls, unicode, empty strings and JSON columns; DuckDB reads what the handler writes.
+
+type ZstdDecompress = (data: Uint8Array) => Uint8Array;
+const zstdDecompressSync = (zlib as unknown as { zstdDecompressSync?: ZstdDecompress }).zstdDecompressSync;
+const decompressors = {
+  GZIP: (input: Uint8Array) => new Uint8Array(zlib.gunzipSync(input)),
+  ...(zstdDecompressSync ? { ZSTD: (input: Uint8Array) => new Uint8Array(zstdDecompressSync(input)) } : {}),
+};
+const zstd = zstdPages(1);
+const codecs: [string, PageCodec][] = [
+  ['GZIP', GZIP_PAGES],
+  ...(zstd ? [['ZSTD', zstd] as [string, PageCodec]] : []),
+];
+
+function arrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+/** A file's rows as plain values: timestamps as epoch ms, 64-bit integers as numbers. */
+async function decode(bytes: Uint8Array): Promise<Record<string, unknown>[]> {
+  const rows = await parquetReadObjects({ file: arrayBuffer(bytes), compressors: decompressors });
+  return rows.map((row) =>
+    Object.fromEntries(
+      Object.entries(row).map(([k, v]) => [
+        k,
+        v instanceof Date ? v.getTime() : typeof v === 'bigint' ? Number(v) : v,
+      ]),
+    ),
+  );
+}
+
+/**
+ * What the file must hold for a row: every column, tags and tool calls as JSON text, a missing field as null,
+ * strings as UTF-8 holds them (a lone surrogate becomes U+FFFD).
+ */
+function expectedCells(row: EventRow): Record<string, unknown> {
+  return Object.fromEntries(
+    EVENT_COLUMNS.map((c) => {
+      const raw = (row as unknown as Record<string, unknown>)[c.name] ?? null;
+      const value =
+        (c.name === 'tags' || c.name === 'tool_calls') && raw !== null ? JSON.stringify(raw) : raw;
+      return [c.name, typeof value === 'string' ? Buffer.from(value, 'utf8').toString('utf8') : value];
+    }),
+  );
+}
+
+const byId = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  String(a.event_id) < String(b.event_id) ? -1 : String(a.event_id) > String(b.event_id) ? 1 : 0;
+
+function validated(
+  wire: Record<string, unknown>,
+  receivedAt = Date.parse('2026-11-02T10:00:05Z'),
+): ReceivedEvent {
+  const result = parseEventLine(JSON.stringify(wire), receivedAt);
+  if (!result.ok) throw new Error(`test event refused: ${JSON.stringify(result.rejections)}`);
+  return result.event;
+}
+
+/** The demo's traffic as the consumer accepts it: `count` events from the first of the month on. */
+function demoRows(count: number, skip = 0): EventRow[] {
+  const lines = trafficLines(
+    generateTraffic({ month: '2026-10', requests: 31 * 10_000, duplicateShare: 0, malformedShare: 0 }),
+  ).slice(skip, skip + count);
+  const batch = new EventBatch();
+  let sequence = 0;
+  for (let i = 0; i < lines.length; i += 500) {
+    for (const record of encodeBatch(lines.slice(i, i + 500))) {
+      batch.add({
+        stream: 's',
+        shardId: 'shardId-0',
+        sequenceNumber: String(++sequence).padStart(8, '0'),
+        arrivedAt: Date.parse('2026-11-01T00:00:00Z'),
+        data: record.data,
+      });
+    }
+  }
+  return batch.accepted.map((a) => a.row);
+}
+
+/** Rows that set each optional field and leave it out, with unicode, empty strings and JSON columns. */
+function edgeRows(): EventRow[] {
+  const base = { ts: '2026-11-02T09:00:00.000Z' };
+  const wire = [
+    wireEvent({ ...base, customer_id: null, user_hash: null }),
+    wireEvent({ ...base, customer_id: undefined, user_hash: undefined }),
+    wireEvent({
+      ...base,
+      prompt_id: 'welcome-mail',
+      prompt_version: 'v12',
+      delivered_output_tokens: 12,
+      latency_ms: 1234.5,
+      ttft_ms: 0.25,
+      tags: { team: 'växjö 🚀', 'region/eu': '東京', empty: '' },
+      tool_calls: { web_search: 3, file_search: 1 },
+      trace_id: 'trace-0001-abcdef',
+      cache_write_tokens: 100,
+      cache_write_1h_tokens: 40,
+      reasoning_tokens: 50,
+      output_tokens: 300,
+      service_tier: 'batch',
+      operation: 'embeddings',
+      status: 'error',
+    }),
+    wireEvent({ ...base, customer_id: 'cüstömer-ß', tags: {}, tool_calls: {} }),
+    wireEvent({ ...base, ts: '2026-11-02T09:00:00.000Z', latency_ms: 0, ttft_ms: 0 }),
+    wireEvent({
+      ...base,
+      ts: '2026-11-02T23:59:59.999Z',
+      model: 'claude-3-5-sonnet-20241022',
+      provider: 'anthropic',
+    }),
+    wireEvent({ ...base, ts: '2026-11-03T00:00:00.000Z', input_tokens: 1_000_000_000, cache_read_tokens: 0 }),
+  ];
+  const rows: EventRow[] = wire.map((w) => validated(w, Date.parse('2026-11-03T00:00:05Z')));
+  const first = rows[0] as EventRow;
+  // Values the contract would refuse but the writer must still store as given (the writer does not validate).
+  rows.push(
+    { ...first, event_id: 'evt_edge_empty', customer_id: '', user_hash: '', prompt_id: '', trace_id: '' },
+    {
+      ...first,
+      event_id: 'evt_edge_unicode_𝄞',
+      customer_id: '\u{1F600}\uE000',
+      model: 'ｍｏｄｅｌ',
+      feature: 'x',
+    },
+    { ...first, event_id: 'evt_edge_surrogate', customer_id: '\uD800 lone', tags: { k: '\uDFFF' } },
+  );
+  return rows;
+}
+
+describe('events writer: the same file contents as the generic writer', () => {
+  const demo = demoRows(10_000);
+  const edge = edgeRows();
+
+  it.each(codecs)('demo traffic, one file per day of the batch (%s)', async (_name, pages) => {
+    // Prepare: the batch crosses midnight, so it is split by day as the consumer splits it.
+    const days = new Map<string, EventRow[]>();
+    for (const row of demo) {
+      const day = new Date(row.ts).toISOString().slice(0, 10);
+      days.set(day, [...(days.get(day) ?? []), row]);
+    }
+    expect(days.size).toBe(2);
+
+    for (const rows of days.values()) {
+      // Act
+      const bytes = eventsToParquet(rows, { pages });
+      const reference = eventsToParquetGeneric(rows);
+
+      // Assess: the same rows in the same order, the same schema, the same column statistics.
+      expect(await decode(bytes)).toEqual(await decode(reference));
+      expect([...(await decode(bytes))].sort(byId)).toEqual(rows.map(expectedCells).sort(byId));
+      const written = parquetMetadata(arrayBuffer(bytes));
+      const generic = parquetMetadata(arrayBuffer(reference));
+      expect(written.schema).toEqual(generic.schema);
+      expect(written.num_rows).toBe(generic.num_rows);
+      const stats = (m: typeof written) =>
+        m.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.statistics));
+      expect(stats(written)).toEqual(stats(generic));
+      const encodings = (m: typeof written) =>
+        m.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.encodings.at(-1)));
+      expect(encodings(written)).toEqual(encodings(generic));
+    }
+  });
+
+  it.each(codecs)(
+    'every optional field missing and present, unicode, empty strings, JSON (%s)',
+    async (_n, pages) => {
+      const bytes = eventsToParquet(edge, { pages });
+      expect(await decode(bytes)).toEqual(await decode(eventsToParquetGeneric(edge)));
+      expect([...(await decode(bytes))].sort(byId)).toEqual(edge.map(expectedCells).sort(byId));
+      const generic = parquetMetadata(arrayBuffer(eventsToParquetGeneric(edge)));
+      const stats = (m: typeof generic) =>
+        m.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.statistics));
+      expect(stats(parquetMetadata(arrayBuffer(bytes)))).toEqual(stats(generic));
+    },
+  );
+
+  it.each(codecs)('one row, all nulls where allowed, and no rows (%s)', async (_n, pages) => {
+    const one = [validated(wireEvent({ customer_id: null, user_hash: null }))];
+    expect(await decode(eventsToParquet(one, { pages }))).toEqual(await decode(eventsToParquetGeneric(one)));
+    const empty = eventsToParquet([], { pages });
+    expect(await decode(empty)).toEqual([]);
+    expect(parquetMetadata(arrayBuffer(empty)).schema).toEqual(
+      parquetMetadata(arrayBuffer(eventsToParquetGeneric([]))).schema,
+    );
+  });
+
+  it('a large batch (50,000 events: pages past the generic writer’s 1 MB page size)', async () => {
+    const rows = demoRows(50_000, 20_000);
+    const bytes = eventsToParquet(rows, { pages: GZIP_PAGES });
+    const got = await decode(bytes);
+    expect(got).toHaveLength(rows.length);
+    expect(got).toEqual(await decode(eventsToParquetGeneric(rows)));
+  });
+
+  it('timestamps far apart (delta-packed through BigInt) and tied ones (ordered by event_id)', async () => {
+    const first = edge[0] as EventRow;
+    const rows: EventRow[] = [
+      { ...first, event_id: 'evt_far_1', ts: 0, received_at: 2 ** 52 },
+      { ...first, event_id: 'evt_far_2', ts: 2 ** 50, received_at: 1 },
+      { ...first, event_id: 'evt_tie_b', ts: 5_000 },
+      { ...first, event_id: 'evt_tie_a', ts: 5_000 },
+      { ...first, event_id: 'evt_tie_c', ts: 5_000 },
+    ];
+    const bytes = eventsToParquet(rows, { pages: GZIP_PAGES });
+    expect(await decode(bytes)).toEqual(await decode(eventsToParquetGeneric(rows)));
+    expect((await decode(bytes)).map((r) => r.event_id)).toEqual([
+      'evt_far_1',
+      'evt_tie_a',
+      'evt_tie_b',
+      'evt_tie_c',
+      'evt_far_2',
+    ]);
+  });
+
+  it('keys too wide to pack (many groups, ts spanning 2^50 ms): the comparator order, the same rows', async () => {
+    const first = edge[0] as EventRow;
+    const rows: EventRow[] = Array.from({ length: 40 }, (_, i) => ({
+      ...first,
+      event_id: `evt_wide_${String(i).padStart(2, '0')}`,
+      provider: `provider-${i % 20}`,
+      ts: (i % 3) * 2 ** 49,
+    }));
+    const bytes = eventsToParquet(rows, { pages: GZIP_PAGES });
+    expect(await decode(bytes)).toEqual(await decode(eventsToParquetGeneric(rows)));
+  });
+
+  it('the same rows in another input order give the same bytes', () => {
+    const rows = demo.slice(0, 2_000);
+    expect(eventsToParquet([...rows].reverse(), { pages: GZIP_PAGES })).toEqual(
+      eventsToParquet(rows, { pages: GZIP_PAGES }),
+    );
+  });
+});
+
+describe('events writer: DuckDB reads what the consumer writes', () => {
+  let lake: { dir: string; remove: () => Promise<void> };
+  let engine: LocalQueryEngine;
+  const wire = [
+    wireEvent({
+      tags: { team: 'växjö 🚀' },
+      latency_ms: 1.5,
+      delivered_output_tokens: 3,
+      tool_calls: { web_search: 2 },
+    }),
+    wireEvent({ customer_id: null, user_hash: null, ts: '2026-11-02T23:59:59.999Z' }),
+    wireEvent({
+      ts: '2026-11-03T00:00:00.000Z',
+      trace_id: 'trace-abcdefgh',
+      prompt_id: 'p',
+      prompt_version: '',
+    }),
+  ];
+  beforeAll(async () => {
+    lake = await tempDir();
+    const handler = createIngestHandler({ store: new FsLakeStore(lake.dir) });
+    await handler(kinesisEvent([wire.map((w) => line(w))]));
+    engine = await LocalQueryEngine.open(lake.dir);
+  });
+  afterAll(async () => {
+    engine.close();
+    await lake.remove();
+  });
+
+  it('every column of every row, as the consumer validated it', async () => {
+    const columns = EVENT_COLUMNS.map((c) =>
+      c.duckdb === 'TIMESTAMP' ? `epoch_ms(${c.name})::DOUBLE AS ${c.name}` : c.name,
+    ).join(', ');
+    const rows = await engine.run(
+      `SELECT ${columns} FROM read_parquet('${lake.dir}/events/**/*.parquet') ORDER BY event_id`,
+    );
+    const received = Date.parse('2026-11-02T10:00:05.000Z');
+    const expected = wire.map((w) => expectedCells(validated(w, received))).sort(byId);
+    expect(
+      rows.map((r) =>
+        Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])),
+      ),
+    ).toEqual(expected);
+    const codecs = await engine.run(
+      `SELECT DISTINCT compression FROM parquet_metadata('${lake.dir}/events/**/*.parquet') ORDER BY 1`,
+    );
+    expect(codecs.map((c) => c.compression)).toContain(zstd ? 'ZSTD' : 'GZIP');
+  });
+
+  it.skipIf(!zstd)(
+    'a folder mixing GZIP files (written on Node 20) and ZSTD files reads as one table',
+    async () => {
+      const rows = demoRows(2_000);
+      const store = new FsLakeStore(lake.dir);
+      await store.putNew('mixed/a.parquet', eventsToParquet(rows.slice(0, 1_000), { pages: GZIP_PAGES }), '');
+      await store.putNew(
+        'mixed/b.parquet',
+        eventsToParquet(rows.slice(1_000), { pages: zstd as PageCodec }),
+        '',
+      );
+      const [count] = await engine.run(
+        `SELECT count(*)::INT AS n, count(DISTINCT event_id)::INT AS ids, sum(input_tokens)::DOUBLE AS input
+         FROM read_parquet('${lake.dir}/mixed/*.parquet')`,
+      );
+      expect(count).toEqual({ n: 2_000, ids: 2_000, input: rows.reduce((s, r) => s + r.input_tokens, 0) });
+    },
+  );
+});
