@@ -159,7 +159,7 @@ export async function marginBenchmarks(events: number): Promise<{ results: Bench
     const margin = readFileSync(join(QUERIES_DIR, 'reports/margin.sql'), 'utf8');
     const totals = readFileSync(join(QUERIES_DIR, 'reports/margin_totals.sql'), 'utf8');
     const marginParams = [...days, ...days, ...days, ...days, MONTH];
-    const totalsParams = [...days, ...days, MONTH];
+    const totalsParams = [...days, ...days, ...days, MONTH];
     const [count] = await engine.run('SELECT count(*) AS n FROM events');
     const n = Number(count?.n);
     const perMillion = n / 1e6;

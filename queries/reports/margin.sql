@@ -1,5 +1,5 @@
--- margin: per cohort and feature for one month (docs/contracts.md §7), from the daily rollups (raw events for days
--- not rolled up yet): one pass over the month's groups, whose costs are their quantities × unit costs.
+-- margin: per cohort and feature for one month (docs/contracts.md §7), from the daily rollups: one pass over the
+-- month's groups, whose costs are their quantities × the unit costs of their hour and pricing key (hourly_rates).
 -- Parameters: 1 first day of the month 'YYYY-MM-DD', 2 first day of the next month, 3-8 the same three times
 -- again, 9 the month 'YYYY-MM'. Filtering on dt lets Athena read only the month's partitions.
 WITH usage AS (
@@ -20,11 +20,26 @@ users AS (
   WHERE dt >= ? AND dt < ?
   GROUP BY cohort, feature
 ),
-costs AS (
-  SELECT cohort, feature, sum(allocated_cost) AS allocated, sum(estimated_cost) AS estimated
-  FROM group_cost
+feature_usage AS (
+  -- the month's quantities per hour, pricing key, usage type, cohort and feature: group_usage without the splits
+  -- (status, prompt, usage types used) that the costs per cohort and feature do not need
+  SELECT
+    dt, hour, provider, price_model, usage_type, service_tier, context_tier, cohort, feature,
+    sum(quantity) AS quantity
+  FROM group_usage
   WHERE dt >= ? AND dt < ?
-  GROUP BY cohort, feature
+  GROUP BY dt, hour, provider, price_model, usage_type, service_tier, context_tier, cohort, feature
+),
+costs AS (
+  -- quantity × unit cost, as group_cost costs a group (costs are linear in the quantity)
+  SELECT
+    u.cohort, u.feature, sum(u.quantity * r.unit_allocated) AS allocated,
+    sum(u.quantity * r.unit_estimated) AS estimated
+  FROM feature_usage u
+  JOIN hourly_rates r
+    ON r.dt = u.dt AND r.hour = u.hour AND r.provider = u.provider AND r.price_model = u.price_model
+    AND r.usage_type = u.usage_type AND r.service_tier = u.service_tier AND r.context_tier = u.context_tier
+  GROUP BY u.cohort, u.feature
 ),
 customer_features AS (
   SELECT customer_id, feature, sum(requests) AS requests

@@ -2,16 +2,7 @@
 -- per provider and model (an alias resolved to its snapshot), most requests first.
 -- Parameters: 1 first day of the month 'YYYY-MM-DD', 2 first day of the next month (dt bounds).
 SELECT provider, model, sum(requests) AS requests
-FROM (
-  SELECT
-    dt, hour, provider, model, service_tier, context_tier, feature, cohort, status, prompt_id, prompt_version,
-    nonzero_usage,
-    max(requests) AS requests
-  FROM group_cost
-  WHERE unpriced AND nonzero_usage IS NOT NULL AND dt >= ? AND dt < ?
-  GROUP BY
-    dt, hour, provider, model, service_tier, context_tier, feature, cohort, status, prompt_id, prompt_version,
-    nonzero_usage
-) unpriced_groups
+FROM unpriced_groups
+WHERE dt >= ? AND dt < ?
 GROUP BY provider, model
 ORDER BY requests DESC, provider, model

@@ -110,7 +110,7 @@ export async function marginReport(
   const days = [m.from, m.to];
   const [rows, [totals]] = await Promise.all([
     queries.run('reports/margin.sql', [...days, ...days, ...days, ...days, m.month]),
-    queries.run('reports/margin_totals.sql', [...days, ...days, m.month]),
+    queries.run('reports/margin_totals.sql', [...days, ...days, ...days, m.month]),
   ]);
   const coverage = (await queries.run('reports/margin_coverage.sql', [m.from, m.to, m.from, m.to])).map(
     (r) =>

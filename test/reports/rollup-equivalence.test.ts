@@ -69,7 +69,7 @@ const REPORTS: readonly ReportSpec[] = [
     keys: [],
     integers: ['unpriced_requests', 'invoice_lines'],
     rawParams: (m) => [m.from, m.to, m.from, m.to, m.month],
-    rollupParams: (m) => [m.from, m.to, m.from, m.to, m.month],
+    rollupParams: (m) => [m.from, m.to, m.from, m.to, m.from, m.to, m.month],
   },
   {
     name: 'margin_coverage',

@@ -217,7 +217,15 @@ ORDER BY i`;
     if (!month) throw new Error('bad month');
 
     // Act
-    await runner.run('reports/margin_totals.sql', [month.from, month.to, month.from, month.to, month.month]);
+    await runner.run('reports/margin_totals.sql', [
+      month.from,
+      month.to,
+      month.from,
+      month.to,
+      month.from,
+      month.to,
+      month.month,
+    ]);
 
     // Assess
     expect(athena.requestsOf('StartQueryExecution')[0]?.body.QueryString).toBe(
@@ -257,7 +265,7 @@ describe('the same query files through Athena and through DuckDB', () => {
     ]);
     const month = parseMonth('2026-11');
     if (!month) throw new Error('bad month');
-    const params = [month.from, month.to, month.from, month.to, month.month];
+    const params = [month.from, month.to, month.from, month.to, month.from, month.to, month.month];
     athena = await startLocalAthena({ lakeDir: tmp.dir });
     const viaAthena = new AthenaQueryRunner({
       athena: athena.client,

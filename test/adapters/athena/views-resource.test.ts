@@ -68,10 +68,13 @@ describe('the views custom resource (over the real Athena SDK, against the local
       'users_daily',
       'customer_features_daily',
       'group_usage',
+      'hourly_usage',
       'bucket_reconciliation',
+      'hourly_rates',
       'group_cost',
       'request_cost',
       'prompt_latencies_hourly',
+      'unpriced_groups',
       'margin_monthly',
       'waste_daily',
     ]);

@@ -2,8 +2,7 @@
 -- lines: (provider, model, usage type, service tier, context tier, charge period); for tool:<name> lines the model
 -- is '*' (providers bill tool calls across models) and the tiers standard.
 --   billed B = the bucket's lines summed; telemetry T = the bucket's quantity (tokens; calls for tools) in the
---   deduplicated events with the same pricing key (group_usage: the hourly rollups, and raw events for days not
---   rolled up yet), matched to the charge period by the UTC hour the request started in;
+--   deduplicated events with the same pricing key (hourly_usage, from the hourly rollups), matched to the charge period by the UTC hour the request started in;
 --   quantity Q = the invoice's consumed quantity, else B ÷ the list price of the same key at the period start
 --   (a tier without a price row: the standard/standard price of the provider, model and usage type), else unknown;
 --   unit cost c = B ÷ max(Q, T) when Q is known, else B ÷ T; allocated = c·T; unallocated = B − c·T.
@@ -35,7 +34,7 @@ telemetry AS (
     b.provider, b.model, b.usage_type, b.service_tier, b.context_tier, b.charge_period_start,
     b.charge_period_end, sum(u.quantity) AS tokens
   FROM buckets b
-  JOIN group_usage u
+  JOIN hourly_usage u
     ON u.provider = b.provider AND u.price_model = b.model AND u.usage_type = b.usage_type
     AND u.service_tier = b.service_tier AND u.context_tier = b.context_tier
     AND u.hour >= b.charge_period_start AND u.hour < b.charge_period_end
