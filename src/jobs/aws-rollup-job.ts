@@ -20,10 +20,11 @@ export interface AwsRollupJobOptions {
 
 /**
  * The rollup job's dependencies in AWS: Athena through the workgroup computes each rollup table's rows of the
- * days to roll, and the function writes them as Parquet under rollups/ of the lake bucket (docs/rollups.md).
+ * days to roll, and the function writes them as Parquet under rollups/ of the lake bucket (docs/rollups.md). The
+ * report jobs roll up the days they read through the same.
  */
 export function awsRollupJobDependencies(
-  config: RollupJobConfig,
+  config: Pick<RollupJobConfig, 'workGroup' | 'database' | 'lakeBucket'>,
   clients: AwsRollupClients,
   options: AwsRollupJobOptions,
 ): RollupDependencies {
