@@ -663,7 +663,12 @@ describe('the SES sandbox (reportsSandbox)', () => {
       },
     });
     const template = Template.fromStack(reports);
-    const [statement] = Object.values(template.findResources('AWS::IAM::Policy'))
+    // Inline policies, and the managed ones CDK splits a large policy into.
+    const policies = {
+      ...template.findResources('AWS::IAM::Policy'),
+      ...template.findResources('AWS::IAM::ManagedPolicy'),
+    };
+    const [statement] = Object.values(policies)
       .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
       .filter((st) => [st.Action].flat().includes('ses:SendEmail'));
     const resources = [statement?.Resource].flat().map((r) => cfnString(reports.resolve(r)));
