@@ -50,7 +50,7 @@ usage: tokenledger <command> [options]        every command takes --lake DIR (de
   report governance --from YYYY-MM-DD --to YYYY-MM-DD [--format table|json|csv]
             [--change-threshold 0.25] [--rate-threshold 0.02] [--min-requests 50]
                                          served prompt versions checked against the prompt registry,
-                                         and what each deploy changed (24 h before vs after)
+                                         and what each deploy changed (24 hours before vs after)
 
   Reports are written as JSON, CSV and HTML under <lake>/reports/<kind>/<period>/. With --email
   [--mail-to a@x,b@y] [--mail-from r@x] a report is also written, once per period, as the email the

@@ -16,7 +16,7 @@ export interface WindowMetrics {
   p95_latency_ms: number | null;
 }
 
-/** What one deploy changed: the prompt in the 24 h before vs the 24 h after `deployed_at`. */
+/** What one deploy changed: the prompt in the 24 whole hours before vs after `deployed_at` ({@link deployWindows}). */
 export interface DeployChange {
   prompt_id: string;
   prompt_version: string;

@@ -53,7 +53,7 @@ function formatInstant(iso: string): string {
 export function deployChangesTable(report: DeployChangesReport): string {
   const t = report.thresholds;
   const lines = [
-    `Deploy changes, ${report.from} to ${report.to} (exclusive): each prompt (all its versions) in the 24 h before → after the deploy`,
+    `Deploy changes, ${report.from} to ${report.to} (exclusive): each prompt (all its versions) in the 24 whole UTC hours before → after the deploy (its own hour in neither, unless on the hour)`,
     '',
   ];
   if (report.changes.length === 0) {

@@ -93,7 +93,7 @@ const METRICS: readonly { key: keyof WindowMetrics; label: string; show: (v: num
 
 function deployChangesHtml(changes: DeployChangesReport): string {
   const t = changes.thresholds;
-  return `${heading('What each deploy changed (24 h before → 24 h after)')}${paragraph(
+  return `${heading('What each deploy changed (24 hours before → 24 hours after, in whole UTC hours)')}${paragraph(
     `Flagged (red) when requests, cost per request or p95 latency moved by more than ${formatPercent(t.relative)}, or the error or cancel rate by more than ${(t.rate_points * 100).toFixed(1)} points (rates and latency only with ${formatWhole(t.min_requests)} requests or more on both sides).`,
   )}${htmlTable<DeployChange>(
     [
