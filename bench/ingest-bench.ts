@@ -12,7 +12,8 @@ import { eventsToParquetGeneric } from '../src/core/lake/events-parquet-generic.
 import { EVENT_PAGES } from '../src/core/lake/page-codec.ts';
 import { generateTraffic, trafficLines } from '../src/demo/traffic.ts';
 import { createIngestHandler, toStreamRecord } from '../src/jobs/ingest-job.ts';
-import { type BenchResult, medianMs, medianMsAsync, result } from './measure.ts';
+import type { LakeStore } from '../src/ports/lake-store.ts';
+import { type BenchResult, medianMs, result, type Timing, timed, timedAsync } from './measure.ts';
 
 /** The columns a margin report reads (with event_id and received_at, which the deduplicated view reads). */
 export const MARGIN_COLUMNS = [
@@ -34,6 +35,14 @@ const BATCH_EVENTS = 10_000;
 const EVENTS_PER_RECORD = 500;
 /** Timed runs per measure (the median is kept): 15 rather than 7, as the machine is often shared. */
 const RUNS = 15;
+/** A lake store that stores nothing: the handler's time without the file system's. */
+const NULL_STORE: LakeStore = {
+  putNew: async () => 'written',
+  put: async () => {},
+  list: async () => [],
+  get: async () => new Uint8Array(0),
+  remove: async () => {},
+};
 
 /** A 10,000-event Kinesis batch as the client sends it: gzip NDJSON records of 500 events. */
 function kinesisBatch(lines: readonly string[], arrivedAt: number): KinesisStreamEvent {
@@ -82,7 +91,7 @@ export async function ingestBenchmarks(): Promise<{ results: BenchResult[]; note
   const event = kinesisBatch(lines, Date.parse('2026-11-01T00:00:00Z'));
 
   // Ceiling: decoding and JSON-parsing the same batch, nothing else.
-  const ceilingMs = medianMs(RUNS, () => {
+  const ceiling = timed(RUNS, () => {
     let n = 0;
     for (const r of event.Records) {
       for (const l of decodeRecord(Buffer.from(r.kinesis.data, 'base64'))) {
@@ -95,12 +104,12 @@ export async function ingestBenchmarks(): Promise<{ results: BenchResult[]; note
 
   // Where the handler's time goes: the consumer's decode + validate + dedup alone, and the Parquet writer alone.
   let accepted: EventRow[] = [];
-  const validateMs = medianMs(RUNS, () => {
+  const validate = timed(RUNS, () => {
     const batch = new EventBatch();
     for (const r of event.Records) batch.add(toStreamRecord(r));
     accepted = batch.accepted.map((a) => a.row);
   });
-  const parquetMs = medianMs(RUNS, () => {
+  const parquet = timed(RUNS, () => {
     eventsToParquet(accepted);
   });
   // The generic writer (hyparquet-writer's parquetWrite, what the consumer used before issue 14), for scale.
@@ -111,12 +120,25 @@ export async function ingestBenchmarks(): Promise<{ results: BenchResult[]; note
   const dir = join(tmpdir(), `tokenledger-bench-${process.pid}`);
   let run = 0;
   let lastLake = '';
-  const handlerMs = await medianMsAsync(RUNS, async () => {
+  const handlerTiming = await timedAsync(RUNS, async () => {
     lastLake = join(dir, String(run++));
     const handler = createIngestHandler({ store: new FsLakeStore(lastLake) });
     const response = await handler(event);
     if (response.batchItemFailures.length > 0) throw new Error('bench batch failed');
   });
+  // The same handler with a store that keeps nothing: what the local folder adds.
+  const inMemory = await timedAsync(RUNS, async () => {
+    const handler = createIngestHandler({ store: NULL_STORE });
+    const response = await handler(event);
+    if (response.batchItemFailures.length > 0) throw new Error('bench batch failed');
+  });
+  const ceilingMs = ceiling.wallMs;
+  const validateMs = validate.wallMs;
+  const parquetMs = parquet.wallMs;
+  const handlerMs = handlerTiming.wallMs;
+  const perEvent = (ms: number | null) => (ms === null ? '?' : ((ms * 1000) / lines.length).toFixed(1));
+  const cpuRatio = (t: Timing) =>
+    t.cpuMs === null || ceiling.cpuMs === null ? '?' : (ceiling.cpuMs / t.cpuMs).toFixed(3);
 
   const engine = await LocalQueryEngine.open(lastLake);
   const meta = await engine.run(
@@ -166,6 +188,7 @@ export async function ingestBenchmarks(): Promise<{ results: BenchResult[]; note
     ],
     notes: [
       `handler time per event: ${((handlerMs * 1000) / lines.length).toFixed(1)} µs, of which decode + validate + dedup ${((validateMs * 1000) / lines.length).toFixed(1)} µs and the Parquet writer ${((parquetMs * 1000) / lines.length).toFixed(1)} µs; the ceiling is ${((ceilingMs * 1000) / lines.length).toFixed(1)} µs`,
+      `main-thread CPU per event (process.threadCpuUsage; wall time also counts waits for cores and V8's background threads): handler ${perEvent(handlerTiming.cpuMs)} µs (ratio ${cpuRatio(handlerTiming)}), with a store that keeps nothing ${perEvent(inMemory.cpuMs)} µs (wall ${perEvent(inMemory.wallMs)}), decode + validate + dedup ${perEvent(validate.cpuMs)}, the Parquet writer ${perEvent(parquet.cpuMs)}, the ceiling ${perEvent(ceiling.cpuMs)}`,
       `events writer: ${EVENT_PAGES.codec} pages, ${((parquetMs * 1000) / lines.length).toFixed(1)} µs/event; the generic writer (before, GZIP) ${((genericMs * 1000) / lines.length).toFixed(1)} µs/event`,
       `batch: ${lines.length} events in ${event.Records.length} records; ${files[0]?.files} Parquet file(s), ${rows} rows`,
       `compressed bytes per event by column: ${perColumn.join(', ')}`,

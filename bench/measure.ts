@@ -1,28 +1,63 @@
 /** Small timing helpers for the benchmarks: warm up, then the median of several runs. */
 const collectGarbage = (globalThis as { gc?: () => void }).gc;
 
+/**
+ * CPU time of the calling thread, µs (`process.threadCpuUsage`, Node ≥ 23.9): unlike wall time, not
+ * lengthened when other processes take the machine's cores, nor by V8's background threads. Null where absent.
+ */
+const threadCpu = (process as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
+function threadCpuUs(): number | null {
+  if (!threadCpu) return null;
+  const usage = threadCpu.call(process);
+  return usage.user + usage.system;
+}
+
+/** The medians of several timed runs: wall time and the main thread's CPU time (null where unknown), ms. */
+export interface Timing {
+  wallMs: number;
+  cpuMs: number | null;
+}
+
 export function medianMs(runs: number, fn: () => void): number {
-  fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    collectGarbage?.();
-    const start = performance.now();
-    fn();
-    times.push(performance.now() - start);
-  }
-  return median(times);
+  return timed(runs, fn).wallMs;
 }
 
 export async function medianMsAsync(runs: number, fn: () => Promise<void>): Promise<number> {
-  await fn();
-  const times: number[] = [];
+  return (await timedAsync(runs, fn)).wallMs;
+}
+
+/** `medianMs`, with the median CPU time of the main thread over the same runs. */
+export function timed(runs: number, fn: () => void): Timing {
+  fn();
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < runs; i++) {
     collectGarbage?.();
+    const cpu = threadCpuUs();
+    const start = performance.now();
+    fn();
+    walls.push(performance.now() - start);
+    const end = threadCpuUs();
+    if (cpu !== null && end !== null) cpus.push((end - cpu) / 1000);
+  }
+  return { wallMs: median(walls), cpuMs: cpus.length > 0 ? median(cpus) : null };
+}
+
+/** `medianMsAsync`, with the median CPU time of the main thread over the same runs. */
+export async function timedAsync(runs: number, fn: () => Promise<void>): Promise<Timing> {
+  await fn();
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    collectGarbage?.();
+    const cpu = threadCpuUs();
     const start = performance.now();
     await fn();
-    times.push(performance.now() - start);
+    walls.push(performance.now() - start);
+    const end = threadCpuUs();
+    if (cpu !== null && end !== null) cpus.push((end - cpu) / 1000);
   }
-  return median(times);
+  return { wallMs: median(walls), cpuMs: cpus.length > 0 ? median(cpus) : null };
 }
 
 function median(values: number[]): number {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { linkSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { LakeStore } from '../../ports/lake-store.ts';
 
@@ -10,19 +11,39 @@ import type { LakeStore } from '../../ports/lake-store.ts';
 export class FsLakeStore implements LakeStore {
   constructor(readonly root: string) {}
 
+  /**
+   * The consumer's write (one object per day and batch). Synchronous file-system calls, three an object when
+   * the directory exists (write the temporary file, link it, unlink the temporary name; the directory is
+   * created only when the write finds it missing): each asynchronous call is a round trip through libuv's
+   * thread pool and back, and on a loaded machine those waits, not the writing, were most of the store's time
+   * (docs/benchmarks.md, ingest). A local lake is written by one consumer at a time, whose batch is built
+   * synchronously anyway.
+   */
   async putNew(key: string, body: Uint8Array, _contentType: string): Promise<'written' | 'exists'> {
     const target = this.pathOf(key);
-    await mkdir(dirname(target), { recursive: true });
-    const temp = join(dirname(target), `.tmp-${randomUUID()}`);
-    await writeFile(temp, body);
+    const dir = dirname(target);
+    const temp = join(dir, `.tmp-${randomUUID()}`);
     try {
-      await link(temp, target);
+      writeFileSync(temp, body, { flag: 'wx' });
+    } catch (err) {
+      rmSync(temp, { force: true });
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(dir, { recursive: true });
+      try {
+        writeFileSync(temp, body, { flag: 'wx' });
+      } catch (again) {
+        rmSync(temp, { force: true });
+        throw again;
+      }
+    }
+    try {
+      linkSync(temp, target);
       return 'written';
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
       throw err;
     } finally {
-      await rm(temp, { force: true });
+      removeTemp(temp);
     }
   }
 
@@ -67,5 +88,14 @@ export class FsLakeStore implements LakeStore {
     if (key.split('/').some((part) => part === '..'))
       throw new Error(`lake key ${JSON.stringify(key)} leaves the lake`);
     return join(this.root, ...key.split('/'));
+  }
+}
+
+/** Removes a temporary file; one already gone is not an error. */
+function removeTemp(temp: string): void {
+  try {
+    unlinkSync(temp);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }

@@ -1,6 +1,6 @@
 import { type EventRow, utcDate } from '../lake/event-columns.ts';
 import { eventsToParquet } from '../lake/events-parquet.ts';
-import type { EventBatch } from './event-batch.ts';
+import type { AcceptedEvent, EventBatch } from './event-batch.ts';
 import type { QuarantineEntry } from './quarantine-entry.ts';
 
 /** An object a batch writes to the lake, and the first record of the batch that contributed to it. */
@@ -26,13 +26,11 @@ export function lakeObjects(batch: EventBatch): LakeObject[] {
   const range = `${first.stream}/${first.shardId}/${first.sequenceNumber}-${last.sequenceNumber}`;
   const objects: LakeObject[] = [];
 
-  const byDate = groupBy(batch.accepted, (a) => utcDate(a.row.ts));
-  for (const [dt, accepted] of byDate) {
-    const rows: EventRow[] = accepted.map((a) => a.row);
+  for (const { dt, rows, firstRecord } of rowsByDate(batch.accepted)) {
     objects.push({
       key: `events/dt=${dt}/${range}.parquet`,
       contentType: 'application/vnd.apache.parquet',
-      firstRecord: earliest(accepted.map((a) => a.record)),
+      firstRecord,
       rows: rows.length,
       body: () => eventsToParquet(rows),
     });
@@ -48,6 +46,35 @@ export function lakeObjects(batch: EventBatch): LakeObject[] {
     });
   }
   return objects;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Accepted events by UTC date of `ts`, dates in order, rows in batch order, with the earliest record each
+ * date's rows came from. A batch is in time order, so a row's day is usually the previous row's: the day is
+ * looked up (and named) only when it changes.
+ */
+function rowsByDate(
+  accepted: readonly AcceptedEvent[],
+): { dt: string; rows: EventRow[]; firstRecord: number }[] {
+  const groups = new Map<number, { dt: string; rows: EventRow[]; firstRecord: number }>();
+  let day = Number.NaN;
+  let group: { dt: string; rows: EventRow[]; firstRecord: number } | undefined;
+  for (const a of accepted) {
+    const d = Math.floor(a.row.ts / DAY_MS);
+    if (d !== day || group === undefined) {
+      day = d;
+      group = groups.get(d);
+      if (group === undefined) {
+        group = { dt: utcDate(a.row.ts), rows: [], firstRecord: a.record };
+        groups.set(d, group);
+      }
+    }
+    group.rows.push(a.row);
+    if (a.record < group.firstRecord) group.firstRecord = a.record;
+  }
+  return [...groups.values()].sort((a, b) => (a.dt < b.dt ? -1 : a.dt > b.dt ? 1 : 0));
 }
 
 function quarantineJsonl(entries: readonly QuarantineEntry[]): Uint8Array {
