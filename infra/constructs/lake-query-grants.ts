@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { grantBucketKey } from './bucket-key.ts';
 import { runQueriesStatement } from './query-workgroup.ts';
 
 /** What a role's Athena queries read, and where their results go. */
@@ -81,4 +82,21 @@ export function grantLakeQueries(scope: Construct, role: Role, grant: LakeQueryG
       resources: [grant.resultObjectsArn],
     }),
   );
+  // With SSE-KMS buckets: the results both ways.
+  grantBucketKey(role, grant.resultsBucket, 'readWrite');
+}
+
+/**
+ * Grants `role` rolling days up (docs/rollups.md): writing each day's new roll under `rollups/` and removing the
+ * day's older ones (it lists them through the `rollups/` listing its queries have), with the lake's key both ways
+ * when the lake is SSE-KMS. The rollup job and the report jobs, which roll up the days they read first, share it.
+ * Returns the ARN of the objects granted, `<lake>/rollups/*`.
+ */
+export function grantRollUp(role: Role, lakeBucket: IBucket): string {
+  const rollupObjectsArn = lakeBucket.arnForObjects('rollups/*');
+  grantBucketKey(role, lakeBucket, 'readWrite');
+  role.addToPolicy(
+    new PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: [rollupObjectsArn] }),
+  );
+  return rollupObjectsArn;
 }

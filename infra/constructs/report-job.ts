@@ -17,10 +17,9 @@ import {
 } from '../../src/reports/deploy-change-settings.ts';
 import { REPORT_KINDS, type ReportKind } from '../../src/reports/report-period.ts';
 import { AlarmTopic } from './alarm-topic.ts';
-import { grantBucketKey } from './bucket-key.ts';
 import { anyCountAlarm, deadLetterQueue, notifyTopic } from './failure-alarms.ts';
 import { jobSchedule } from './job-schedule.ts';
-import { grantLakeQueries } from './lake-query-grants.ts';
+import { grantLakeQueries, grantRollUp } from './lake-query-grants.ts';
 import { checkDuration, checkInteger, checkPattern, scopedCheck, validationError } from './prop-checks.ts';
 import { tokenledgerFunction } from './tokenledger-function.ts';
 
@@ -352,20 +351,12 @@ export class ReportJob extends Construct {
       resultObjectsArn: this.resultObjectsArn,
     });
     // With SSE-KMS buckets: read the lake's tables and write reports/; Athena's results both ways.
-    grantBucketKey(this.role, sources.lakeBucket, 'readWrite');
-    grantBucketKey(this.role, sources.resultsBucket, 'readWrite');
     this.role.addToPolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.reportObjectsArn] }),
     );
-    // Before its queries the job rolls up the days it reads (docs/rollups.md): it writes each day's new roll and
-    // removes the older ones; it lists the day's event keys through the listing its queries already have.
-    this.rollupObjectsArn = sources.lakeBucket.arnForObjects('rollups/*');
-    this.role.addToPolicy(
-      new PolicyStatement({
-        actions: ['s3:PutObject', 's3:DeleteObject'],
-        resources: [this.rollupObjectsArn],
-      }),
-    );
+    // Before its queries the job rolls up the days it reads (docs/rollups.md); it lists the day's event keys
+    // through the listing its queries already have. (The lake's key both ways, with SSE-KMS: reports/ too.)
+    this.rollupObjectsArn = grantRollUp(this.role, sources.lakeBucket);
     if (kind === 'governance') {
       this.role.addToPolicy(
         new PolicyStatement({

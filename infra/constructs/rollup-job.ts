@@ -1,6 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
-import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
@@ -13,10 +13,9 @@ import {
   MIN_LOOKBACK_DAYS,
 } from '../../src/jobs/rollup-lookback.ts';
 import { QUERIES_DIR, sqlFiles, viewFiles } from '../../src/queries/query-files.ts';
-import { grantBucketKey } from './bucket-key.ts';
 import { anyCountAlarm, deadLetterQueue, notifyTopic } from './failure-alarms.ts';
 import { jobSchedule } from './job-schedule.ts';
-import { grantLakeQueries } from './lake-query-grants.ts';
+import { grantLakeQueries, grantRollUp } from './lake-query-grants.ts';
 import { checkDuration, checkInteger } from './prop-checks.ts';
 import { queryReads } from './query-reads.ts';
 import { checkScheduleExpression, checkTimeZone, type ReportQuerySources } from './report-job.ts';
@@ -206,18 +205,7 @@ export class RollupJob extends Construct {
       resultsBucket: sources.resultsBucket,
       resultObjectsArn: this.resultObjectsArn,
     });
-    // With SSE-KMS buckets: read the lake's tables and write rollups/; Athena's results both ways.
-    grantBucketKey(this.role, sources.lakeBucket, 'readWrite');
-    grantBucketKey(this.role, sources.resultsBucket, 'readWrite');
-    // Each day's new roll is written, then the day's older rolls removed (it lists them through the rollups/
-    // listing its queries already have).
-    this.rollupObjectsArn = sources.lakeBucket.arnForObjects('rollups/*');
-    this.role.addToPolicy(
-      new PolicyStatement({
-        actions: ['s3:PutObject', 's3:DeleteObject'],
-        resources: [this.rollupObjectsArn],
-      }),
-    );
+    this.rollupObjectsArn = grantRollUp(this.role, sources.lakeBucket);
 
     const scheduled = jobSchedule(this, {
       function: this.function,

@@ -141,7 +141,7 @@ export async function rollUp(deps: RollupDependencies, options: RollupOptions = 
 
 /** The roll id of a roll's object key (its file name, {@link rollKey}). */
 function rollIdOf(key: string): string {
-  return (key.slice(key.lastIndexOf('/') + 1).split('.')[0] ?? '') as string;
+  return key.slice(key.lastIndexOf('/') + 1).split('.')[0] ?? '';
 }
 
 /** Where a roll of `day` stores `table`'s rows (one object). */
