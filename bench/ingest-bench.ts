@@ -6,11 +6,14 @@ import { LocalQueryEngine } from '../src/adapters/duckdb/local-query-engine.ts';
 import { FsLakeStore } from '../src/adapters/local/fs-lake-store.ts';
 import { decodeRecord, encodeBatch } from '../src/core/framing/record-framing.ts';
 import { EventBatch } from '../src/core/ingest/event-batch.ts';
+import { otlpMapping } from '../src/core/ingest/otlp-mapping.ts';
 import type { EventRow } from '../src/core/lake/event-columns.ts';
 import { eventsToParquet } from '../src/core/lake/events-parquet.ts';
 import { eventsToParquetGeneric } from '../src/core/lake/events-parquet-generic.ts';
 import { EVENT_PAGES } from '../src/core/lake/page-codec.ts';
-import { generateTraffic, trafficLines } from '../src/demo/traffic.ts';
+import { DEFAULT_OTLP_SETTINGS } from '../src/core/otlp/otlp-settings.ts';
+import { otlpRecords } from '../src/demo/otlp-traffic.ts';
+import { DEMO_HMAC_KEY, generateTraffic, trafficLines } from '../src/demo/traffic.ts';
 import { createIngestHandler, toStreamRecord } from '../src/jobs/ingest-job.ts';
 import type { LakeStore } from '../src/ports/lake-store.ts';
 import { type BenchResult, medianMs, result, type Timing, timed, timedAsync } from './measure.ts';
@@ -49,8 +52,16 @@ function kinesisBatch(lines: readonly string[], arrivedAt: number): KinesisStrea
   const records = [];
   for (let i = 0; i < lines.length; i += EVENTS_PER_RECORD)
     records.push(...encodeBatch(lines.slice(i, i + EVENTS_PER_RECORD)));
+  return kinesisEvent(
+    records.map((r) => r.data),
+    arrivedAt,
+  );
+}
+
+/** Records as the event source mapping hands them to the function. */
+function kinesisEvent(records: readonly Buffer[], arrivedAt: number): KinesisStreamEvent {
   return {
-    Records: records.map((r, i) => {
+    Records: records.map((data, i) => {
       const sequenceNumber = String(i + 1).padStart(20, '0');
       return {
         awsRegion: 'local',
@@ -62,7 +73,7 @@ function kinesisBatch(lines: readonly string[], arrivedAt: number): KinesisStrea
         invokeIdentityArn: 'arn:aws:iam::000000000000:role/bench',
         kinesis: {
           approximateArrivalTimestamp: arrivedAt / 1000,
-          data: r.data.toString('base64'),
+          data: data.toString('base64'),
           kinesisSchemaVersion: '1.0',
           partitionKey: sequenceNumber,
           sequenceNumber,
@@ -76,19 +87,24 @@ function kinesisBatch(lines: readonly string[], arrivedAt: number): KinesisStrea
  * A month at 31 × 10,000 requests a day; the batch is the first 10,000 in time order, as a stream delivers
  * them. Only the batch is kept, so the rest of the month does not weigh on the garbage collector while timing.
  */
-function oneBatchOfTraffic(): string[] {
+function oneBatchOfTraffic(): { lines: string[]; otlp: Buffer[] } {
   const traffic = generateTraffic({
     month: '2026-10',
     requests: 31 * BATCH_EVENTS,
     duplicateShare: 0,
     malformedShare: 0,
   });
-  return trafficLines(traffic).slice(0, BATCH_EVENTS);
+  const batch = { ...traffic, items: traffic.items.slice(0, BATCH_EVENTS) };
+  // The same calls as a Collector's awskinesis exporter sends them (otlp_proto, gzip), a request of 500 spans each.
+  const otlp = otlpRecords(batch.items, { feature: null, spansPerRequest: EVENTS_PER_RECORD }).records;
+  return { lines: trafficLines(batch), otlp };
 }
 
 export async function ingestBenchmarks(): Promise<{ results: BenchResult[]; notes: string[] }> {
-  const lines = oneBatchOfTraffic();
-  const event = kinesisBatch(lines, Date.parse('2026-11-01T00:00:00Z'));
+  const { lines, otlp } = oneBatchOfTraffic();
+  const arrivedAt = Date.parse('2026-11-01T00:00:00Z');
+  const event = kinesisBatch(lines, arrivedAt);
+  const otlpEvent = kinesisEvent(otlp, arrivedAt);
 
   // Ceiling: decoding and JSON-parsing the same batch, nothing else.
   const ceiling = timed(RUNS, () => {
@@ -132,6 +148,21 @@ export async function ingestBenchmarks(): Promise<{ results: BenchResult[]; note
     const response = await handler(event);
     if (response.batchItemFailures.length > 0) throw new Error('bench batch failed');
   });
+  // The same calls as OTLP spans: the handler with the consumer's OTLP mapping (user ids hashed under a key).
+  const mapping = otlpMapping(DEFAULT_OTLP_SETTINGS, DEMO_HMAC_KEY);
+  const otlpHandler = await timedAsync(RUNS, async () => {
+    const handler = createIngestHandler({ store: NULL_STORE, otlp: mapping });
+    const response = await handler(otlpEvent);
+    if (response.batchItemFailures.length > 0) throw new Error('bench batch failed');
+  });
+  let otlpAccepted = 0;
+  const otlpValidate = timed(RUNS, () => {
+    const batch = new EventBatch(mapping);
+    for (const r of otlpEvent.Records) batch.add(toStreamRecord(r));
+    otlpAccepted = batch.accepted.length;
+  });
+  if (otlpAccepted !== lines.length)
+    throw new Error(`the OTLP batch gave ${otlpAccepted} events, expected ${lines.length}`);
   const ceilingMs = ceiling.wallMs;
   const validateMs = validate.wallMs;
   const parquetMs = parquet.wallMs;
@@ -172,6 +203,13 @@ export async function ingestBenchmarks(): Promise<{ results: BenchResult[]; note
         (lines.length / ceilingMs) * 1000,
       ),
       result(
+        'ingest.otlp_events_per_s',
+        (lines.length / otlpHandler.wallMs) * 1000,
+        'events/s',
+        'client gzip NDJSON batches',
+        (lines.length / inMemory.wallMs) * 1000,
+      ),
+      result(
         'parquet.bytes_per_event',
         fileBytes / rows,
         'bytes/event',
@@ -190,6 +228,7 @@ export async function ingestBenchmarks(): Promise<{ results: BenchResult[]; note
       `handler time per event: ${((handlerMs * 1000) / lines.length).toFixed(1)} µs, of which decode + validate + dedup ${((validateMs * 1000) / lines.length).toFixed(1)} µs and the Parquet writer ${((parquetMs * 1000) / lines.length).toFixed(1)} µs; the ceiling is ${((ceilingMs * 1000) / lines.length).toFixed(1)} µs`,
       `main-thread CPU per event (process.threadCpuUsage; wall time also counts waits for cores and V8's background threads): handler ${perEvent(handlerTiming.cpuMs)} µs (ratio ${cpuRatio(handlerTiming)}), with a store that keeps nothing ${perEvent(inMemory.cpuMs)} µs (wall ${perEvent(inMemory.wallMs)}), decode + validate + dedup ${perEvent(validate.cpuMs)}, the Parquet writer ${perEvent(parquet.cpuMs)}, the ceiling ${perEvent(ceiling.cpuMs)}`,
       `events writer: ${EVENT_PAGES.codec} pages, ${((parquetMs * 1000) / lines.length).toFixed(1)} µs/event; the generic writer (before, GZIP) ${((genericMs * 1000) / lines.length).toFixed(1)} µs/event`,
+      `OTLP (the same ${lines.length} calls as spans, otlp_proto gzip, ${otlpEvent.Records.length} records of ${EVENTS_PER_RECORD} spans, ${(otlp.reduce((n, r) => n + r.length, 0) / lines.length).toFixed(1)} stream bytes a span): handler with a store that keeps nothing ${perEvent(otlpHandler.wallMs)} µs/event wall, ${perEvent(otlpHandler.cpuMs)} µs CPU (the client batch: ${perEvent(inMemory.wallMs)} wall, ${perEvent(inMemory.cpuMs)} CPU); decode + map + validate + dedup ${perEvent(otlpValidate.wallMs)} µs (the client batch's decode + validate + dedup ${perEvent(validate.wallMs)})`,
       `batch: ${lines.length} events in ${event.Records.length} records; ${files[0]?.files} Parquet file(s), ${rows} rows`,
       `compressed bytes per event by column: ${perColumn.join(', ')}`,
     ],

@@ -44,6 +44,18 @@ export function acknowledgeNagFindings(stacks: {
     })),
   ]);
 
+  const hmacSecret = stacks.ingest.userHmacSecret.created;
+  if (hmacSecret) {
+    Validations.of(hmacSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The secret is the HMAC key end-user ids of OTLP spans are hashed under (user_hash, as the client hashes ' +
+        'them with the same key). A rotated key changes every user hash, so one user would count as two across ' +
+        'the rotation and the raw ids, never stored, cannot be re-hashed: it must never rotate on a schedule. It ' +
+        'is replaced by hand only if it leaks, at a month boundary, with the apps that share it (docs/deploying.md).',
+    });
+  }
+
   const invoice = stacks.invoices.invoiceFunction;
   acknowledgeWildcardResources(invoice.role, [
     ...invoice.inboxObjectArns.map((arn) => ({

@@ -3,6 +3,7 @@ import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { z } from 'zod';
+import { OTLP_SETTING_SPECS, otlpSettingRule, parseOtlpSettings } from '../src/core/otlp/otlp-settings.ts';
 import { MAX_INGEST_RESERVED_CONCURRENCY } from './constructs/ingest-function.ts';
 import { validationError } from './constructs/prop-checks.ts';
 import type { DataStackProps } from './stacks/data-stack.ts';
@@ -117,6 +118,33 @@ const accountIds = z
   );
 
 const text = (pattern: RegExp) => z.string().trim().regex(pattern);
+
+/**
+ * One OTLP setting (src/core/otlp/otlp-settings.ts): its context key, env var and rule come from
+ * OTLP_SETTING_SPECS, its check is parseOtlpSettings — the ingest function's environment is read with the same
+ * schema, so a value the app accepts is one the function accepts. The stack prop is the context key.
+ */
+function otlpSetting(context: string) {
+  const spec = OTLP_SETTING_SPECS.find((s) => s.context === context);
+  if (!spec) throw new Error(`no OTLP setting has the context key ${context}`);
+  return {
+    stack: 'ingest',
+    prop: context,
+    rule: `${otlpSettingRule(spec.name)}${spec.name === 'userAttributes' ? ' (a list in cdk.json)' : ''}`,
+    schema: z.unknown().transform((value, ctx) => {
+      try {
+        return parseOtlpSettings({ [context]: value }, 'context')[spec.name];
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  } as const;
+}
+
+/** A Secrets Manager secret: its name (a-z A-Z 0-9 / _ + = . @ -, up to 512) or its ARN. */
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
 
 /** Every setting but the report settings of {@link REPORTS_CONTEXT_KEYS}, which reportsSettingsFromContext reads. */
 export const SETTINGS = {
@@ -271,6 +299,22 @@ export const SETTINGS = {
     prop: 'quarantineRateMinEvents',
     rule: 'a whole number from 1 to 1000000000',
     schema: wholeNumber(1, 1_000_000_000),
+  },
+  // Which span attributes give an OTLP span's feature, cohort, customer and end user (docs/deploying.md, "Spans
+  // from an OpenTelemetry Collector").
+  otlpFeatureAttribute: otlpSetting('otlpFeatureAttribute'),
+  otlpCohortAttribute: otlpSetting('otlpCohortAttribute'),
+  otlpCustomerAttribute: otlpSetting('otlpCustomerAttribute'),
+  otlpUserAttributes: otlpSetting('otlpUserAttributes'),
+  // The secret holding the key end-user ids of spans are hashed under: an existing one, instead of a new one.
+  otlpUserHmacSecret: {
+    stack: 'ingest',
+    prop: 'otlpUserHmacSecret',
+    rule: 'a Secrets Manager secret name (1-512 of a-z A-Z 0-9 / _ + = . @ -) or ARN (arn:aws:secretsmanager:…)',
+    schema: z
+      .string()
+      .trim()
+      .refine((s) => (s.startsWith('arn:') ? SECRET_ARN.test(s) : SECRET_NAME.test(s))),
   },
   // The invoice function.
   invoiceMemorySize: {

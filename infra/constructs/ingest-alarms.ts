@@ -105,6 +105,9 @@ export class IngestAlarms extends Construct {
   public readonly eventsFilter: MetricFilter;
   /** Events quarantined per batch (`$.quarantined` of the `ingest batch` lines). */
   public readonly quarantinedFilter: MetricFilter;
+  /** OTLP spans read per batch, and those of them skipped for having no token usage (docs/otel.md). */
+  public readonly spansFilter: MetricFilter;
+  public readonly skippedSpansFilter: MetricFilter;
 
   constructor(scope: Construct, id: string, props: IngestAlarmsProps) {
     super(scope, id);
@@ -213,6 +216,21 @@ export class IngestAlarms extends Construct {
       metricNamespace: INGEST_METRICS_NAMESPACE,
       metricName: 'QuarantinedEvents',
       metricValue: '$.quarantined',
+    });
+    // OTLP spans: how many came, and how many were not LLM calls (a Collector not filtering its pipeline).
+    this.spansFilter = new MetricFilter(this, 'SpansFilter', {
+      logGroup: props.logGroup,
+      filterPattern: INGEST_BATCH_PATTERN,
+      metricNamespace: INGEST_METRICS_NAMESPACE,
+      metricName: 'Spans',
+      metricValue: '$.spans',
+    });
+    this.skippedSpansFilter = new MetricFilter(this, 'SkippedSpansFilter', {
+      logGroup: props.logGroup,
+      filterPattern: INGEST_BATCH_PATTERN,
+      metricNamespace: INGEST_METRICS_NAMESPACE,
+      metricName: 'SkippedSpans',
+      metricValue: '$.skippedSpans',
     });
     const sum = { statistic: 'Sum', period: QUARANTINE_RATE_PERIOD };
     const percent = Math.round(quarantineRate * 10000) / 100;

@@ -7,11 +7,13 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { otlpSettingsEnvironment, parseOtlpSettings } from '../../src/core/otlp/otlp-settings.ts';
 import { grantBucketKey } from './bucket-key.ts';
 import { EVENTS_PREFIX } from './events-table.ts';
 import { FailedRecordsDestination } from './failed-records-destination.ts';
-import { checkDuration, checkInteger } from './prop-checks.ts';
+import { checkDuration, checkInteger, validationError } from './prop-checks.ts';
 import { tokenledgerFunction } from './tokenledger-function.ts';
+import type { UserHmacSecret } from './user-hmac-secret.ts';
 
 /** Key prefix of rejected events in the lake bucket (docs/contracts.md §4). */
 export const QUARANTINE_PREFIX = 'quarantine/';
@@ -100,6 +102,39 @@ export interface IngestFunctionProps {
    * @default 1
    */
   readonly parallelizationFactor?: number;
+  /**
+   * The span (else resource) attribute holding an OTLP span's feature. Context `otlpFeatureAttribute`; checked, as
+   * the other three, by parseOtlpSettings (src/core/otlp/otlp-settings.ts), the schema the function reads its
+   * environment with.
+   *
+   * @default 'tokenledger.feature'
+   */
+  readonly otlpFeatureAttribute?: string;
+  /**
+   * The span (else resource) attribute holding an OTLP span's cohort.
+   *
+   * @default 'tokenledger.cohort'
+   */
+  readonly otlpCohortAttribute?: string;
+  /**
+   * The span (else resource) attribute holding an OTLP span's customer id.
+   *
+   * @default 'tokenledger.customer_id'
+   */
+  readonly otlpCustomerAttribute?: string;
+  /**
+   * The attributes holding a span's raw end-user id, first found wins (1-8; a comma-separated text or a list). The
+   * id is hashed under the key of `userHmacSecret` and never stored.
+   *
+   * @default ['enduser.id']
+   */
+  readonly otlpUserAttributes?: string | readonly string[];
+  /**
+   * The secret holding the key end-user ids of spans are hashed under: the function may read it
+   * (`secretsmanager:GetSecretValue`, and `kms:Decrypt` through Secrets Manager for a customer managed key), and
+   * finds it in `USER_HMAC_SECRET`. The ingest stack creates or imports it.
+   */
+  readonly userHmacSecret: UserHmacSecret;
 }
 
 /**
@@ -108,7 +143,8 @@ export interface IngestFunctionProps {
  * The mapping reads from TRIM_HORIZON, reports partial batch failures, bisects a failing batch, retries
  * a finite number of times, drops records past a maximum age, and sends what it gives up on to an S3
  * bucket, and publishes its EventCount metrics. The function has reserved concurrency only when asked, and may
- * write and read (for its existence check) only `events/*` and `quarantine/*` of the lake bucket; its role has
+ * write and read (for its existence check) only `events/*` and `quarantine/*` of the lake bucket, and read the
+ * user-id HMAC secret (its OTLP settings and that secret reach it as OTLP_* and USER_HMAC_SECRET); its role has
  * no AWS-managed policy, only write access to its own log group.
  */
 export class IngestFunction extends Construct {
@@ -158,6 +194,18 @@ export class IngestFunction extends Construct {
       checkInteger(this, owner, 'reservedConcurrentExecutions', reserved, 1, MAX_INGEST_RESERVED_CONCURRENCY);
     }
     this.reservedConcurrentExecutions = reserved;
+    let otlp: Record<string, string>;
+    try {
+      const { otlpFeatureAttribute, otlpCohortAttribute, otlpCustomerAttribute, otlpUserAttributes } = props;
+      otlp = otlpSettingsEnvironment(
+        parseOtlpSettings(
+          { otlpFeatureAttribute, otlpCohortAttribute, otlpCustomerAttribute, otlpUserAttributes },
+          'context',
+        ),
+      );
+    } catch (err) {
+      throw validationError(this, `${owner}: ${(err as Error).message}`);
+    }
 
     this.tracing = props.tracing ?? Tracing.DISABLED;
 
@@ -175,6 +223,8 @@ export class IngestFunction extends Construct {
         LAKE_BUCKET: props.lakeBucket.bucketName,
         POWERTOOLS_SERVICE_NAME: 'tokenledger-ingest',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        USER_HMAC_SECRET: props.userHmacSecret.secretId,
+        ...otlp,
       },
     });
     this.logGroup = built.logGroup;
@@ -198,6 +248,8 @@ export class IngestFunction extends Construct {
     );
 
     grantBucketKey(this.role, props.lakeBucket, 'write');
+    // The user-id HMAC key, read once per cold start.
+    props.userHmacSecret.grantRead(this.role);
     // The event source mapping writes discarded batches with this role (kms:GenerateDataKey on an SSE-KMS bucket).
     grantBucketKey(this.role, props.failedRecordsBucket, 'write');
     const failedRecords = new FailedRecordsDestination(props.failedRecordsBucket);

@@ -1,17 +1,37 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { IngestAlarms, type IngestAlarmsProps } from '../constructs/ingest-alarms.ts';
 import { IngestFunction, type IngestFunctionProps } from '../constructs/ingest-function.ts';
+import { UserHmacSecret } from '../constructs/user-hmac-secret.ts';
 import { parseSetting } from '../settings.ts';
 
 /**
  * The ingest function's props (stream and buckets from the data stack) and its alarms' props, as documented on
- * IngestFunctionProps and IngestAlarmsProps: the stack passes them through unchanged.
+ * IngestFunctionProps and IngestAlarmsProps: the stack passes them through unchanged. The user-id HMAC secret is
+ * the stack's: created, or imported as `otlpUserHmacSecret` or `userHmacSecret` say.
  */
 export interface IngestStackProps
   extends StackProps,
-    IngestFunctionProps,
-    Omit<IngestAlarmsProps, 'function' | 'eventSourceMappingId' | 'logGroup'> {}
+    Omit<IngestFunctionProps, 'userHmacSecret'>,
+    Omit<IngestAlarmsProps, 'function' | 'eventSourceMappingId' | 'logGroup'> {
+  /**
+   * An existing Secrets Manager secret whose value is the key end-user ids of OTLP spans are hashed under: its name
+   * or ARN (context `otlpUserHmacSecret`). Give the secret that holds the `hmacKey` your apps pass the client, and
+   * a span's `user_hash` is the one the client computes for the same user.
+   *
+   * @default - the stack creates a secret with a generated key (retained when the stack is deleted; no rotation)
+   */
+  readonly otlpUserHmacSecret?: string;
+  /**
+   * The existing secret as a construct (`Secret.fromSecretAttributes`, with its `encryptionKey` when it is
+   * encrypted with a customer managed key, so the function may decrypt it). Wins over `otlpUserHmacSecret`.
+   *
+   * @default - as `otlpUserHmacSecret` says
+   */
+  readonly userHmacSecret?: ISecret;
+}
 
 /** The ingest settings given as CDK context. */
 export interface IngestSettings {
@@ -46,17 +66,40 @@ export class IngestStack extends Stack {
   public readonly ingestFunction: IngestFunction;
   /** Alarms and the topic they notify. */
   public readonly ingestAlarms: IngestAlarms;
+  /** The secret holding the key end-user ids of OTLP spans are hashed under. */
+  public readonly userHmacSecret: UserHmacSecret;
 
   constructor(scope: Construct, id: string, props: IngestStackProps) {
     super(scope, id, props);
 
-    this.ingestFunction = new IngestFunction(this, 'IngestFunction', props);
+    // Its own construct id at the stack's top level: a created secret's logical id never changes with the
+    // function's, since a replaced secret would be a new key, and every user hash would change.
+    this.userHmacSecret = new UserHmacSecret(this, 'UserHmacSecret', {
+      ...(props.userHmacSecret ? { secret: props.userHmacSecret } : {}),
+      ...(props.otlpUserHmacSecret ? { existing: props.otlpUserHmacSecret } : {}),
+      // Encrypted like the lake: with its customer managed key when it has one. Referred to by ARN, so that the
+      // data stack's key policy is left alone (it trusts the account's IAM policies; the grant is on the role).
+      ...(props.lakeBucket.encryptionKey
+        ? { encryptionKey: Key.fromKeyArn(this, 'LakeKey', props.lakeBucket.encryptionKey.keyArn) }
+        : {}),
+    });
+
+    this.ingestFunction = new IngestFunction(this, 'IngestFunction', {
+      ...props,
+      userHmacSecret: this.userHmacSecret,
+    });
 
     this.ingestAlarms = new IngestAlarms(this, 'IngestAlarms', {
       ...props,
       function: this.ingestFunction.function,
       eventSourceMappingId: this.ingestFunction.eventSource.eventSourceMappingId,
       logGroup: this.ingestFunction.logGroup,
+    });
+
+    new CfnOutput(this, 'UserHmacSecretArn', {
+      value: this.userHmacSecret.secret.secretArn,
+      description:
+        'Secret holding the key end-user ids of OTLP spans are hashed under: give the same key to the client as hmacKey',
     });
   }
 }

@@ -12,14 +12,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads a file (or stdin for `-`) as UTF-8 text; a clear error for what cannot be read as such. */
 export async function readText(path: string): Promise<string> {
-  let bytes: Buffer;
-  try {
-    bytes = path === '-' ? await readStdin() : await readFile(path);
-  } catch (err) {
-    throw new DataError(
-      `${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
-  }
+  const bytes = await readBytes(path);
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     throw new DataError(`${path}: is UTF-16 encoded; save it as UTF-8`);
   }
@@ -37,6 +30,17 @@ export async function readText(path: string): Promise<string> {
     return utf8.decode(bytes.subarray(start));
   } catch {
     throw new DataError(`${path}: line ${firstBadLine(bytes.subarray(start))}: not valid UTF-8`);
+  }
+}
+
+/** Reads a file (or stdin for `-`) as bytes; a clear error naming the file when it cannot be read. */
+export async function readBytes(path: string): Promise<Buffer> {
+  try {
+    return path === '-' ? await readStdin() : await readFile(path);
+  } catch (err) {
+    throw new DataError(
+      `${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
 }
 

@@ -7,6 +7,7 @@ type Command = (argv: string[], io: Io) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
   'ingest events': async () => (await import('./commands/ingest-events.ts')).ingestEventsCommand,
+  'ingest otlp': async () => (await import('./commands/ingest-otlp.ts')).ingestOtlpCommand,
   'ingest invoice': async () => (await import('./commands/ingest-tables.ts')).ingestInvoiceCommand,
   'ingest prices': async () => (await import('./commands/ingest-tables.ts')).ingestPricesCommand,
   'ingest revenue': async () => (await import('./commands/ingest-tables.ts')).ingestRevenueCommand,
@@ -28,6 +29,10 @@ usage: tokenledger <command> [options]        every command takes --lake DIR (de
                                          a realistic month through the whole local pipeline
   ingest events FILE|- [--strict]        JSONL request events into the lake (quarantines bad ones;
                                          --strict refuses the file whole instead)
+  ingest otlp FILE|- [--feature-attribute KEY] [--cohort-attribute KEY] [--customer-attribute KEY]
+            [--user-attributes KEY,...] [--user-hmac-key-file FILE]
+                                         OpenTelemetry GenAI spans (a Collector file exporter's JSON or
+                                         proto output) into the lake, through the local stream
   ingest invoice FILE --format F         a provider export (openai-costs, anthropic-cost-report, focus)
   ingest prices FILE                     price book rows (add to or override the default price book)
   ingest revenue FILE                    revenue per month and customer (month,customer_id,cohort,amount,currency)

@@ -7,6 +7,7 @@ import type {
   KinesisStreamRecord,
 } from 'aws-lambda';
 import { type BatchCounts, EventBatch } from '../core/ingest/event-batch.ts';
+import type { OtlpMapping } from '../core/ingest/otlp-mapping.ts';
 import type { QuarantineEntry } from '../core/ingest/quarantine-entry.ts';
 import type { StreamRecord } from '../core/ingest/stream-record.ts';
 import type { LakeStore } from '../ports/lake-store.ts';
@@ -14,6 +15,11 @@ import { type WriteOutcome, writeBatch } from './write-batch.ts';
 
 export interface IngestDependencies {
   store: LakeStore;
+  /**
+   * How OTLP spans become events (attribute keys, user-id HMAC key). Given as a promise when it takes a read at
+   * cold start (the HMAC key from Secrets Manager); defaults to the default keys with user ids left out.
+   */
+  otlp?: OtlpMapping | Promise<OtlpMapping>;
   logger?: Pick<Logger, 'info' | 'error'>;
   /** Told what each batch did (the local pipeline reports it to the user). */
   onBatch?: (report: BatchReport) => void;
@@ -38,7 +44,7 @@ export class LakeWriteError extends Error {
  */
 export function createIngestHandler(deps: IngestDependencies) {
   return async (event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {
-    const batch = new EventBatch();
+    const batch = new EventBatch(await deps.otlp);
     const processor = new BatchProcessor(EventType.KinesisDataStreams);
     const processed = await processPartialResponse(
       event,

@@ -4,8 +4,11 @@ import { createEmitter, type Emitter } from '@tokenledger/client';
 import { EVENT_LIMITS } from '@tokenledger/client/contract';
 import { startLocalKinesis } from '../adapters/local/kinesalite-stream.ts';
 import { drainStream } from '../adapters/local/kinesis-poller.ts';
+import { putRawRecords } from '../adapters/local/put-raw-records.ts';
 import type { FramedLine } from '../core/framing/record-framing.ts';
 import { addCounts, type BatchCounts, EventBatch, emptyCounts } from '../core/ingest/event-batch.ts';
+import { type OtlpMapping, otlpMapping } from '../core/ingest/otlp-mapping.ts';
+import { DEFAULT_OTLP_SETTINGS } from '../core/otlp/otlp-settings.ts';
 import type { LakeStore } from '../ports/lake-store.ts';
 import { createIngestHandler } from './ingest-job.ts';
 import { writeBatch } from './write-batch.ts';
@@ -18,7 +21,15 @@ export interface PipelineResult extends BatchCounts {
 }
 
 export interface PipelineOptions {
+  /** The app's user-id HMAC key: the client's, and the consumer's for OTLP spans unless `otlp` says otherwise. */
   hmacKey?: string;
+  /** How the consumer maps OTLP spans. @default the default attribute keys, user ids hashed under `hmacKey` */
+  otlp?: OtlpMapping;
+  /**
+   * Records put into the stream as they are, after the feed's events: OTLP requests as a Collector's `awskinesis`
+   * exporter writes them (one request a record, compressed or not).
+   */
+  records?: readonly Uint8Array[];
   /** Shards of the local stream. @default 2 */
   shards?: number;
   onProgress?: (phase: 'send' | 'consume', done: number) => void;
@@ -71,6 +82,7 @@ export async function runLocalPipeline(
     try {
       feed(feeding);
       await ledger.shutdown();
+      if (options.records) await putRawRecords(kinesis.client, kinesis.streamName, options.records);
     } finally {
       clearInterval(progress);
     }
@@ -85,6 +97,7 @@ export async function runLocalPipeline(
     if (oversize.length > 0) await quarantineUnsent(store, kinesis.streamName, oversize, result);
     const handler = createIngestHandler({
       store,
+      otlp: options.otlp ?? otlpMapping(DEFAULT_OTLP_SETTINGS, options.hmacKey),
       onBatch: ({ counts }) => addCounts(result, counts),
     });
     const drained = await drainStream(kinesis.client, kinesis.streamName, handler, {

@@ -31,6 +31,8 @@ declare module 'ai' {
 declare module '@ai-sdk/openai';
 declare module '@ai-sdk/anthropic';
 declare module '@google/genai';
+declare module '@opentelemetry/sdk-node';
+declare module '@opentelemetry/exporter-trace-otlp-proto';
 /** Provider SDK clients. */
 declare const openai: any;
 declare const anthropic: any;

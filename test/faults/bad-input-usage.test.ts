@@ -95,7 +95,7 @@ describe('unknown commands and options → exit 2, one line quoting them', () =>
   it('"ingest --lake DIR" → quotes "ingest", not the option after it, and lists its subcommands', async () => {
     await expectUsage(
       ['ingest'],
-      'tokenledger: "ingest" needs a subcommand: events, invoice, prices, revenue',
+      'tokenledger: "ingest" needs a subcommand: events, otlp, invoice, prices, revenue',
     );
   });
 

@@ -4,14 +4,17 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Stream } from 'aws-cdk-lib/aws-kinesis';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { vi } from 'vitest';
+import { IngestFunction } from '../../infra/constructs/ingest-function.ts';
 import { REPO_ROOT } from '../../infra/constructs/node-bundling.ts';
 import { ReportJob, type ReportQuerySources } from '../../infra/constructs/report-job.ts';
 import { RollupJob } from '../../infra/constructs/rollup-job.ts';
+import { UserHmacSecret } from '../../infra/constructs/user-hmac-secret.ts';
 import { tempDir } from './temp-dir.ts';
 
 /** A Lambda deployment package as the CDK app builds it, unzipped in a temporary directory. */
@@ -68,6 +71,25 @@ export async function bundleRollupJobLambda(): Promise<LambdaBundle> {
     (stack) =>
       new RollupJob(stack, 'Job', { sources: bundleSources(stack), alarmTopic: new Topic(stack, 'Topic') })
         .function,
+  );
+}
+
+/**
+ * The ingest function's package exactly as `cdk synth`/`cdk deploy` builds it (an `IngestFunction` construct,
+ * infra/constructs/ingest-function.ts, synthesised with bundling: lambdas/ingest/handler.ts by the local esbuild,
+ * `@aws-sdk/*` left to the runtime). Its environment (LAKE_BUCKET, USER_HMAC_SECRET, OTLP_*) is the test's to give.
+ * As {@link bundleReportJobLambda}: once per test file.
+ */
+export async function bundleIngestLambda(): Promise<LambdaBundle> {
+  return bundleLambda(
+    'ingest',
+    (stack) =>
+      new IngestFunction(stack, 'Ingest', {
+        stream: Stream.fromStreamArn(stack, 'Stream', 'arn:aws:kinesis:us-east-1:123456789012:stream/events'),
+        lakeBucket: Bucket.fromBucketName(stack, 'Lake', 'lake'),
+        failedRecordsBucket: Bucket.fromBucketName(stack, 'Failed', 'failed'),
+        userHmacSecret: new UserHmacSecret(stack, 'Secret'),
+      }).function,
   );
 }
 

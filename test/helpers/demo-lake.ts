@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { UserHasher } from '../../packages/client/src/contract/user-hash.ts';
 import { validateEvent } from '../../packages/client/src/contract/validate.ts';
-import { toWireEvent, UserHasher } from '../../packages/client/src/wire-event.ts';
+import { toWireEvent } from '../../packages/client/src/wire-event.ts';
 import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
 import { ingestInvoiceCommand, ingestRevenueCommand } from '../../src/cli/commands/ingest-tables.ts';
 import type { EventRow } from '../../src/core/lake/event-columns.ts';

@@ -222,7 +222,8 @@ describe('alarms', () => {
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^IngestAlarmsTopic') }],
     });
-    built.ingestTemplate.resourceCountIs('AWS::Logs::MetricFilter', 2);
+    // Events and QuarantinedEvents for the alarm; Spans and SkippedSpans for OTLP records (docs/otel.md).
+    built.ingestTemplate.resourceCountIs('AWS::Logs::MetricFilter', 4);
     built.ingestTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 4);
   });
 

@@ -142,16 +142,27 @@ describe('lakeEncryption=kms', () => {
     kms.dataTemplate.hasOutput('LakeKeyArn', { Value: { 'Fn::GetAtt': [keyId(), 'Arn'] } });
   });
 
-  it('lets the ingest function only generate data keys (it writes, never reads), through S3 only', () => {
+  it('lets the ingest function only generate data keys through S3 (it writes, never reads), and decrypt its HMAC secret through Secrets Manager', () => {
     const statements = kmsStatements(kms.ingestTemplate, 'IngestFunction');
-    expect(statements.length).toBeGreaterThan(0);
-    for (const s of statements) {
+    const viaSecretsManager = {
+      StringEquals: {
+        'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+      },
+    };
+    const throughS3 = statements.filter((s) => JSON.stringify(s.condition).includes('"s3."'));
+    expect(throughS3.length).toBeGreaterThan(0);
+    for (const s of throughS3) {
       expect(s).toEqual({
         actions: ['kms:GenerateDataKey'],
         resource: importedKeyArn(kms.ingest),
         condition: viaS3,
       });
     }
+    // The user-id HMAC secret is encrypted with the lake key: the function may decrypt it, only as Secrets Manager
+    // reads it for the function.
+    expect(statements.filter((s) => !throughS3.includes(s))).toEqual([
+      { actions: ['kms:Decrypt'], resource: importedKeyArn(kms.ingest), condition: viaSecretsManager },
+    ]);
   });
 
   it('lets the invoice function and each report job decrypt and generate data keys, through S3 only', () => {

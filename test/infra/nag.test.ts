@@ -68,7 +68,7 @@ describe('cdk-nag AwsSolutions', () => {
     }
   });
 
-  it("acknowledges only the prefix wildcards of the function roles (the views function's and the report jobs' included), the DLQs as DLQs, and the L1 of CDK's BucketDeployment (a new one must be reviewed here)", () => {
+  it("acknowledges only the prefix wildcards of the function roles (the views function's and the report jobs' included), the DLQs as DLQs, the L1 of CDK's BucketDeployment and the HMAC secret's rotation (a new one must be reviewed here)", () => {
     const wildcard = (stack: Stack, arn: string) =>
       `AwsSolutions-IAM5[Resource::${cfnString(stack.resolve(arn))}]`;
     const { ingest, invoices, data, reports } = built;
@@ -114,6 +114,8 @@ describe('cdk-nag AwsSolutions', () => {
         wildcard(data, data.queryWorkgroup.resultsBucket.arnForObjects('results/*')),
         'AwsSolutions-SQS3',
         'AwsSolutions-L1',
+        // The user-id HMAC key must never rotate on a schedule (every user hash would change).
+        'AwsSolutions-SMG4',
       ].sort(),
     );
   });

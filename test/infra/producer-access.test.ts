@@ -79,10 +79,11 @@ describe('the data stack outputs', () => {
     );
   });
 
-  it('the other stacks output nothing but the DKIM records of a domain sender', () => {
-    for (const template of [built.ingestTemplate, built.invoicesTemplate, built.reportsTemplate]) {
+  it('the other stacks output nothing but the DKIM records of a domain sender and the user-id HMAC secret', () => {
+    for (const template of [built.invoicesTemplate, built.reportsTemplate]) {
       expect(outputs(template)).toEqual({});
     }
+    expect(Object.keys(outputs(built.ingestTemplate))).toEqual(['UserHmacSecretArn']);
   });
 });
 

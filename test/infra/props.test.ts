@@ -17,6 +17,7 @@ import { PrivateBucket } from '../../infra/constructs/private-bucket.ts';
 import { QueryWorkgroup } from '../../infra/constructs/query-workgroup.ts';
 import type { ReportJob, ReportJobProps } from '../../infra/constructs/report-job.ts';
 import { tokenledgerFunction } from '../../infra/constructs/tokenledger-function.ts';
+import { UserHmacSecret } from '../../infra/constructs/user-hmac-secret.ts';
 import { ingestSettingsFromContext } from '../../infra/stacks/ingest-stack.ts';
 import { reportsSettingsFromContext } from '../../infra/stacks/reports-stack.ts';
 import { createTokenledgerApp } from '../../infra/tokenledger-app.ts';
@@ -40,6 +41,7 @@ function ingestFunction(props: Partial<IngestFunctionProps>): IngestFunction {
     stream: Stream.fromStreamArn(scope, 'Stream', 'arn:aws:kinesis:eu-west-1:123456789012:stream/events'),
     lakeBucket: Bucket.fromBucketName(scope, 'Lake', 'lake'),
     failedRecordsBucket: Bucket.fromBucketName(scope, 'Failed', 'failed'),
+    userHmacSecret: new UserHmacSecret(scope, 'Secret'),
     ...props,
   });
 }

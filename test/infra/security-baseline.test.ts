@@ -490,6 +490,20 @@ describe('alarms', () => {
         MetricNamespace: INGEST_METRICS_NAMESPACE,
         MetricValue: '$.quarantined',
       },
+      {
+        pattern: '{ $.message = "ingest batch" }',
+        logGroup,
+        MetricName: 'Spans',
+        MetricNamespace: INGEST_METRICS_NAMESPACE,
+        MetricValue: '$.spans',
+      },
+      {
+        pattern: '{ $.message = "ingest batch" }',
+        logGroup,
+        MetricName: 'SkippedSpans',
+        MetricNamespace: INGEST_METRICS_NAMESPACE,
+        MetricValue: '$.skippedSpans',
+      },
     ]);
     const rate = alarms().find((a) => a.properties.Metrics);
     expect(rate?.properties).toMatchObject({

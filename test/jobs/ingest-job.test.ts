@@ -72,7 +72,8 @@ describe('ingest handler', () => {
     ]);
     expect(quarantine[0].raw).toBe('{"v":1,"event_id":"trunc');
     expect(quarantine[1].reasons[0].field).toBe('feature');
-    expect(quarantine[3].raw_encoding).toBe('base64');
+    // A gzip of which nothing can be inflated may be a Collector's, holding raw end-user ids: its bytes are not kept.
+    expect(quarantine[3]).toMatchObject({ raw: '', raw_encoding: 'none' });
   });
 
   it('writes the same keys when a batch is delivered again, and never overwrites them', async () => {

@@ -1,3 +1,4 @@
+import { UserHasher } from './contract/user-hash.ts';
 import type { EmitterError, EmitterOptions, EmitterStats } from './emitter-options.ts';
 import { type GiveUp, packRecords, serialise, splitIntoCalls } from './packing.ts';
 import { createQueue, type Item, inputBytes, lineBytes } from './queue.ts';
@@ -5,7 +6,6 @@ import type { RecordInput } from './record-input.ts';
 import { resolveOptions } from './resolve-options.ts';
 import { sdkPutRecords } from './sdk-put-records.ts';
 import { createSender } from './sender.ts';
-import { UserHasher } from './wire-event.ts';
 
 export interface Emitter {
   /** Queues one LLM request's event. Synchronous, never throws, never waits. */

@@ -2,10 +2,11 @@ import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { EVENT_LIMITS, RECORD_LIMITS } from './contract/limits.ts';
 import { rejectionKey } from './contract/rejection.ts';
+import type { UserHasher } from './contract/user-hash.ts';
 import { validateEvent } from './contract/validate.ts';
 import type { EmitterError } from './emitter-options.ts';
 import type { Item } from './queue.ts';
-import { toWireEvent, type UserHasher } from './wire-event.ts';
+import { toWireEvent } from './wire-event.ts';
 
 const gzip = promisify(gzipCallback);
 const PUT_RECORDS_MAX_ENTRIES = 500;

@@ -1,4 +1,4 @@
-import { userHash } from './contract/user-hash.ts';
+import { UserHasher } from './contract/user-hash.ts';
 import { uuidv7 } from './contract/uuidv7.ts';
 import type { RecordInput } from './record-input.ts';
 
@@ -6,24 +6,6 @@ import type { RecordInput } from './record-input.ts';
 export interface Pending {
   input: RecordInput;
   at: number;
-}
-
-/** Caches user hashes: an app sees the same users again and again, and HMAC is the costliest step. */
-export class UserHasher {
-  private readonly cache = new Map<string, string>();
-  constructor(
-    private readonly key: string | Uint8Array,
-    private readonly maxEntries = 10_000,
-  ) {}
-  hash(userId: string): string {
-    let h = this.cache.get(userId);
-    if (h === undefined) {
-      h = userHash(this.key, userId);
-      if (this.cache.size >= this.maxEntries) this.cache.clear();
-      this.cache.set(userId, h);
-    }
-    return h;
-  }
 }
 
 /** The wire event (docs/contracts.md §2) for a pending call; fields the app left out stay out. */

@@ -9,6 +9,7 @@ import { FsPromptRegistry } from '../../adapters/local/fs-prompt-registry.ts';
 import { openLocalLake } from '../../adapters/local/local-lake.ts';
 import { OutboxMailSender } from '../../adapters/local/outbox-mail-sender.ts';
 import { demoInvoices, UNINVOICED_MODEL } from '../../demo/invoices.ts';
+import { OTEL_FEATURE, otlpRecords } from '../../demo/otlp-traffic.ts';
 import { demoDeployRecords } from '../../demo/prompt-deploys.ts';
 import { demoRevenue } from '../../demo/revenue.ts';
 import { DEMO_HMAC_KEY, generateTraffic, type Traffic } from '../../demo/traffic.ts';
@@ -67,21 +68,29 @@ export async function demoCommand(argv: string[], { out, err }: Io): Promise<num
   );
 
   const ingesting = progressReporter('pipeline:', err);
+  // One team instruments its feature with OpenTelemetry: its calls reach the stream as OTLP spans.
+  const otlp = otlpRecords(traffic.items);
   const result = await runLocalPipeline(
     openLocalLake(lake),
     (ledger) => {
       for (const item of traffic.items) {
-        if (item.kind === 'call') ledger.record(item.input);
-        else ledger.recordLine(item.line);
+        if (item.kind === 'line') ledger.recordLine(item.line);
+        else if (item.input.feature !== OTEL_FEATURE) ledger.record(item.input);
       }
     },
     {
       hmacKey: DEMO_HMAC_KEY,
+      records: otlp.records,
       onProgress: (phase, done) => ingesting.update(done, traffic.items.length, phase),
     },
   );
   ingesting.done(`${formatCount(result.events)} events`);
-  out.write(`${summarise('demo app', result).join('\n')}\n\n`);
+  out.write(
+    `${summarise('demo app', result).join('\n')}\n` +
+      `  ${OTEL_FEATURE} is instrumented with OpenTelemetry: ${formatCount(result.spans)} of the events are its spans, ` +
+      `in ${formatCount(otlp.records.length)} OTLP records a Collector put (${formatCount(otlp.requests)} requests, ` +
+      `${formatCount(otlp.resent)} spans resent)\n\n`,
+  );
   checkClient(result);
   // The prompt deploys behind the month's traffic, as the teams' CI pipelines registered them.
   const registry = new FsPromptRegistry(lake);

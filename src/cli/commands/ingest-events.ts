@@ -73,10 +73,9 @@ export function checkClient(result: PipelineResult): number {
   );
 }
 
-export function summarise(source: string, r: PipelineResult, refused: readonly string[] = []): string[] {
+/** What the consumer did with the events it read: accepted, duplicates, quarantined and why. */
+export function consumerCounts(r: PipelineResult): string[] {
   const out = [
-    `${source}: ${formatCount(r.events)} events through the client (${formatCount(r.client.calls)} PutRecords calls), ` +
-      `${formatCount(r.records)} stream records, ${r.batches} consumer batches`,
     `  accepted     ${formatCount(r.accepted).padStart(10)}`,
     `  duplicates   ${formatCount(r.duplicates).padStart(10)}  (same event_id in a consumer batch; the view counts across batches)`,
     `  quarantined  ${formatCount(r.quarantined).padStart(10)}`,
@@ -84,6 +83,15 @@ export function summarise(source: string, r: PipelineResult, refused: readonly s
   for (const [reason, n] of Object.entries(r.reasons).sort(([, a], [, b]) => b - a)) {
     out.push(`    ${reason.padEnd(32)} ${formatCount(n).padStart(8)}`);
   }
+  return out;
+}
+
+export function summarise(source: string, r: PipelineResult, refused: readonly string[] = []): string[] {
+  const out = [
+    `${source}: ${formatCount(r.events)} events (${formatCount(r.client.calls)} PutRecords calls by the client), ` +
+      `${formatCount(r.records)} stream records, ${r.batches} consumer batches`,
+    ...consumerCounts(r),
+  ];
   if (refused.length > 0) {
     out.push(`${formatCount(refused.length)} events refused:`, ...refused.slice(0, 5));
     if (refused.length > 5) out.push(`  … and ${refused.length - 5} more`);

@@ -17,8 +17,13 @@ export interface FramedLine {
 export class FramingError extends Error {
   override readonly name = 'FramingError';
   constructor(
-    readonly code: 'empty' | 'unknown_framing' | 'bad_gzip' | 'bad_utf8' | 'too_large',
+    readonly code: 'empty' | 'unknown_framing' | 'bad_gzip' | 'bad_compression' | 'bad_utf8' | 'too_large',
     message: string,
+    /**
+     * Whether the record's bytes may be quarantined as they are: true for the client's framings, whose events
+     * carry only hashed user ids; false for what may be an OTLP request, which can hold raw end-user ids.
+     */
+    readonly keepRaw = true,
   ) {
     super(message);
   }
@@ -62,12 +67,12 @@ export function decodeRecord(data: Uint8Array): FramedLine[] {
   );
 }
 
-function toText(bytes: Uint8Array): string {
+export function toText(bytes: Uint8Array): string {
   if (!isUtf8(bytes)) throw new FramingError('bad_utf8', 'record is not valid UTF-8');
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
-function splitLines(text: string): FramedLine[] {
+export function splitLines(text: string): FramedLine[] {
   const out: FramedLine[] = [];
   let index = 0;
   let start = 0;

@@ -1,9 +1,18 @@
-import { rejectionKey } from '@tokenledger/client/contract';
-import { decodeRecord, type FramedLine, FramingError } from '../framing/record-framing.ts';
+import { type Rejection, rejectionKey, type Validation, validateEvent } from '@tokenledger/client/contract';
+import { type RecordPayload, readRecord } from '../framing/read-record.ts';
+import { type FramedLine, FramingError, toText } from '../framing/record-framing.ts';
 import type { EventRow } from '../lake/event-columns.ts';
+import { type Attributes, OtlpError, type OtlpSpan, type SpanVisitor } from '../otlp/otlp-span.ts';
+import { readJsonRequest } from '../otlp/read-json.ts';
+import { readProtoRequest } from '../otlp/read-proto.ts';
+import { hasUsage, spanToWireEvent } from '../otlp/span-event.ts';
+import { quarantinedSpanText } from '../otlp/span-quarantine.ts';
+import { type OtlpMapping, otlpMapping } from './otlp-mapping.ts';
 import { parseEventLine } from './parse-event-line.ts';
 import type { QuarantineEntry } from './quarantine-entry.ts';
 import type { StreamRecord } from './stream-record.ts';
+
+const OTLP_JSON_LINE = /^\s*\{\s*"resourceSpans"/;
 
 export interface BatchCounts {
   records: number;
@@ -13,12 +22,25 @@ export interface BatchCounts {
   /** Events whose event_id was already accepted earlier in the batch. */
   duplicates: number;
   quarantined: number;
+  /** OTLP spans read (each span that reports token usage is also one of `events`). */
+  spans: number;
+  /** OTLP spans without token usage (not LLM calls): skipped, neither events nor quarantined. */
+  skippedSpans: number;
   /** Broken rules by reason key (`field:code`); an event that breaks several rules counts under each. */
   reasons: Record<string, number>;
 }
 
 export function emptyCounts(): BatchCounts {
-  return { records: 0, events: 0, accepted: 0, duplicates: 0, quarantined: 0, reasons: {} };
+  return {
+    records: 0,
+    events: 0,
+    accepted: 0,
+    duplicates: 0,
+    quarantined: 0,
+    spans: 0,
+    skippedSpans: 0,
+    reasons: {},
+  };
 }
 
 /** Adds one batch's counts to a running total (several batches, several consumer runs). */
@@ -28,6 +50,8 @@ export function addCounts(into: BatchCounts, from: BatchCounts): void {
   into.accepted += from.accepted;
   into.duplicates += from.duplicates;
   into.quarantined += from.quarantined;
+  into.spans += from.spans;
+  into.skippedSpans += from.skippedSpans;
   for (const [k, n] of Object.entries(from.reasons)) into.reasons[k] = (into.reasons[k] ?? 0) + n;
 }
 
@@ -51,21 +75,23 @@ export class EventBatch {
   private readonly seen = new Set<string>();
   private readonly counts: BatchCounts = emptyCounts();
 
+  constructor(private readonly otlp: OtlpMapping = otlpMapping()) {}
+
   add(record: StreamRecord): void {
-    let lines: FramedLine[];
+    let payload: RecordPayload;
     try {
-      lines = decodeRecord(record.data);
+      payload = readRecord(record.data);
     } catch (err) {
       if (!(err instanceof FramingError)) throw err;
-      this.records.push(record);
-      this.counts.records++;
-      this.counts.events++;
-      this.quarantine(record, null, Buffer.from(record.data).toString('base64'), 'base64', [
-        { code: 'not_json', field: 'record', message: `record ${record.sequenceNumber}: ${err.message}` },
-      ]);
+      this.refuseRecord(record, err.keepRaw, {
+        code: 'not_json',
+        field: 'record',
+        message: `record ${record.sequenceNumber}: ${err.message}`,
+      });
       return;
     }
-    this.addLines(record, lines);
+    if (payload.kind === 'events') this.addLines(record, payload.lines);
+    else this.addOtlp(record, payload);
   }
 
   /**
@@ -86,18 +112,83 @@ export class EventBatch {
     this.counts.events++;
     const result = parseEventLine(text, record.arrivedAt);
     if (!result.ok) {
-      this.quarantine(record, index, text, 'utf8', result.rejections);
+      // An OTLP JSON request where an event belongs may hold raw end-user ids: it is not kept.
+      const otlp = OTLP_JSON_LINE.test(text);
+      this.quarantine(record, index, otlp ? '' : text, otlp ? 'none' : 'utf8', result.rejections);
       return;
     }
+    this.accept(result.event, record, position);
+  }
+
+  private accept(row: EventRow, record: StreamRecord, position: number): void {
     // One hash lookup: adding an id already there leaves the set's size unchanged.
     const seen = this.seen.size;
-    this.seen.add(result.event.event_id);
+    this.seen.add(row.event_id);
     if (this.seen.size === seen) {
       this.counts.duplicates++;
       return;
     }
-    this.accepted.push({ row: result.event, sequenceNumber: record.sequenceNumber, record: position });
+    this.accepted.push({ row, sequenceNumber: record.sequenceNumber, record: position });
     this.counts.accepted++;
+  }
+
+  /**
+   * An OTLP request's spans (docs/otel.md): each span with token usage becomes an event, checked by the contract;
+   * the others are counted and skipped. A request that cannot be read, or holds too many spans, is refused whole
+   * (and none of its spans is kept), without its bytes: they may hold raw end-user ids.
+   */
+  private addOtlp(record: StreamRecord, payload: RecordPayload & { kind: 'otlp' }): void {
+    const mapped: { index: number; span: OtlpSpan; resource: Attributes; event: Record<string, unknown> }[] =
+      [];
+    const results: Validation[] = [];
+    let spans = 0;
+    let skipped = 0;
+    const { settings, hashUser } = this.otlp;
+    const visit: SpanVisitor = (span, resource, index) => {
+      spans++;
+      if (!hasUsage(span)) {
+        skipped++;
+        return;
+      }
+      const event = spanToWireEvent(span, resource, settings, hashUser);
+      mapped.push({ index, span, resource, event });
+      results.push(validateEvent(event, record.arrivedAt));
+    };
+    try {
+      if (payload.encoding === 'proto') readProtoRequest(payload.bytes, visit);
+      else readJsonRequest(toText(payload.bytes), visit);
+    } catch (err) {
+      if (!(err instanceof OtlpError || err instanceof FramingError)) throw err;
+      const code = err instanceof OtlpError && err.code === 'too_many_spans' ? 'too_many' : 'not_otlp';
+      this.refuseRecord(record, false, {
+        code,
+        field: 'record',
+        message: `record ${record.sequenceNumber} (OTLP ${payload.encoding}, ${payload.compression}): ${err.message}`,
+      });
+      return;
+    }
+    const position = this.records.push(record) - 1;
+    this.counts.records++;
+    this.counts.spans += spans;
+    this.counts.skippedSpans += skipped;
+    mapped.forEach((m, i) => {
+      this.counts.events++;
+      const result = results[i] as Validation;
+      if (result.ok) this.accept(result.event, record, position);
+      else {
+        const text = quarantinedSpanText(m.span, m.resource, m.event, settings);
+        this.quarantine(record, m.index, text, 'utf8', result.rejections);
+      }
+    });
+  }
+
+  /** A record none of whose events can be read: quarantined whole, its bytes in base64 when `keepRaw`. */
+  private refuseRecord(record: StreamRecord, keepRaw: boolean, reason: Rejection): void {
+    this.records.push(record);
+    this.counts.records++;
+    this.counts.events++;
+    const raw = keepRaw ? Buffer.from(record.data).toString('base64') : '';
+    this.quarantine(record, null, raw, keepRaw ? 'base64' : 'none', [reason]);
   }
 
   private quarantine(

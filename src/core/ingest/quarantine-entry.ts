@@ -8,7 +8,10 @@ export interface QuarantineEntry {
   index: number | null;
   received_at: string;
   reasons: Rejection[];
-  /** The event's text; for an unreadable record, its bytes in base64 (`raw_encoding`). */
+  /**
+   * The event's text (for an OTLP span, what docs/otel.md says is kept of it); for an unreadable record, its bytes
+   * in base64 (`raw_encoding`), or nothing (`none`) when they may hold raw end-user ids (an OTLP request).
+   */
   raw: string;
-  raw_encoding: 'utf8' | 'base64';
+  raw_encoding: 'utf8' | 'base64' | 'none';
 }

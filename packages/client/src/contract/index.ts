@@ -7,7 +7,7 @@ export { EVENT_LIMITS, RECORD_LIMITS, SERVICE_TIERS, STATUSES, USAGE_TYPES } fro
 export { quote, type Rejection, type RejectionCode, rejectionKey } from './rejection.ts';
 export type { ReceivedEvent, RequestEvent } from './request-event.ts';
 export { type TokenCounts, toolUsage, usageSplit } from './usage.ts';
-export { userHash } from './user-hash.ts';
+export { UserHasher, userHash } from './user-hash.ts';
 export { uuidv7 } from './uuidv7.ts';
 export {
   EVENT_ID_PATTERN,

@@ -11,6 +11,7 @@ export interface Rejection {
 
 export type RejectionCode =
   | 'not_json'
+  | 'not_otlp'
   | 'not_object'
   | 'too_large'
   | 'missing'
