@@ -90,6 +90,22 @@ describe(`demo: ${OTEL_FEATURE} through OpenTelemetry`, () => {
     expect(wasteRows.reduce((n, r) => n + r.requests, 0)).toBe(calls);
   });
 
+  it('counts in the governance report: its prompt versions are judged on its spans', () => {
+    const [dir] = readdirSync(join(lake, 'reports', 'governance'));
+    const governance = JSON.parse(
+      readFileSync(join(lake, 'reports', 'governance', String(dir), 'governance.json'), 'utf8'),
+    ) as { findings: { prompt_id: string; prompt_version: string; rule: string; requests: number }[] };
+    const findings = governance.findings.filter((f) => f.prompt_id === OTEL_FEATURE);
+    expect(findings.length).toBeGreaterThan(0);
+    // A version without a kill switch is flagged for every request it served: all of them came as spans.
+    const noKillSwitch = findings.find((f) => f.rule === 'NO_KILL_SWITCH');
+    const served = new Set(
+      rows.filter((r) => r.prompt_version === noKillSwitch?.prompt_version).map((r) => r.event_id),
+    );
+    expect(served.size).toBeGreaterThan(0);
+    expect(noKillSwitch?.requests).toBe(served.size);
+  });
+
   it('says how many spans came through a Collector', () => {
     const match = /(\d[\d,]*) of the events are its spans, in (\d+) OTLP records/.exec(stdout);
     expect(match).not.toBeNull();

@@ -236,7 +236,7 @@ describe('fault: hostile OTLP records are refused alone; the records around them
     expect(batch.stats()).toMatchObject({ records: 4 + hostile.length, quarantined: hostile.length });
   });
 
-  it('protobuf with wrong wire types: an invalid wire type refuses the record; a value of the wrong wire type refuses the span', () => {
+  it('protobuf with wrong wire types: an undecodable span is refused alone, without its bytes; a value of the wrong wire type refuses its span', () => {
     const good = intAttribute('gen_ai.usage.input_tokens', 10);
     const labels = [
       bytesField(
@@ -274,14 +274,17 @@ describe('fault: hostile OTLP records are refused alone; the records around them
 
     const { batch, hostileSeqs } = around([recordRefused, spanRefused]);
 
-    expectRefusedWhole(batch, hostileSeqs.slice(0, 1), 'record:not_otlp');
-    const spanEntries = batch.quarantined.filter((q) => q.sequence_number === hostileSeqs[1]);
-    expect(spanEntries.map((q) => ({ index: q.index, reason: key(q) }))).toEqual([
+    const entries = (seq: string | undefined) =>
+      batch.quarantined
+        .filter((q) => q.sequence_number === seq)
+        .map((q) => ({ index: q.index, reason: key(q), raw: q.raw, enc: q.raw_encoding }));
+    expect(entries(hostileSeqs[0])).toEqual([{ index: 1, reason: 'span:not_otlp', raw: '', enc: 'none' }]);
+    expect(entries(hostileSeqs[1]).map(({ index, reason }) => ({ index, reason }))).toEqual([
       { index: 1, reason: 'input_tokens:wrong_type' },
     ]);
-    // the good span of the second request is stored, that of the refused request is not
+    // the good span of each request is stored: the walk bounds each span's bytes, so one broken span spoils no other
     const ids = batch.accepted.map((a) => a.row.event_id);
-    expect(ids.filter((id) => id.startsWith('ab'))).toEqual([protoEventId(3)]);
+    expect(ids.filter((id) => id.startsWith('ab'))).toEqual([protoEventId(1), protoEventId(3)]);
   });
 
   it('random bytes starting 0a (a protobuf request’s first tag): refused as record:not_otlp, without its bytes', () => {
@@ -763,5 +766,52 @@ describe('fault: an OTLP JSON request inside a client batch', () => {
     expect(batch.quarantined[0]).toMatchObject({ index: 1, raw: '', raw_encoding: 'none' });
     expect(JSON.stringify(batch.quarantined)).not.toContain('dave@example.com');
     expect(batch.stats()).toMatchObject({ accepted: 1, duplicates: 1, quarantined: 1 });
+  });
+});
+
+describe('fault: what may hold raw end-user ids is never kept, however it is broken', () => {
+  const secret = 'erin@example.com';
+  const request = () =>
+    otlpRequest(
+      makeSpans([{ start: START, attributes: { 'enduser.id': secret, 'gen_ai.usage.input_tokens': 5 } }]),
+      'otlp_json',
+    );
+
+  it('gzip OTLP JSON with a byte that is not UTF-8, another signal, keys in another order, unknown bytes', () => {
+    const badUtf8 = Buffer.from(request());
+    badUtf8[badUtf8.indexOf('"name"') + 2] = 0xff;
+    const tree = JSON.parse(request().toString('utf8')) as Record<string, unknown>;
+    const reordered = Buffer.from(JSON.stringify({ schemaUrl: '', ...tree }));
+    const logs = Buffer.from(JSON.stringify({ resourceLogs: tree.resourceSpans }));
+    const hostile = [
+      gzipSync(badUtf8),
+      reordered,
+      gzipSync(reordered),
+      logs,
+      deflateRawSync(request()).subarray(0, 40),
+    ];
+
+    const { batch, good, hostileSeqs } = around(hostile);
+
+    expect(batch.accepted.map((a) => a.row.event_id)).toEqual(good);
+    const entries = batch.quarantined.filter((q) => hostileSeqs.includes(q.sequence_number));
+    expect(entries.length).toBeGreaterThanOrEqual(hostile.length);
+    for (const q of entries) expect({ raw: q.raw, enc: q.raw_encoding }).toEqual({ raw: '', enc: 'none' });
+    expect(JSON.stringify(batch.quarantined)).not.toContain(secret);
+  });
+
+  it('an attribute without a key is passed over, and its span is read', () => {
+    const tree = JSON.parse(
+      otlpRequest(
+        makeSpans([{ start: START, attributes: genAiAttributes({ 'enduser.id': secret }) }]),
+        'otlp_json',
+      ).toString('utf8'),
+    ) as { resourceSpans: { scopeSpans: { spans: { attributes: unknown[] }[] }[] }[] };
+    tree.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.attributes.push({ value: { stringValue: 'no key' } });
+    const batch = newBatch();
+
+    batch.add(streamRecord(Buffer.from(JSON.stringify(tree))));
+
+    expect(batch.stats()).toMatchObject({ accepted: 1, quarantined: 0 });
   });
 });

@@ -189,11 +189,11 @@ describe('readRecord: what it cannot read', () => {
     expect(refusal(data)).toEqual({ code: 'bad_compression', keepRaw: false });
   });
 
-  it('a record of no known framing is unknown_framing, its bytes kept (it cannot be an OTLP request)', () => {
-    expect(refusal(Buffer.from('[1,2,3]'))).toEqual({ code: 'unknown_framing', keepRaw: true });
+  it('a record of no known framing is unknown_framing, its bytes not kept (raw deflate has no header: it may be a Collector request)', () => {
+    expect(refusal(Buffer.from('[1,2,3]'))).toEqual({ code: 'unknown_framing', keepRaw: false });
     expect(refusal(Buffer.from([0x00, 0x01, 0x02, 0x03]))).toEqual({
       code: 'unknown_framing',
-      keepRaw: true,
+      keepRaw: false,
     });
   });
 

@@ -742,3 +742,35 @@ const GOOD_ATTRIBUTES: Attributes = {
   'tokenledger.feature': 'f',
   'tokenledger.cohort': 'c',
 };
+
+describe('settings that would store the raw end-user id', () => {
+  it('a user attribute that is also the feature, cohort or customer attribute is refused, naming the setting', () => {
+    expect(() => parseOtlpSettings({ customerAttribute: 'enduser.id' })).toThrow(OtlpSettingsError);
+    expect(() =>
+      parseOtlpSettings({ OTLP_COHORT_ATTRIBUTE: 'app.user', OTLP_USER_ATTRIBUTES: 'app.user' }, 'env'),
+    ).toThrow(/^OTLP_USER_ATTRIBUTES: "app.user" is also the feature, cohort or customer attribute/);
+    expect(() => parseOtlpSettings({ 'feature-attribute': 'u', 'user-attributes': 'x,u' }, 'flag')).toThrow(
+      /^--user-attributes: "u"/,
+    );
+  });
+});
+
+describe('provider names', () => {
+  it('gen_ai.provider.name is taken as it is; only the older attributes are renamed', () => {
+    const spans = makeSpans([
+      { start: START, attributes: { ...GOOD_ATTRIBUTES, 'gen_ai.provider.name': 'gemini' } },
+      {
+        start: START,
+        attributes: {
+          ...GOOD_ATTRIBUTES,
+          'gen_ai.provider.name': undefined as never,
+          'gen_ai.system': 'gemini',
+        },
+      },
+    ]);
+
+    const batch = ingest(otlpRequest(spans, 'otlp_proto'));
+
+    expect(rowsOf(batch).map((r) => r.provider)).toEqual(['gemini', 'gcp.gemini']);
+  });
+});

@@ -26,7 +26,10 @@ export function localUserKey(lake: string, file?: string): UserKey {
   if (fromEnv) return { key: fromEnv, source: 'TOKENLEDGER_USER_HMAC_KEY' };
   const path = join(lake, LOCAL_USER_KEY_FILE);
   try {
-    return { key: readFileSync(path, 'utf8').trim(), source: path };
+    const key = readFileSync(path, 'utf8').trim();
+    if (key.length === 0)
+      throw new Error(`${path}: the lake's key file is empty; delete it to make a new key`);
+    return { key, source: path };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }

@@ -48,8 +48,9 @@ export function readRecord(data: Uint8Array): RecordPayload {
     isZlibHeader(b0, b1) ? 'bad_compression' : 'unknown_framing',
     `record starts with byte 0x${hex(b0)}: not a client event ('{'), gzip (1f 8b), or an OTLP request ` +
       '(protobuf or JSON, plain or compressed with zlib or deflate)',
-    // Bytes no framing reads are kept as they came, but not what has a zlib header and so may be an OTLP request.
-    !isZlibHeader(b0, b1),
+    // Not a client framing (those start '{' or 1f 8b), and raw deflate has no header: it may be a Collector's
+    // record, holding raw end-user ids, so it is not kept.
+    false,
   );
 }
 
@@ -69,7 +70,11 @@ function readGzip(data: Uint8Array): RecordPayload {
     if (lenient !== null && isOtlp(lenient)) return otlp(lenient, 'gzip');
     // Kept as it came only when what it holds can be seen to be the client's text: a Collector's gzip may hold raw
     // end-user ids.
-    const clientText = lenient !== null && textStart(lenient) >= 0;
+    const clientText =
+      lenient !== null &&
+      lenient[firstNonBlank(lenient)] === OPEN_BRACE &&
+      isUtf8(lenient) &&
+      !mayBeOtlpJson(lenient);
     throw new FramingError(
       'bad_gzip',
       `gzip record cannot be decompressed: ${(err as Error).message}`,
@@ -77,10 +82,17 @@ function readGzip(data: Uint8Array): RecordPayload {
     );
   }
   // NDJSON may start with blank lines, and a newline is also the first byte of OTLP protobuf: text is NDJSON,
-  // unless its first object is an OTLP JSON request.
-  const text = textStart(inner);
-  if (text >= 0 && isOtlpJson(inner.subarray(text))) return otlp(inner.subarray(text), 'gzip');
-  if (inner[0] === PROTO_RESOURCE_SPANS && text < 0) return otlp(inner, 'gzip');
+  // unless its first object is an OTLP JSON request (read as such even when it is not all valid UTF-8, so that
+  // the refusal keeps none of it).
+  const brace = firstNonBlank(inner);
+  if (inner[brace] === OPEN_BRACE && isOtlpJson(inner.subarray(brace)))
+    return otlp(inner.subarray(brace), 'gzip');
+  const text = inner[brace] === OPEN_BRACE && isUtf8(inner);
+  if (inner[0] === PROTO_RESOURCE_SPANS && !text) return otlp(inner, 'gzip');
+  if (!isUtf8(inner)) {
+    // The client writes UTF-8 only: bytes that are not may be anyone's, so they are not kept.
+    throw new FramingError('bad_utf8', 'gzip record does not inflate to UTF-8 text', false);
+  }
   return { kind: 'events', lines: splitLines(toText(inner)) };
 }
 
@@ -128,19 +140,26 @@ function isZlibHeader(b0: number, b1: number): boolean {
   return (b0 & 0x0f) === 8 && b0 >> 4 <= 7 && ((b0 << 8) | b1) % 31 === 0 && (b1 & 0x20) === 0;
 }
 
-/**
- * Where the first `{` is, when the bytes are blank lines then `{`, all of it UTF-8 (JSON text, which no OTLP protobuf
- * request is: its ids are random bytes); else -1.
- */
-function textStart(bytes: Uint8Array): number {
+function firstNonBlank(bytes: Uint8Array): number {
   let i = 0;
   while (
     i < bytes.length &&
     (bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x20 || bytes[i] === 0x09)
   )
     i++;
-  return bytes[i] === OPEN_BRACE && isUtf8(bytes) ? i : -1;
+  return i;
 }
+
+/** Text that names an OTLP request's top-level key anywhere (`"resourceSpans"`, `"resourceLogs"`, …). */
+export function mayBeOtlpJson(bytes: Uint8Array | string): boolean {
+  const text =
+    typeof bytes === 'string'
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  return OTLP_KEY.test(text);
+}
+
+const OTLP_KEY = /"resource(?:Spans|Logs|Metrics|Profiles)"/;
 
 function isOtlp(bytes: Uint8Array): boolean {
   return bytes[0] === PROTO_RESOURCE_SPANS || isOtlpJson(bytes);

@@ -1,5 +1,5 @@
 import { type Rejection, rejectionKey, type Validation, validateEvent } from '@tokenledger/client/contract';
-import { type RecordPayload, readRecord } from '../framing/read-record.ts';
+import { mayBeOtlpJson, type RecordPayload, readRecord } from '../framing/read-record.ts';
 import { type FramedLine, FramingError, toText } from '../framing/record-framing.ts';
 import type { EventRow } from '../lake/event-columns.ts';
 import { type Attributes, OtlpError, type OtlpSpan, type SpanVisitor } from '../otlp/otlp-span.ts';
@@ -11,8 +11,6 @@ import { type OtlpMapping, otlpMapping } from './otlp-mapping.ts';
 import { parseEventLine } from './parse-event-line.ts';
 import type { QuarantineEntry } from './quarantine-entry.ts';
 import type { StreamRecord } from './stream-record.ts';
-
-const OTLP_JSON_LINE = /^\s*\{\s*"resourceSpans"/;
 
 export interface BatchCounts {
   records: number;
@@ -112,8 +110,9 @@ export class EventBatch {
     this.counts.events++;
     const result = parseEventLine(text, record.arrivedAt);
     if (!result.ok) {
-      // An OTLP JSON request where an event belongs may hold raw end-user ids: it is not kept.
-      const otlp = OTLP_JSON_LINE.test(text);
+      // An OTLP JSON request where an event belongs (another signal's, or its keys in another order) may hold raw
+      // end-user ids: it is not kept.
+      const otlp = mayBeOtlpJson(text);
       this.quarantine(record, index, otlp ? '' : text, otlp ? 'none' : 'utf8', result.rejections);
       return;
     }
@@ -154,9 +153,14 @@ export class EventBatch {
       mapped.push({ index, span, resource, event });
       results.push(validateEvent(event, record.arrivedAt));
     };
+    const broken: { index: number; message: string }[] = [];
     try {
-      if (payload.encoding === 'proto') readProtoRequest(payload.bytes, visit);
-      else readJsonRequest(toText(payload.bytes), visit);
+      if (payload.encoding === 'proto') {
+        readProtoRequest(payload.bytes, visit, undefined, (index, err) => {
+          spans++;
+          broken.push({ index, message: err.message });
+        });
+      } else readJsonRequest(toText(payload.bytes), visit);
     } catch (err) {
       if (!(err instanceof OtlpError || err instanceof FramingError)) throw err;
       const code = err instanceof OtlpError && err.code === 'too_many_spans' ? 'too_many' : 'not_otlp';
@@ -171,6 +175,13 @@ export class EventBatch {
     this.counts.records++;
     this.counts.spans += spans;
     this.counts.skippedSpans += skipped;
+    // A span that cannot be decoded is refused alone, without its bytes (they may hold a raw end-user id).
+    for (const b of broken) {
+      this.counts.events++;
+      this.quarantine(record, b.index, '', 'none', [
+        { code: 'not_otlp', field: 'span', message: `record ${record.sequenceNumber}: ${b.message}` },
+      ]);
+    }
     mapped.forEach((m, i) => {
       this.counts.events++;
       const result = results[i] as Validation;

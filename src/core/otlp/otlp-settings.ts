@@ -120,7 +120,17 @@ export function parseOtlpSettings(
     }
     out[spec.name] = parsed.data;
   }
-  return out as unknown as OtlpSettings;
+  const settings = out as unknown as OtlpSettings;
+  // A user attribute read as a label would store the raw end-user id in the lake.
+  const labels = [settings.featureAttribute, settings.cohortAttribute, settings.customerAttribute];
+  const shared = settings.userAttributes.find((k) => labels.includes(k));
+  if (shared !== undefined) {
+    const spec = OTLP_SETTING_SPECS.find((s) => s.name === 'userAttributes') as OtlpSettingSpec;
+    throw new OtlpSettingsError(
+      `${name === 'flag' ? `--${spec.flag}` : spec[name]}: ${JSON.stringify(shared)} is also the feature, cohort or customer attribute; the raw end-user id would be stored`,
+    );
+  }
+  return settings;
 }
 
 /** The settings as the ingest function's environment variables (only those that differ from the defaults). */

@@ -30,7 +30,7 @@ export function readJsonRequest(
     const at = `resourceSpans[${i}]`;
     const resource = field(rs, 'resource');
     return {
-      attributes: resource === undefined ? new Map() : attributesOf(resource, `${at}.resource`),
+      attributes: resource === undefined ? new Map() : attributesOf(resource),
       spans: listAt(rs, 'scopeSpans', at).flatMap((ss, j) => listAt(ss, 'spans', `${at}.scopeSpans[${j}]`)),
     };
   });
@@ -50,7 +50,7 @@ export function readJsonRequest(
           startNs: nanos(field(span, 'startTimeUnixNano')),
           endNs: nanos(field(span, 'endTimeUnixNano')),
           error: statusCode(field(status, 'code')) === 2,
-          attributes: attributesOf(span, `span ${index}`),
+          attributes: attributesOf(span),
         },
         attributes,
         index++,
@@ -83,14 +83,14 @@ function listAt(v: unknown, key: string, at: string): Record<string, unknown>[] 
   return list as Record<string, unknown>[];
 }
 
-function attributesOf(holder: unknown, at: string): Attributes {
+function attributesOf(holder: unknown): Attributes {
   const out = new Map<string, AttributeValue>();
   const list = field(holder, 'attributes');
   if (!Array.isArray(list)) return out;
   for (const kv of list) {
+    // An attribute without a key cannot be asked for: it is passed over, and the span is read without it.
     const key = field(kv, 'key');
-    if (typeof key !== 'string') throw new OtlpError('bad_otlp', `${at}: an attribute has no "key"`);
-    out.set(key, attributeValue(field(kv, 'value')));
+    if (typeof key === 'string') out.set(key, attributeValue(field(kv, 'value')));
   }
   return out;
 }

@@ -33,13 +33,14 @@ type Range = [start: number, end: number];
  * are walked first with protobufjs' reader, without decoding a span: a request with more than `maxSpans` spans is
  * refused before any is decoded, and a span is decoded (by the generated decoder) only when it is visited, so a
  * large request never holds all its spans in memory at once. Throws `OtlpError` for bytes that are not such a
- * request; nothing has been visited when it does so for the structure, and the caller drops what it was given
- * when it does so later (a broken span).
+ * request; nothing has been visited when it does so. A span that cannot be decoded is handed to `onBadSpan` (its
+ * bytes are bounded by the levels above, so the spans around it still decode), or, without it, throws too.
  */
 export function readProtoRequest(
   bytes: Uint8Array,
   visit: SpanVisitor,
   maxSpans: number = OTLP_SPANS_PER_RECORD_MAX,
+  onBadSpan?: (index: number, error: OtlpError) => void,
 ): void {
   let resources: { resource: Range | null; spans: Range[] }[];
   try {
@@ -71,7 +72,15 @@ export function readProtoRequest(
       ? attributesOf(decode(() => Resource.decode(reader, at(resource)), 'resource').attributes)
       : new Map<string, AttributeValue>();
     for (const range of spans) {
-      const span = decode(() => Span.decode(reader, at(range)), `span ${index}`);
+      let span: ReturnType<typeof Span.decode>;
+      try {
+        span = decode(() => Span.decode(reader, at(range)), `span ${index}`);
+      } catch (err) {
+        // The span's bytes are bounded by the walk above: the spans around it still decode.
+        if (!onBadSpan || !(err instanceof OtlpError)) throw err;
+        onBadSpan(index++, err);
+        continue;
+      }
       visit(
         {
           traceId: toHex(span.traceId),

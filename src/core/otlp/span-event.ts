@@ -114,7 +114,7 @@ export function spanToWireEvent(
       span.traceId.length === 32 && span.spanId.length === 16 ? span.traceId + span.spanId : undefined,
     feature: text(label(settings.featureAttribute)),
     cohort: text(label(settings.cohortAttribute)),
-    provider: provider(first(a, PROVIDER)),
+    provider: provider(a),
     model: text(first(a, MODEL)),
     input_tokens: wire(first(a, INPUT)) ?? 0,
     output_tokens: wire(first(a, OUTPUT)) ?? 0,
@@ -145,7 +145,11 @@ function setIf(e: Record<string, unknown>, key: string, value: unknown): void {
   if (value !== undefined) e[key] = value;
 }
 
-function provider(v: AttributeValue | undefined): unknown {
+/** `gen_ai.provider.name` as it is; the older names it replaced, in its spelling. */
+function provider(a: Attributes): unknown {
+  const current = a.get(PROVIDER[0] as string);
+  if (current !== undefined) return text(current);
+  const v = first(a, PROVIDER);
   return typeof v === 'string' ? (PROVIDER_NAMES[v] ?? v) : text(v);
 }
 
