@@ -43,6 +43,11 @@ export interface Rendered {
   blockedRequests: string[];
   /** Height of the rendered page in CSS pixels (the PNG's height): the content's, not a viewport's. */
   height: number;
+  /**
+   * Width of the page's content in CSS pixels (`scrollWidth`): more than the viewport's `width` when something
+   * makes the whole page scroll sideways.
+   */
+  scrollWidth: number;
 }
 
 /**
@@ -76,7 +81,8 @@ export async function renderHtml(
     await page.setViewportSize({ width, height: Math.max(1, contentHeight) });
     const grew = (await page.evaluate(scrollHeight)) > contentHeight;
     const png = await screenshot(page, grew);
-    return { png, blockedRequests, height: pngSize(png).height };
+    const pageWidth = await page.evaluate(scrollWidth);
+    return { png, blockedRequests, height: pngSize(png).height, scrollWidth: pageWidth };
   } finally {
     await context.close();
   }
@@ -145,6 +151,10 @@ interface PageGlobals {
 }
 
 /** Runs in the page (see countInk). */
+const scrollWidth = (): number =>
+  (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+    .documentElement.scrollWidth;
+
 const scrollHeight = (): number =>
   (globalThis as unknown as { document: { documentElement: { scrollHeight: number } } }).document
     .documentElement.scrollHeight;

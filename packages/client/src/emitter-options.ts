@@ -63,6 +63,11 @@ export interface EmitterOptions {
   /** Key for the HMAC of user ids. Without it `userId` is left out of every event (warned once). */
   hmacKey?: string | Uint8Array;
   /**
+   * When a `record()` call has no `traceId`, take the trace id of the OpenTelemetry span active where it is called
+   * (the app's `@opentelemetry/api` with a context manager; the client does not depend on it). @default true
+   */
+  traceIdFromOpenTelemetry?: boolean;
+  /**
    * Told about invalid events, drops and failed sends; what it throws is swallowed. Without it, each kind of
    * problem (`kind` and `code`) is warned (`process.emitWarning`) at most once a minute. @default warnings
    */

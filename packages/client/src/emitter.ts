@@ -1,3 +1,4 @@
+import { activeTraceId } from './active-trace.ts';
 import { UserHasher } from './contract/user-hash.ts';
 import type { EmitterError, EmitterOptions, EmitterStats } from './emitter-options.ts';
 import { type GiveUp, packRecords, serialise, splitIntoCalls } from './packing.ts';
@@ -58,6 +59,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
   const putRecords = options.putRecords ?? sdkPutRecords(options.kinesisClient);
   // An empty key (an unset secret) would hash every user under '': anyone could recompute it. It counts as none.
   const hasher = o.hmacKey === undefined || o.hmacKey.length === 0 ? null : new UserHasher(o.hmacKey);
+  const traceFromOtel = options.traceIdFromOpenTelemetry !== false;
   const queue = createQueue(o, report);
   const sender = createSender(putRecords, o, queue, report);
   const giveUp: GiveUp = (field, bytes, error) => {
@@ -94,6 +96,11 @@ export function createEmitter(options: EmitterOptions): Emitter {
       // A copy, tags included: the app may reuse or change its objects after the call.
       const copy = { ...input };
       if (copy.tags !== null && typeof copy.tags === 'object') copy.tags = { ...copy.tags };
+      // The run: the app's own traceId, else the OpenTelemetry trace active here (read now, in the caller's context).
+      if (copy.traceId === undefined && traceFromOtel) {
+        const traceId = activeTraceId();
+        if (traceId !== undefined) copy.traceId = traceId;
+      }
       enqueue({ pending: { input: copy, at: Date.now() }, bytes: inputBytes(copy) });
     } catch (err) {
       queue.refuse('invalid', `record() could not read its input: ${(err as Error)?.message}`, err);

@@ -1,7 +1,8 @@
 /**
  * The pieces every report's HTML is made of, written for email clients as much as browsers: tables for
  * layout, inline styles only (plus `bgcolor`/`width` attributes for clients that drop styles), no scripts,
- * no images, no external CSS. Bar charts are table cells of a computed pixel width.
+ * no images, no external CSS. Bar charts are table cells of a computed pixel width. Read on phones too: tables and
+ * charts scroll sideways inside their own box, text wraps, and the page stays as wide as the screen.
  */
 
 export function esc(text: string): string {
@@ -26,6 +27,16 @@ export interface HtmlColumn<R> {
 
 const CELL = `padding:4px 8px;border-bottom:1px solid ${RULE};`;
 
+/**
+ * A box that keeps what it holds from widening the page: on a phone (400 px), a table wider than the screen
+ * scrolls sideways inside it, and the page itself does not. Clients that drop the style show the table as before.
+ */
+function scrollBox(content: string): string {
+  return `<div style="overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch;">
+${content}
+</div>`;
+}
+
 /** A data table; `empty` is shown as one row when there are no rows. */
 export function htmlTable<R>(columns: readonly HtmlColumn<R>[], rows: readonly R[], empty = 'None.'): string {
   const head = columns
@@ -43,16 +54,17 @@ export function htmlTable<R>(columns: readonly HtmlColumn<R>[], rows: readonly R
               `<tr>${columns
                 .map((c) => {
                   const color = c.color?.(r);
-                  return `<td align="${c.align ?? 'left'}" style="${CELL}text-align:${c.align ?? 'left'};${c.align === 'right' ? 'white-space:nowrap;' : ''}${color ? `color:${color};font-weight:600;` : ''}">${esc(c.value(r))}</td>`;
+                  // No cell wraps: a row stays one line, and a table too wide for a phone scrolls in its box.
+                  return `<td align="${c.align ?? 'left'}" style="${CELL}text-align:${c.align ?? 'left'};white-space:nowrap;${color ? `color:${color};font-weight:600;` : ''}">${esc(c.value(r))}</td>`;
                 })
                 .join('')}</tr>`,
           )
           .join('\n');
-  return `<table role="presentation" cellpadding="0" cellspacing="0" style="border-collapse:collapse;font-size:13px;">
+  return scrollBox(`<table role="presentation" cellpadding="0" cellspacing="0" style="border-collapse:collapse;font-size:13px;">
 <thead><tr>${head}</tr></thead>
 <tbody>
 ${body}
-</tbody></table>`;
+</tbody></table>`);
 }
 
 export interface Bar {
@@ -82,9 +94,9 @@ export function barChart(title: string, bars: readonly Bar[], width = 320): stri
     })
     .join('\n');
   return `<h3 style="font-size:14px;margin:16px 0 6px;">${esc(title)}</h3>
-<table role="presentation" cellpadding="0" cellspacing="0" style="border-collapse:collapse;">
+${scrollBox(`<table role="presentation" cellpadding="0" cellspacing="0" style="border-collapse:collapse;">
 ${rows}
-</table>`;
+</table>`)}`;
 }
 
 /** Label/value pairs, e.g. a report's totals. */
@@ -92,17 +104,17 @@ export function keyValues(
   pairs: readonly (readonly [string, string])[],
   align: 'left' | 'right' = 'right',
 ): string {
-  return `<table role="presentation" cellpadding="0" cellspacing="0" style="border-collapse:collapse;font-size:13px;">
-${pairs.map(([k, v]) => `<tr><td style="padding:2px 16px 2px 0;font-weight:600;white-space:nowrap;vertical-align:top;">${esc(k)}</td><td style="padding:2px 0;text-align:${align};">${esc(v)}</td></tr>`).join('\n')}
-</table>`;
+  return scrollBox(`<table role="presentation" cellpadding="0" cellspacing="0" style="border-collapse:collapse;font-size:13px;">
+${pairs.map(([k, v]) => `<tr><td style="padding:2px 16px 2px 0;font-weight:600;vertical-align:top;">${esc(k)}</td><td style="padding:2px 0;text-align:${align};vertical-align:top;overflow-wrap:break-word;">${esc(v)}</td></tr>`).join('\n')}
+</table>`);
 }
 
 export function heading(text: string): string {
-  return `<h2 style="font-size:16px;margin:24px 0 8px;">${esc(text)}</h2>`;
+  return `<h2 style="font-size:16px;margin:24px 0 8px;overflow-wrap:break-word;">${esc(text)}</h2>`;
 }
 
 export function paragraph(text: string, color = INK): string {
-  return `<p style="font-size:13px;color:${color};margin:8px 0;">${esc(text)}</p>`;
+  return `<p style="font-size:13px;color:${color};margin:8px 0;overflow-wrap:break-word;">${esc(text)}</p>`;
 }
 
 /** A whole HTML document: title, a one-line summary under it, the sections, and a footer. */
@@ -115,10 +127,10 @@ export function emailPage(
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title></head>
 <body style="margin:0;padding:16px;background:#ffffff;font-family:Arial,Helvetica,sans-serif;color:${INK};">
-<h1 style="font-size:20px;margin:0 0 4px;">${esc(title)}</h1>
+<h1 style="font-size:20px;margin:0 0 4px;overflow-wrap:break-word;">${esc(title)}</h1>
 ${paragraph(summary, MUTED)}
 ${sections.filter((s) => s !== '').join('\n')}
-<p style="font-size:11px;color:${MUTED};margin-top:24px;">${esc(footer)}</p>
+<p style="font-size:11px;color:${MUTED};margin-top:24px;overflow-wrap:break-word;">${esc(footer)}</p>
 </body></html>
 `;
 }
