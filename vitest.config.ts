@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -19,6 +20,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One test file per core. Vitest's default leaves one core free (one worker on a 2-core machine, so the files
+    // ran one after another); most files wait on emulators, DuckDB and child processes as much as they compute, and
+    // two at a time took the suite from 557 s to 331 s here, every file isolated by its own ports and temp folders.
+    maxWorkers: availableParallelism(),
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });
