@@ -783,8 +783,11 @@ describe('fault: what may hold raw end-user ids is never kept, however it is bro
     const tree = JSON.parse(request().toString('utf8')) as Record<string, unknown>;
     const reordered = Buffer.from(JSON.stringify({ schemaUrl: '', ...tree }));
     const logs = Buffer.from(JSON.stringify({ resourceLogs: tree.resourceSpans }));
+    const reorderedBadUtf8 = Buffer.from(reordered);
+    reorderedBadUtf8[reorderedBadUtf8.indexOf('"name"') + 2] = 0xff;
     const hostile = [
       gzipSync(badUtf8),
+      reorderedBadUtf8,
       reordered,
       gzipSync(reordered),
       logs,

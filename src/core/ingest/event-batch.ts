@@ -198,8 +198,10 @@ export class EventBatch {
     this.records.push(record);
     this.counts.records++;
     this.counts.events++;
-    const raw = keepRaw ? Buffer.from(record.data).toString('base64') : '';
-    this.quarantine(record, null, raw, keepRaw ? 'base64' : 'none', [reason]);
+    // Even a client framing is not kept when it names an OTLP request's key: `{` with the key further on, say.
+    const keep = keepRaw && !mayBeOtlpJson(record.data);
+    const raw = keep ? Buffer.from(record.data).toString('base64') : '';
+    this.quarantine(record, null, raw, keep ? 'base64' : 'none', [reason]);
   }
 
   private quarantine(
