@@ -137,9 +137,13 @@ export class EventBatch {
    * (and none of its spans is kept), without its bytes: they may hold raw end-user ids.
    */
   private addOtlp(record: StreamRecord, payload: RecordPayload & { kind: 'otlp' }): void {
-    const mapped: { index: number; span: OtlpSpan; resource: Attributes; event: Record<string, unknown> }[] =
-      [];
-    const results: Validation[] = [];
+    const mapped: {
+      index: number;
+      span: OtlpSpan;
+      resource: Attributes;
+      event: Record<string, unknown>;
+      result: Validation;
+    }[] = [];
     let spans = 0;
     let skipped = 0;
     const { settings, hashUser } = this.otlp;
@@ -150,8 +154,7 @@ export class EventBatch {
         return;
       }
       const event = spanToWireEvent(span, resource, settings, hashUser);
-      mapped.push({ index, span, resource, event });
-      results.push(validateEvent(event, record.arrivedAt));
+      mapped.push({ index, span, resource, event, result: validateEvent(event, record.arrivedAt) });
     };
     const broken: { index: number; message: string }[] = [];
     try {
@@ -182,15 +185,14 @@ export class EventBatch {
         { code: 'not_otlp', field: 'span', message: `record ${record.sequenceNumber}: ${b.message}` },
       ]);
     }
-    mapped.forEach((m, i) => {
+    for (const m of mapped) {
       this.counts.events++;
-      const result = results[i] as Validation;
-      if (result.ok) this.accept(result.event, record, position);
+      if (m.result.ok) this.accept(m.result.event, record, position);
       else {
         const text = quarantinedSpanText(m.span, m.resource, m.event, settings);
-        this.quarantine(record, m.index, text, 'utf8', result.rejections);
+        this.quarantine(record, m.index, text, 'utf8', m.result.rejections);
       }
-    });
+    }
   }
 
   /** A record none of whose events can be read: quarantined whole, its bytes in base64 when `keepRaw`. */

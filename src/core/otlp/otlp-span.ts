@@ -48,6 +48,14 @@ export class OtlpError extends Error {
 /** Spans one record may hold. A record over it is refused whole before any of its spans is mapped. */
 export const OTLP_SPANS_PER_RECORD_MAX = 50_000;
 
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** An int64 attribute value: a `number` when a double holds it exactly, else the `bigint` itself. */
+export function int64Value(n: bigint): number | bigint {
+  return n >= MIN_SAFE && n <= MAX_SAFE ? Number(n) : n;
+}
+
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export function toHex(bytes: Uint8Array): string {

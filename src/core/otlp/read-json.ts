@@ -1,6 +1,7 @@
 import {
   type Attributes,
   type AttributeValue,
+  int64Value,
   OTLP_SPANS_PER_RECORD_MAX,
   OtlpError,
   type SpanVisitor,
@@ -118,8 +119,7 @@ function textValue(v: unknown): AttributeValue {
 function intValue(v: unknown): AttributeValue {
   if (typeof v === 'number') return v;
   if (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) {
-    const n = BigInt(v);
-    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+    return int64Value(BigInt(v));
   }
   return typeof v === 'string' ? v : { otlpType: 'empty' };
 }

@@ -8,6 +8,7 @@ import {
 import {
   type Attributes,
   type AttributeValue,
+  int64Value,
   OTLP_SPANS_PER_RECORD_MAX,
   type OtherValue,
   OtlpError,
@@ -159,11 +160,10 @@ function bits(value: Long): bigint {
   return (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
 }
 
-/** An int64 attribute: a `number` when a double holds it exactly, else a `bigint`. */
+/** An int64 attribute (see int64Value). */
 function signed64(value: Long | number): number | bigint {
   if (typeof value === 'number') return value;
-  const n = BigInt.asIntN(64, bits(value));
-  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+  return int64Value(BigInt.asIntN(64, bits(value)));
 }
 
 function unsigned64(value: Long | number): bigint {
