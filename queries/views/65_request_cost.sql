@@ -6,7 +6,7 @@
 CREATE OR REPLACE VIEW request_cost AS
 SELECT
   u.event_id, u.ts, u.dt, u.provider, u.model, u.feature, u.cohort, u.customer_id, u.user_hash, u.status,
-  u.delivered_output_tokens, u.usage_type, u.service_tier, u.context_tier, u.tokens,
+  u.delivered_output_tokens, u.usage_type, u.service_tier, u.context_tier, u.tokens, u.trace_id,
   r.unit_cost,
   CASE WHEN r.provider IS NOT NULL THEN u.tokens * coalesce(r.unit_cost, 0) ELSE 0 END AS allocated_cost,
   CASE

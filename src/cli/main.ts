@@ -19,6 +19,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'report reconciliation': async () => (await import('./commands/report.ts')).reportReconciliationCommand,
   'report waste': async () => (await import('./commands/report.ts')).reportWasteCommand,
   'report governance': async () => (await import('./commands/report.ts')).reportGovernanceCommand,
+  'report customers': async () => (await import('./commands/report.ts')).reportCustomersCommand,
+  'report runs': async () => (await import('./commands/report.ts')).reportRunsCommand,
 };
 
 const HELP = `tokenledger — what each AI feature really costs, per customer cohort
@@ -56,6 +58,11 @@ usage: tokenledger <command> [options]        every command takes --lake DIR (de
             [--change-threshold 0.25] [--rate-threshold 0.02] [--min-requests 50]
                                          served prompt versions checked against the prompt registry,
                                          and what each deploy changed (24 hours before vs after)
+  report customers --month YYYY-MM [--format table|json|csv]
+                                         cost, revenue and margin per customer; how concentrated cost is
+  report runs --from YYYY-MM-DD --to YYYY-MM-DD [--runaway-factor 10] [--format table|json|csv]
+                                         agent runs (requests sharing a trace id) per feature: cost per
+                                         run, escalations to another model, runaway runs
 
   Reports are written as JSON, CSV and HTML under <lake>/reports/<kind>/<period>/. With --email
   [--mail-to a@x,b@y] [--mail-from r@x] a report is also written, once per period, as the email the

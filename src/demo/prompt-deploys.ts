@@ -6,7 +6,7 @@
  *
  * Most deploys are clean (reviewed by someone else, eval passed before the deploy, a kill switch, the
  * previous version retired at the switch-over) — `nightly-digest@v3`, the batch feature's only version,
- * deployed weeks before the month, among them. The governance report should find exactly these:
+ * `research-agent@v2` and `support-triage@v1`, each deployed before the month, among them. The governance report should find exactly these:
  *
  * - `draft-email@v7`, SERVED_AFTER_RETIRE (critical): retired when v8 deployed (day 9, 14:00 UTC), but one
  *   of the two pods kept the old prompt in its in-process cache and served half of the draft-email requests
@@ -207,6 +207,30 @@ const PLAN: readonly VersionPlan[] = [
     author: 'lena.kowalski@acme.dev',
     approvedBy: 'dev.patel@acme.dev',
     eval: { score: 0.89, hoursBefore: 14 },
+    killSwitch: true,
+  },
+  {
+    // Clean: the research agent's prompt, unchanged all month.
+    promptId: 'research-agent',
+    version: 'v2',
+    deployed: [-19, '15:50'],
+    serving: MAIN,
+    registered: true,
+    author: 'priya.nair@acme.dev',
+    approvedBy: 'aisha.bello@acme.dev',
+    eval: { score: 0.84, hoursBefore: 9 },
+    killSwitch: true,
+  },
+  {
+    // Clean: the triage cascade's prompt (both of its models'), unchanged all month.
+    promptId: 'support-triage',
+    version: 'v1',
+    deployed: [-8, '09:05'],
+    serving: MAIN,
+    registered: true,
+    author: 'tom.okafor@acme.dev',
+    approvedBy: 'sam.rivera@acme.dev',
+    eval: { score: 0.9, hoursBefore: 20 },
     killSwitch: true,
   },
 ];

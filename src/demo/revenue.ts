@@ -8,11 +8,15 @@
  *   small add-on worth 10–40 % of their cost — so the free cohort shows a margin that is negative, and
  *   also a negative margin %;
  * - three customers (one enterprise, two pro) pay but sent no request this month: a customer id that is
- *   not in the traffic, which the margin report puts under the feature `(no usage)`.
+ *   not in the traffic, which the margin report puts under the feature `(no usage)`;
+ * - the noisy customer (catalogue.ts `NOISY_CUSTOMER`) is on a flat pro plan priced like the other pro customers'
+ *   (3.5–4.5 ×) on its usual usage — what its month would have cost without the jump — so, its requests about
+ *   tenfold from the jump day on, it ends the month at a negative margin.
  *
  * The amounts are scaled to the generated usage, so the picture is the same for any number of events.
  * The same traffic and seed give the same file.
  */
+import { NOISY_CUSTOMER } from './catalogue.ts';
 import { type DemoCall, demoCalls, ListPrices } from './invoices.ts';
 import { Random } from './random.ts';
 import type { Traffic } from './traffic.ts';
@@ -60,7 +64,9 @@ export function demoRevenue(traffic: Traffic, options: DemoRevenueOptions): Demo
       if (pays) freePaying++;
     } else {
       const [min, max] = MARKUP[cohort] ?? [2, 3];
-      amount = cost * (min + rnd.next() * (max - min));
+      amount =
+        (id === NOISY_CUSTOMER.customerId ? cost / noisyGrowth(options.month) : cost) *
+        (min + rnd.next() * (max - min));
     }
     rows.push({ id, cohort, amount });
   }
@@ -83,6 +89,17 @@ export function demoRevenue(traffic: Traffic, options: DemoRevenueOptions): Demo
     text: `month,customer_id,cohort,amount,currency\n${lines.join('\n')}\n`,
     withoutUsage,
   };
+}
+
+/**
+ * How many times its usual month the noisy customer's month is: the days before the jump at its usual volume, the
+ * others at `factor` times it.
+ */
+function noisyGrowth(month: string): number {
+  const start = new Date(`${month}-01T00:00:00Z`);
+  const days = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 0)).getUTCDate();
+  const before = NOISY_CUSTOMER.jumpDay - 1;
+  return (before + NOISY_CUSTOMER.factor * (days - before)) / days;
 }
 
 function addCall(

@@ -4,7 +4,7 @@ import type { LakeStore } from '../ports/lake-store.ts';
 import type { MailSender } from '../ports/mail-sender.ts';
 import { type BuiltReport, buildReport, type ReportSources } from '../reports/build-report.ts';
 import { publishReport } from '../reports/report-document.ts';
-import { nextDay, type ReportKind, type ReportPeriod } from '../reports/report-period.ts';
+import { type DocumentKind, nextDay, type ReportPeriod } from '../reports/report-period.ts';
 
 export interface ReportMail extends MailAddresses {
   sender: MailSender;
@@ -42,7 +42,7 @@ export interface ReportJobResult extends BuiltReport {
  * deploy compared on the period's first day can have its before window start up to 3 days earlier, and one on its
  * last day its after window end the day after (src/reports/deploy-changes.ts, deployWindows).
  */
-export function readPeriod(kind: ReportKind, period: ReportPeriod): ReportPeriod {
+export function readPeriod(kind: DocumentKind, period: ReportPeriod): ReportPeriod {
   return kind === 'governance'
     ? { ...period, from: nextDay(period.from, -3), to: nextDay(period.to, 2) }
     : period;
@@ -56,7 +56,7 @@ export function readPeriod(kind: ReportKind, period: ReportPeriod): ReportPeriod
  * (Athena, S3, DynamoDB, SES) and in the CLI (DuckDB, the lake folder, `.eml` files in the outbox).
  */
 export async function runReportJob(
-  kind: ReportKind,
+  kind: DocumentKind,
   period: ReportPeriod,
   deps: ReportJobDependencies,
 ): Promise<ReportJobResult> {

@@ -1,15 +1,19 @@
 import type { PromptRegistry } from '../ports/prompt-registry.ts';
 import type { QueryRunner } from '../ports/query-runner.ts';
+import { customersReport } from './customers-report.ts';
 import { type DeployChangeThresholds, deployChanges } from './deploy-changes.ts';
 import { governanceReport } from './governance-report.ts';
-import { marginJson, marginReport } from './margin-report.ts';
+import { EmptyMonthError, emptyMonthMessage, marginJson, marginReport } from './margin-report.ts';
 import { formatMoney, formatPercent } from './money.ts';
+import { customersCsv, customersHtml, customersSummary, customersTable } from './render-customers.ts';
 import { deployChangesCsv, deployChangesTable } from './render-deploy-changes.ts';
 import { findingCounts, governanceCsv, governanceHtml, governanceTable } from './render-governance.ts';
 import { marginCsv, marginHtml, marginTable } from './render-margin.ts';
+import { runsCsv, runsHtml, runsSummary, runsTable } from './render-runs.ts';
 import { wasteCsv, wasteHtml, wasteTable } from './render-waste.ts';
 import { type ReportDocument, reportDocument } from './report-document.ts';
-import { periodText, type ReportKind, type ReportPeriod } from './report-period.ts';
+import { type DocumentKind, periodText, type ReportPeriod } from './report-period.ts';
+import { runsReport } from './runs-report.ts';
 import { wasteReport } from './waste-report.ts';
 
 export interface ReportSources {
@@ -25,6 +29,8 @@ export interface ReportSources {
    * holds) instead of reporting zeros. The CLI sets it; the scheduled job reports the month as it is.
    */
   refuseEmptyMonth?: boolean;
+  /** Runs: a run is a runaway at this many times its feature's median cost per run (default 10). */
+  runawayFactor?: number;
 }
 
 export interface BuiltReport {
@@ -38,7 +44,7 @@ export interface BuiltReport {
  * query rejects, and there is no partial report to write or send.
  */
 export async function buildReport(
-  kind: ReportKind,
+  kind: DocumentKind,
   period: ReportPeriod,
   sources: ReportSources,
 ): Promise<BuiltReport> {
@@ -47,17 +53,70 @@ export async function buildReport(
     const report = await marginReport(sources.queries, period.month, {
       refuseEmptyMonth: sources.refuseEmptyMonth === true,
     });
+    // The email's customers section: only once the margin report found the month worth reporting.
+    const customers = await customersReport(sources.queries, period.month);
     const json = marginJson(report);
     const t = json.totals;
     return {
       doc: reportDocument('margin', period, {
         subject: `[tokenledger] Margin ${json.month}: $${formatMoney(t.margin)} on $${formatMoney(t.revenue)} revenue (${formatPercent(t.revenue === 0 ? null : t.margin / t.revenue)})`,
         json,
-        html: marginHtml(json),
+        html: marginHtml(json, customers),
         text: marginTable(json),
-        csv: [{ name: 'margin.csv', contentType: 'text/csv', body: marginCsv(json) }],
+        csv: [
+          { name: 'margin.csv', contentType: 'text/csv', body: marginCsv(json) },
+          { name: 'customers.csv', contentType: 'text/csv', body: customersCsv(customers) },
+        ],
+        extraJson: [
+          {
+            name: 'customers.json',
+            contentType: 'application/json',
+            body: `${JSON.stringify(customers, null, 2)}\n`,
+          },
+        ],
       }),
       notes: json.warnings,
+    };
+  }
+  if (kind === 'customers') {
+    if (!period.month) throw new Error(`the customers report covers a month, not ${period.label}`);
+    const report = await customersReport(sources.queries, period.month);
+    if (sources.refuseEmptyMonth && report.rows.length === 0) {
+      throw new EmptyMonthError(
+        await emptyMonthMessage(
+          sources.queries,
+          period.month,
+          `no requests and no revenue in ${report.month}, so there are no customers to report`,
+        ),
+      );
+    }
+    return {
+      doc: reportDocument('customers', period, {
+        subject: `[tokenledger] Customers ${report.month}: ${customersSummary(report)}`,
+        json: report,
+        html: customersHtml(report),
+        text: customersTable(report),
+        csv: [{ name: 'customers.csv', contentType: 'text/csv', body: customersCsv(report) }],
+      }),
+      notes: [],
+    };
+  }
+  if (kind === 'runs') {
+    const { bands, ...report } = await runsReport(
+      sources.queries,
+      period.from,
+      period.to,
+      sources.runawayFactor,
+    );
+    return {
+      doc: reportDocument('runs', period, {
+        subject: `[tokenledger] Runs ${periodText(period.from, period.to)}: ${runsSummary(report)}`,
+        json: report,
+        html: runsHtml({ ...report, bands }),
+        text: runsTable(report),
+        csv: [{ name: 'runs.csv', contentType: 'text/csv', body: runsCsv(report) }],
+      }),
+      notes: [],
     };
   }
   if (kind === 'waste') {

@@ -194,8 +194,15 @@ function shiftMonths(day: string, months: number): string {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1)).toISOString().slice(0, 10);
 }
 
-/** "no requests and no invoice lines in 2026-10; events cover 2026-11-01 … 2026-11-30; …" */
-async function emptyMonthMessage(queries: QueryRunner, m: Month): Promise<string> {
+/**
+ * "no requests and no invoice lines in 2026-10, so there is no margin to report; the lake holds: events cover
+ * 2026-11-01 … 2026-11-30; …" — `lacking` says what the month lacks and why that leaves no report.
+ */
+export async function emptyMonthMessage(
+  queries: QueryRunner,
+  m: Month,
+  lacking = `no requests and no invoice lines in ${m.month}, so there is no margin to report`,
+): Promise<string> {
   const [extent = {}] = await queries.run('reports/lake_extent.sql', [
     shiftMonths(m.from, -EXTENT_MONTHS),
     shiftMonths(m.to, EXTENT_MONTHS),
@@ -213,7 +220,7 @@ async function emptyMonthMessage(queries: QueryRunner, m: Month): Promise<string
   if (extent.first_revenue_month !== null && extent.first_revenue_month !== undefined) {
     holds.push(`revenue covers ${extent.first_revenue_month} … ${extent.last_revenue_month}`);
   }
-  return `no requests and no invoice lines in ${m.month}, so there is no margin to report; the lake holds: ${holds.join('; ')}`;
+  return `${lacking}; the lake holds: ${holds.join('; ')}`;
 }
 
 function pick(row: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {

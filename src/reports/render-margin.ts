@@ -1,6 +1,8 @@
+import type { CustomersReport } from './customers-report.ts';
 import { AMBER, barChart, emailPage, heading, htmlTable, keyValues, RED } from './html/email-html.ts';
 import { MARGIN_CSV_HEADER, type MarginReport, type MarginRow, TOTAL_KEYS } from './margin-report.ts';
 import { csvMoney, csvPercent, formatMoney, formatPercent, formatWhole } from './money.ts';
+import { customersIntro, customersSections } from './render-customers.ts';
 import { renderCsv, renderTable } from './table-format.ts';
 
 /** The margin table a finance person reads in a terminal: aligned, money to the cent, negatives in (). */
@@ -128,8 +130,11 @@ export function marginSummary(report: MarginReport): string {
   return `Revenue $${formatMoney(t.revenue)}, cost $${formatMoney(t.cost)}, margin $${formatMoney(t.margin)} (${formatPercent(pct)}); after all spend (unallocated included) $${formatMoney(t.margin_after_all_spend)}. ${formatPercent(t.coverage)} of the $${formatMoney(t.billed)} invoiced is allocated to requests.${report.warnings.length > 0 ? ` ${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'} below.` : ''}`;
 }
 
-/** The report as a self-contained HTML document (email-safe: tables, inline styles, bar charts as cells). */
-export function marginHtml(report: MarginReport): string {
+/**
+ * The report as a self-contained HTML document (email-safe: tables, inline styles, bar charts as cells); with the
+ * month's customers report, a section on them after the totals (the costliest, the negative margins).
+ */
+export function marginHtml(report: MarginReport, customers?: CustomersReport): string {
   const t = report.totals;
   const features = byFeature(report);
   const negative = (r: MarginRow) => (r.margin < 0 ? RED : undefined);
@@ -175,6 +180,9 @@ export function marginHtml(report: MarginReport): string {
         ['Margin (revenue − cost)', formatMoney(t.margin)],
         ['Margin after all spend (revenue − billed − estimated)', formatMoney(t.margin_after_all_spend)],
       ]),
+      ...(customers
+        ? [heading('Customers'), customersIntro(customers), ...customersSections(customers)]
+        : []),
       ...(report.warnings.length > 0
         ? [
             heading('Warnings'),

@@ -1,5 +1,5 @@
 import type { LakeStore } from '../ports/lake-store.ts';
-import type { ReportKind, ReportPeriod } from './report-period.ts';
+import type { DocumentKind, ReportPeriod } from './report-period.ts';
 import { reportId } from './report-period.ts';
 
 export interface ReportFile {
@@ -13,7 +13,7 @@ export interface ReportFile {
  * browser, plain text for the terminal and the email's text part, CSV files to open in a spreadsheet.
  */
 export interface ReportDocument {
-  kind: ReportKind;
+  kind: DocumentKind;
   period: ReportPeriod;
   id: string;
   subject: string;
@@ -27,7 +27,7 @@ export interface ReportDocument {
 }
 
 export function reportDocument(
-  kind: ReportKind,
+  kind: DocumentKind,
   period: ReportPeriod,
   parts: Omit<ReportDocument, 'kind' | 'period' | 'id'>,
 ): ReportDocument {

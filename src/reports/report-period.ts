@@ -1,7 +1,13 @@
 import { type Month, parseMonth } from './month.ts';
 
+/** The reports a scheduled job sends (one job each in the CDK app). */
 export const REPORT_KINDS = ['governance', 'waste', 'margin'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
+/**
+ * Every report the CLI writes: the scheduled ones, and the customers and runs reports (made on demand; the margin
+ * email carries the customers report as a section).
+ */
+export type DocumentKind = ReportKind | 'customers' | 'runs';
 
 /**
  * The stretch of time a report covers: a month for margin, a range of UTC days (`to` exclusive) for waste and
@@ -64,7 +70,7 @@ export function monthPeriod(month: Month): ReportPeriod {
 }
 
 /** The report id: one email per id (`governance-2026-11-26_2026-11-27`, `margin-2026-10`). */
-export function reportId(kind: ReportKind, period: ReportPeriod): string {
+export function reportId(kind: DocumentKind, period: ReportPeriod): string {
   return `${kind}-${period.label}`;
 }
 

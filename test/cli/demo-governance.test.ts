@@ -30,7 +30,7 @@ describe('demo: prompt deploys in the registry, findings in the reports', () => 
 
     // Assess
     expect(demo.code).toBe(0);
-    expect(demo.stdout).toMatch(/^prompt registry: 11 deploy records registered$/m);
+    expect(demo.stdout).toMatch(/^prompt registry: 13 deploy records registered$/m);
     expect(registered).toEqual([...demoDeployRecords('2025-09')].sort(byPromptAndVersion));
   });
 
@@ -86,7 +86,7 @@ describe('demo: prompt deploys in the registry, findings in the reports', () => 
       expect(mail.attachments.length).toBeGreaterThan(0);
     }
     expect(demo.stdout).toMatch(
-      /^Prompt-deploy governance of 2025-09: 2 critical, 2 high, 1 medium, 1 low on 6 of 12 prompt versions/m,
+      /^Prompt-deploy governance of 2025-09: 2 critical, 2 high, 1 medium, 1 low on 6 of 14 prompt versions/m,
     );
     expect(demo.stdout).toMatch(/^ {2}rewrite-tone \(openai [^)]+\): the stop does not reach the provider/m);
   });

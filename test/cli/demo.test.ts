@@ -12,6 +12,8 @@ const FEATURES = [
   'support-agent',
   'search-answer',
   'nightly-digest',
+  'research-agent',
+  'support-triage',
 ];
 const COHORTS = ['free', 'pro', 'enterprise'];
 

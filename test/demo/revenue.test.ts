@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRevenue } from '../../src/core/revenue/revenue.ts';
+import { NOISY_CUSTOMER } from '../../src/demo/catalogue.ts';
 import { demoCalls, ListPrices } from '../../src/demo/invoices.ts';
 import { demoRevenue } from '../../src/demo/revenue.ts';
 import { generateTraffic } from '../../src/demo/traffic.ts';
@@ -73,6 +74,20 @@ describe('demo revenue', () => {
       expect(r.amount).toBeLessThan(customers.get(r.customer_id)?.cost ?? 0);
     }
     expect(paid('free')).toBeLessThan(cost('free') / 10);
+  });
+
+  it('the noisy customer pays a pro plan priced on its usual usage: less than its month cost', () => {
+    // Act
+    const rows = parseRevenue(demoRevenue(traffic, { month: MONTH, seed: 7 }).text, 'revenue.csv', 0);
+
+    // Assess
+    const cost = customersOfTraffic().get(NOISY_CUSTOMER.customerId)?.cost ?? 0;
+    const row = rows.find((r) => r.customer_id === NOISY_CUSTOMER.customerId);
+    expect(cost).toBeGreaterThan(0);
+    expect(row?.cohort).toBe('pro');
+    // Its usual month, 3.5–4.5 ×, against a month about 4.9 × its usual one: a margin of about −30 % to −8 %.
+    expect(row?.amount).toBeGreaterThan(0.6 * cost);
+    expect(row?.amount).toBeLessThan(0.95 * cost);
   });
 
   it('is the same for the same seed', () => {

@@ -49,10 +49,11 @@ interface Statement {
 
 /** The KMS statements of the IAM policies of roles whose logical id starts with `rolePrefix`. */
 function kmsStatements(t: Template, rolePrefix: string) {
+  // A role's statements may be split between its inline policy and managed policies CDK adds when it grows.
   return resources(t)
-    .filter(([, r]) => r.Type === 'AWS::IAM::Policy')
+    .filter(([, r]) => r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy')
     .filter(([, r]) =>
-      (r.Properties.Roles as { Ref: string }[]).some((role) => role.Ref.startsWith(rolePrefix)),
+      ((r.Properties.Roles ?? []) as { Ref: string }[]).some((role) => role.Ref.startsWith(rolePrefix)),
     )
     .flatMap(([, r]) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
     .filter((s) => [s.Action].flat().some((a) => a.startsWith('kms:')))

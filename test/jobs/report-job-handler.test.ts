@@ -486,12 +486,21 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
     const marginPrefix = 'reports/margin/2026-11/';
     expect(marginResult.id).toBe('margin-2026-11');
     expect(await keysUnder(margin.config.lakeBucket, 'reports/')).toEqual(
-      ['margin.csv', 'margin.html', 'margin.json'].map((f) => marginPrefix + f),
+      ['customers.csv', 'customers.json', 'margin.csv', 'margin.html', 'margin.json'].map(
+        (f) => marginPrefix + f,
+      ),
     );
     const marginJson = JSON.parse(await object(margin.config.lakeBucket, `${marginPrefix}margin.json`));
     expect(marginJson.month).toBe('2026-11');
     expect(marginJson.totals.revenue).toBe(100);
     expect(marginJson.rows.reduce((n: number, r: { requests: number }) => n + r.requests, 0)).toBe(16);
+    // The month's customers report rides along (Athena ran reports/customers.sql): the same requests and cost.
+    const customersJson = JSON.parse(await object(margin.config.lakeBucket, `${marginPrefix}customers.json`));
+    expect(customersJson.rows.reduce((n: number, r: { requests: number }) => n + r.requests, 0)).toBe(16);
+    expect(customersJson.rows.reduce((n: number, r: { cost: number }) => n + r.cost, 0)).toBeCloseTo(
+      marginJson.totals.cost,
+      9,
+    );
 
     // Assess: one email each, with the report's CSV
     const sent = at.sent();
@@ -506,6 +515,11 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
     const marginMail = await simpleParser(sent[1]?.raw as Buffer);
     expect(marginMail.subject).toMatch(/^\[tokenledger\] Margin 2026-11: \$[\d,.]+ on \$100\.00 revenue/);
     expect(marginMail.html).toBe(await object(margin.config.lakeBucket, `${marginPrefix}margin.html`));
+    expect(marginMail.html).toContain('Costliest');
+    expect(marginMail.attachments.map((a) => a.filename)).toEqual([
+      'margin-2026-11-margin.csv',
+      'margin-2026-11-customers.csv',
+    ]);
 
     // Assess: both HTML bodies render with ink and their bar charts, needing nothing remote
     const browser = await launchChromium();
@@ -640,7 +654,9 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
     expect(config.mailTo).toEqual([]);
     expect(result.email).toEqual({ status: 'not-requested' });
     expect(await keysUnder(config.lakeBucket, 'reports/')).toEqual(
-      ['margin.csv', 'margin.html', 'margin.json'].map((f) => `reports/margin/2026-11/${f}`),
+      ['customers.csv', 'customers.json', 'margin.csv', 'margin.html', 'margin.json'].map(
+        (f) => `reports/margin/2026-11/${f}`,
+      ),
     );
     expect(at.sesRequests()).toBe(0);
     expect(await delivery(config.deliveriesTable, 'margin-2026-11')).toBeUndefined();

@@ -150,7 +150,7 @@ function edgeRows(): EventRow[] {
 }
 
 describe('events writer: the same file contents as the generic writer', () => {
-  const demo = demoRows(10_000);
+  const demo = demoRows(12_000);
   const edge = edgeRows();
 
   it.each(codecs)('demo traffic, one file per day of the batch (%s)', async (_name, pages) => {

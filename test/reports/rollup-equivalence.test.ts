@@ -106,6 +106,33 @@ const REPORTS: readonly ReportSpec[] = [
     rawParams: (m) => [m.from, m.to],
     rollupParams: (m) => [m.from, m.to],
   },
+  {
+    name: 'customers',
+    keys: ['customer_id'],
+    integers: ['requests'],
+    rawParams: (m) => [m.from, m.to, m.from, m.to, m.month],
+    rollupParams: (m) => [m.from, m.to, m.from, m.to, m.from, m.to, m.month],
+  },
+  {
+    name: 'runs',
+    keys: ['feature'],
+    integers: [
+      'runs',
+      'requests_per_run_p50',
+      'requests_per_run_p95',
+      'escalated_runs',
+      ...Array.from({ length: 12 }, (_, i) => `runs_cost_bin_${i}`),
+    ],
+    rawParams: (m) => [m.from, m.to],
+    rollupParams: (m) => [m.from, m.to, m.from, m.to],
+  },
+  {
+    name: 'runs_runaways',
+    keys: ['trace_id', 'model'],
+    integers: ['requests', 'model_requests'],
+    rawParams: (m) => [m.from, m.to, '2'],
+    rollupParams: (m) => [m.from, m.to, m.from, m.to, '2'],
+  },
   // Deploy-change windows: across midnight, a whole day, and (for the demo month) the windows its prompts have.
   deployWindow('deploy_change p1 across midnight', 'p1', '2026-10-06', 7),
   deployWindow('deploy_change p2 a whole day', 'p2', '2026-10-08', 0),
@@ -189,6 +216,12 @@ function expectNonTrivial(reports: Record<string, Row[]>, requests: number): voi
   expect(Number(totals?.revenue)).toBeGreaterThan(0);
   expect(sumOf(reports.waste, 'wasted_cost')).toBeGreaterThan(0);
   expect(sumOf(reports.margin, 'active_users')).toBeGreaterThan(0);
+  // customers: every request; runs: escalations, runaways at factor 2
+  expect(sumOf(reports.customers, 'requests')).toBe(requests);
+  expect(sumOf(reports.customers, 'cost')).toBeCloseTo(Number(totals?.cost), 6);
+  expect(sumOf(reports.runs, 'runs')).toBeGreaterThan(10);
+  expect(sumOf(reports.runs, 'escalated_runs')).toBeGreaterThan(0);
+  expect(reports.runs_runaways?.length).toBeGreaterThan(0);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -263,6 +296,9 @@ function generateEvents(n: number, seed: number, prefix: string, days = DAYS): R
     if (provider === 'openai' && r() < 0.15) event.service_tier = 'batch';
     if (provider === 'anthropic' && r() < 0.3) event.tool_calls = { web_search: 1 + int(3) };
     if (r() < 0.05) event.tags = { input_tokens: 'estimated' };
+    // Runs of up to four requests over four consecutive days (requests go round the days), their features and models
+    // as drawn: two of every three requests carry a trace id, without drawing from the generator.
+    if (i % 3 !== 2) event.trace_id = `run_${prefix}_${String(Math.floor(i / 4)).padStart(4, '0')}`;
     events.push(wireEvent(event));
   }
   return events;
@@ -457,6 +493,9 @@ describe('rollup reports equal the per-request reports over raw events: a genera
     const reports = await expectReportsEqual(engine, OCT);
     expectNonTrivial(reports, requests);
     expect(reports.margin?.map((r) => r.feature)).toContain('(no usage)');
+    // requests without a customer are a row of their own; a customer with revenue and no requests is one too
+    expect(reports.customers?.some((r) => r.customer_id === null && Number(r.cost) > 0)).toBe(true);
+    expect(reports.customers?.some((r) => Number(r.requests) === 0 && Number(r.revenue) > 0)).toBe(true);
     expect(sumOf(reports.margin_unpriced, 'requests')).toBeGreaterThan(0);
     expect(Number(reports.margin_totals?.[0]?.unpriced_requests)).toBeGreaterThan(0);
     expect(sumOf(reports.margin_coverage, 'without_input')).toBeGreaterThan(0);

@@ -16,13 +16,17 @@ import { DEMO_HMAC_KEY, generateTraffic, type Traffic } from '../../demo/traffic
 import { runLocalPipeline } from '../../jobs/local-pipeline.ts';
 import { rollUpLocalLake } from '../../jobs/local-rollup.ts';
 import { type ReportJobDependencies, runReportJob } from '../../jobs/report-job.ts';
+import { type CustomersReport, negativeMarginCustomers } from '../../reports/customers-report.ts';
 import type { GovernanceReport } from '../../reports/governance-report.ts';
 import type { MarginReport } from '../../reports/margin-report.ts';
-import { formatMoney } from '../../reports/money.ts';
+import { formatMoney, formatPercent } from '../../reports/money.ts';
 import { type Month, parseMonth } from '../../reports/month.ts';
+import { customersSummary } from '../../reports/render-customers.ts';
 import { governanceSummary } from '../../reports/render-governance.ts';
+import { runsSummary } from '../../reports/render-runs.ts';
 import { wasteSummary } from '../../reports/render-waste.ts';
 import { dayRange, monthPeriod, rollupDaysOf } from '../../reports/report-period.ts';
+import type { RunsReport } from '../../reports/runs-report.ts';
 import { formatCount, renderTable } from '../../reports/table-format.ts';
 import { unpropagated, type WasteReport } from '../../reports/waste-report.ts';
 import { LAKE_OPTION, lakeDir, parseCommand, positiveInt } from '../args.ts';
@@ -143,7 +147,7 @@ export async function demoCommand(argv: string[], { out, err }: Io): Promise<num
   rolling.done('daily rollups written');
   const reporting = progressReporter('reports:', err);
   await printReports(lake, month, values.lake, out);
-  reporting.done('margin, waste and governance reports and their emails');
+  reporting.done('margin, waste, governance, customers and runs reports, and the emails');
   return 0;
 }
 
@@ -298,6 +302,24 @@ async function printReports(
       );
     }
 
+    // Made on demand, not emailed: the margin email carries the customers section.
+    const { mail: _, ...unmailed } = deps;
+    const customers = await runReportJob('customers', monthPeriod(m), unmailed);
+    out.write(`\nCustomers of ${month}: ${customersSummary(customers.doc.json as CustomersReport)}\n`);
+    for (const c of negativeMarginCustomers(customers.doc.json as CustomersReport).slice(0, 3)) {
+      out.write(
+        `  ${c.customer_id} (${c.cohort}): cost $${formatMoney(c.cost)}, revenue $${formatMoney(c.revenue)}, margin $${formatMoney(c.margin)}${c.margin_pct === null ? '' : ` (${formatPercent(c.margin_pct)})`}\n`,
+      );
+    }
+    const runs = await runReportJob('runs', dayRange(m.from, m.to), unmailed);
+    const runsJson = runs.doc.json as RunsReport;
+    out.write(`\nAgent runs of ${month}: ${runsSummary(runsJson)}\n`);
+    for (const r of runsJson.runaways.slice(0, 3)) {
+      out.write(
+        `  runaway ${r.trace_id} (${r.feature}): ${formatCount(r.requests)} requests, $${formatMoney(r.cost)}\n`,
+      );
+    }
+
     out.write(
       `\nReports (HTML, and JSON and CSV beside them) and the emails the scheduled jobs would send:\n`,
     );
@@ -305,10 +327,15 @@ async function printReports(
       const html = r.keys.find((k) => k.endsWith('.html')) as string;
       out.write(`  ${join(lake, html)}\n    ${join(lake, 'outbox', `${r.doc.id}.eml`)}\n`);
     }
+    for (const r of [customers, runs]) {
+      out.write(`  ${join(lake, r.keys.find((k) => k.endsWith('.html')) as string)}\n`);
+    }
     out.write('Try:\n');
     out.write(`  npx tokenledger report reconciliation --month ${month} --lake ${lakeOption}\n`);
     out.write(`  npx tokenledger report margin --month ${month} --format json --lake ${lakeOption}\n`);
     out.write(`  npx tokenledger report governance --from ${m.from} --to ${m.to} --lake ${lakeOption}\n`);
+    out.write(`  npx tokenledger report customers --month ${month} --lake ${lakeOption}\n`);
+    out.write(`  npx tokenledger report runs --from ${m.from} --to ${m.to} --lake ${lakeOption}\n`);
   } finally {
     engine.close();
   }

@@ -19,13 +19,14 @@ import { csvMoney, csvPercent, formatMoney, formatPercent, formatWhole } from '.
 import { parseMonth } from '../../reports/month.ts';
 import { reportFiles, reportPrefix } from '../../reports/report-document.ts';
 import {
+  type DocumentKind,
   dayRange,
   monthPeriod,
   parseDay,
-  type ReportKind,
   type ReportPeriod,
   rollupDaysOf,
 } from '../../reports/report-period.ts';
+import { DEFAULT_RUNAWAY_FACTOR } from '../../reports/runs-report.ts';
 import { renderCsv, renderTable } from '../../reports/table-format.ts';
 import { LAKE_OPTION, lakeDir, oneOf, parseCommand } from '../args.ts';
 import { DataError, UsageError } from '../errors.ts';
@@ -64,6 +65,42 @@ export async function reportMarginCommand(argv: string[], io: Io): Promise<numbe
   const format = oneOf('format', values.format, FORMATS);
   const month = monthOption('report margin', values.month);
   return runLocalReport('margin', monthPeriod(month), format, values, {}, io);
+}
+
+/**
+ * `report customers --month YYYY-MM`: per customer requests, cost, revenue and margin, the share of the month's
+ * cost each takes and how concentrated it is. Writes JSON, CSV and HTML under reports/customers/<month>/.
+ */
+export async function reportCustomersCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommand('report customers', argv, { ...OPTIONS, ...EMAIL_OPTIONS });
+  if (positionals.length > 0)
+    throw new UsageError(`report customers takes no arguments, got ${JSON.stringify(positionals[0])}`);
+  const format = oneOf('format', values.format, FORMATS);
+  const month = monthOption('report customers', values.month);
+  return runLocalReport('customers', monthPeriod(month), format, values, {}, io);
+}
+
+/**
+ * `report runs --from D --to D [--runaway-factor F]` (to exclusive): per feature, the runs (requests sharing a
+ * trace id), their size and cost per run, escalations, and the runaway runs. Writes JSON, CSV and HTML under
+ * reports/runs/<from>_<to>/.
+ */
+export async function reportRunsCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommand('report runs', argv, {
+    ...RANGE_OPTIONS,
+    'runaway-factor': { type: 'string', default: String(DEFAULT_RUNAWAY_FACTOR) },
+  });
+  if (positionals.length > 0)
+    throw new UsageError(`report runs takes no arguments, got ${JSON.stringify(positionals[0])}`);
+  const format = oneOf('format', values.format, FORMATS);
+  const period = rangeOptions('report runs', values);
+  const factor = Number(values['runaway-factor']);
+  if (!/^\d+(\.\d+)?$/.test(values['runaway-factor']) || !(factor > 0)) {
+    throw new UsageError(
+      `--runaway-factor ${JSON.stringify(values['runaway-factor'])} is not a number above 0`,
+    );
+  }
+  return runLocalReport('runs', period, format, values, { runawayFactor: factor }, io);
 }
 
 const BY = ['provider', 'day'] as const;
@@ -286,7 +323,7 @@ export async function reportGovernanceCommand(argv: string[], io: Io): Promise<n
   const format = oneOf('format', values.format, FORMATS);
   const period = rangeOptions('report governance', values);
   const thresholds = thresholdOptions(values);
-  return runLocalReport('governance', period, format, values, thresholds, io);
+  return runLocalReport('governance', period, format, values, { thresholds }, io);
 }
 
 /** `--change-threshold`, `--rate-threshold`, `--min-requests`: the rules shared with the Lambda and the CDK app. */
@@ -329,11 +366,11 @@ function addresses(values: EmailValues): { from: string; to: string[] } {
  * folder for S3 and the registry, `<lake>/outbox/` for SES. Prints the report in `format`.
  */
 async function runLocalReport(
-  kind: ReportKind,
+  kind: DocumentKind,
   period: ReportPeriod,
   format: (typeof FORMATS)[number],
   values: EmailValues,
-  thresholds: Partial<DeployChangeThresholds>,
+  settings: { thresholds?: Partial<DeployChangeThresholds>; runawayFactor?: number },
   { out, err }: Io,
 ): Promise<number> {
   const dir = lakeDir(values.lake, true);
@@ -345,7 +382,8 @@ async function runLocalReport(
       queries: new LocalQueryRunner(engine),
       registry: new FsPromptRegistry(dir),
       lake: openLocalLake(dir),
-      deployChangeThresholds: thresholds,
+      ...(settings.thresholds ? { deployChangeThresholds: settings.thresholds } : {}),
+      ...(settings.runawayFactor === undefined ? {} : { runawayFactor: settings.runawayFactor }),
       // Late events reach the report: the days it reads not rolled up, or rolled up before events arrived, first.
       refreshRollups: (p) => rollUpLocalLake(engine, { days: rollupDaysOf(p) }),
       ...(mail

@@ -11,8 +11,9 @@ import { BIGINT, DOUBLE, INT, STRING, type TableColumn, TIMESTAMP } from '../lak
  * The rollups' format: part of every roll's dimensions fingerprint, so a roll written by an earlier format (other
  * tables or columns) is stale and the next run rolls its day again. Raise it with any change to what a roll holds.
  * 2: prompt id and version, first and last ts in the usage rollups; the prompt latencies table.
+ * 3: the customer usage and run usage tables.
  */
-export const ROLLUP_FORMAT = 2;
+export const ROLLUP_FORMAT = 3;
 
 const ROLL_ID: TableColumn = {
   name: 'roll_id',
@@ -115,6 +116,56 @@ export const ROLLUP_CUSTOMER_FEATURE_COLUMNS: readonly TableColumn[] = [
   ROLL_ID,
 ];
 
+/** The pricing key of a usage row, as hourly_rates keys its unit costs, and the row's quantity. */
+const PRICED_USAGE: readonly TableColumn[] = [
+  { name: 'provider', ...STRING, nullable: false, comment: 'provider' },
+  {
+    name: 'price_model',
+    ...STRING,
+    nullable: false,
+    comment: "the pricing key's model: the model (an alias resolved to its snapshot), '*' for a tool",
+  },
+  {
+    name: 'usage_type',
+    ...STRING,
+    nullable: false,
+    comment:
+      'input (net of cache), cache_read, cache_write (5-minute), cache_write_1h, output or tool:<name>',
+  },
+  { name: 'service_tier', ...STRING, nullable: false, comment: 'standard, batch, flex or priority' },
+  { name: 'context_tier', ...STRING, nullable: false, comment: 'standard or long' },
+  sum('requests', 'requests with this usage type (every request has its output row)'),
+  sum('quantity', 'tokens, or calls for a tool'),
+];
+
+/** `rollup_customer_usage`: each customer's usage per hour and pricing key (customer_usage_hourly_raw). */
+export const ROLLUP_CUSTOMER_USAGE_COLUMNS: readonly TableColumn[] = [
+  { name: 'hour', ...TIMESTAMP, nullable: false, comment: 'UTC hour the requests started in' },
+  { name: 'customer_id', ...STRING, nullable: true, comment: 'customer; null for requests without one' },
+  ...PRICED_USAGE,
+  ROLL_ID,
+];
+
+/** `rollup_run_usage`: each run's usage per hour, model and pricing key (run_usage_hourly_raw). */
+export const ROLLUP_RUN_USAGE_COLUMNS: readonly TableColumn[] = [
+  { name: 'hour', ...TIMESTAMP, nullable: false, comment: 'UTC hour the requests started in' },
+  { name: 'trace_id', ...STRING, nullable: false, comment: 'the run (trace id)' },
+  { name: 'model', ...STRING, nullable: false, comment: 'model, an alias resolved to its snapshot' },
+  ...PRICED_USAGE,
+  { name: 'first_ts', ...TIMESTAMP, nullable: false, comment: "the rows' first request start" },
+  { name: 'last_ts', ...TIMESTAMP, nullable: false, comment: "the rows' last request start" },
+  {
+    name: 'day_first_ts',
+    ...TIMESTAMP,
+    nullable: false,
+    comment: "start of the run's first request of the day (by ts, then event_id)",
+  },
+  { name: 'day_first_event_id', ...STRING, nullable: false, comment: "that request's event id" },
+  { name: 'day_first_feature', ...STRING, nullable: false, comment: "that request's feature" },
+  { name: 'day_first_model', ...STRING, nullable: false, comment: "that request's model (resolved)" },
+  ROLL_ID,
+];
+
 /** `rollup_rolls`: one row per roll of a day — what it read, so a later run knows when the day is stale. */
 export const ROLLUP_ROLL_COLUMNS: readonly TableColumn[] = [
   ROLL_ID,
@@ -183,6 +234,20 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
     columns: ROLLUP_CUSTOMER_FEATURE_COLUMNS,
     query: 'rollups/customer_features.sql',
     description: "Daily rollup: each customer's requests per feature and cohort per day",
+  },
+  {
+    table: 'rollup_customer_usage',
+    folder: 'rollups/customer_usage',
+    columns: ROLLUP_CUSTOMER_USAGE_COLUMNS,
+    query: 'rollups/customer_usage.sql',
+    description: "Daily rollup: each customer's usage per UTC hour and pricing key (tokens, tool calls)",
+  },
+  {
+    table: 'rollup_run_usage',
+    folder: 'rollups/run_usage',
+    columns: ROLLUP_RUN_USAGE_COLUMNS,
+    query: 'rollups/run_usage.sql',
+    description: "Daily rollup: each run's (trace id's) usage per UTC hour, model and pricing key",
   },
   {
     table: 'rollup_rolls',

@@ -57,6 +57,8 @@ describe('the views custom resource (over the real Athena SDK, against the local
       'model_aliases',
       'events_resolved',
       'request_usage',
+      'customer_usage_hourly_raw',
+      'run_usage_hourly_raw',
       'usage_hourly_raw',
       'tool_calls_hourly_raw',
       'users_daily_raw',
@@ -75,6 +77,8 @@ describe('the views custom resource (over the real Athena SDK, against the local
       'request_cost',
       'prompt_latencies_hourly',
       'unpriced_groups',
+      'customer_usage_hourly',
+      'run_usage_hourly',
       'margin_monthly',
       'waste_daily',
     ]);

@@ -1,0 +1,88 @@
+-- runs: per feature over a range of UTC days (docs/contracts.md §7), from the daily rollups. A run is the requests
+-- in the range that carry one trace_id; it belongs to the feature of its first request (by ts, then event_id), and
+-- is escalated when its requests used more than one model (an alias counts as its snapshot). Its cost is its
+-- usage per hour and pricing key (run_usage_hourly) × the unit costs of that hour and key (hourly_rates).
+-- Percentiles are nearest-rank: the value at position ceil(p × runs) in ascending order.
+-- escalation_cost_share = the cost of escalated runs' requests on a model other than their first request's ÷ the
+-- cost of all the feature's runs. runs_cost_bin_0 … _11 count the runs per cost band, for the report's distribution
+-- chart: below $0.0001, then from each of 0.0001, 0.0003, 0.001, 0.003, … 3 to the next, and $10 or more (the
+-- edges are RUN_COST_EDGES in src/reports/runs-report.ts).
+-- Parameters: 1 first day 'YYYY-MM-DD', 2 the day after the last, 3 and 4 the same.
+WITH usage AS (
+  SELECT
+    dt, hour, trace_id, model, provider, price_model, usage_type, service_tier, context_tier, requests, quantity,
+    day_first_ts, day_first_event_id, day_first_feature, day_first_model
+  FROM run_usage_hourly
+  WHERE dt >= ? AND dt < ?
+),
+rates AS (
+  SELECT dt, hour, provider, price_model, usage_type, service_tier, context_tier, unit_allocated, unit_estimated
+  FROM hourly_rates
+  WHERE dt >= ? AND dt < ?
+),
+firsts AS (
+  -- each run's first request in the range: the earliest of its days' first requests
+  SELECT trace_id, day_first_feature AS feature, day_first_model AS first_model
+  FROM (
+    SELECT
+      trace_id, day_first_feature, day_first_model,
+      row_number() OVER (PARTITION BY trace_id ORDER BY day_first_ts, day_first_event_id) AS position
+    FROM (SELECT DISTINCT trace_id, day_first_ts, day_first_event_id, day_first_feature, day_first_model FROM usage) d
+  ) ranked
+  WHERE position = 1
+),
+model_costs AS (
+  SELECT
+    u.trace_id, u.model,
+    sum(CASE WHEN u.usage_type = 'output' THEN u.requests ELSE 0 END) AS requests,
+    sum(u.quantity * r.unit_allocated) + sum(u.quantity * r.unit_estimated) AS cost
+  FROM usage u
+  JOIN rates r
+    ON r.dt = u.dt AND r.hour = u.hour AND r.provider = u.provider AND r.price_model = u.price_model
+    AND r.usage_type = u.usage_type AND r.service_tier = u.service_tier AND r.context_tier = u.context_tier
+  GROUP BY u.trace_id, u.model
+),
+runs AS (
+  SELECT
+    f.feature, m.trace_id,
+    sum(m.requests) AS requests,
+    sum(m.cost) AS cost,
+    count(*) AS models,
+    sum(CASE WHEN m.model <> f.first_model THEN m.cost ELSE 0 END) AS escalation_cost
+  FROM model_costs m
+  JOIN firsts f ON f.trace_id = m.trace_id
+  GROUP BY f.feature, m.trace_id
+),
+ranked AS (
+  SELECT
+    feature, requests, cost, models, escalation_cost,
+    count(*) OVER (PARTITION BY feature) AS runs,
+    row_number() OVER (PARTITION BY feature ORDER BY requests) AS requests_position,
+    row_number() OVER (PARTITION BY feature ORDER BY cost) AS cost_position
+  FROM runs
+)
+SELECT
+  feature,
+  max(runs) AS runs,
+  max(CASE WHEN requests_position = ceil(runs * 50 / 100.0) THEN requests END) AS requests_per_run_p50,
+  max(CASE WHEN requests_position = ceil(runs * 95 / 100.0) THEN requests END) AS requests_per_run_p95,
+  max(CASE WHEN cost_position = ceil(runs * 50 / 100.0) THEN cost END) AS cost_per_run_p50,
+  max(CASE WHEN cost_position = ceil(runs * 95 / 100.0) THEN cost END) AS cost_per_run_p95,
+  max(cost) AS cost_per_run_max,
+  sum(CASE WHEN models > 1 THEN 1 ELSE 0 END) AS escalated_runs,
+  sum(escalation_cost) / nullif(sum(cost), 0) AS escalation_cost_share,
+  sum(CASE WHEN cost < 0.0001 THEN 1 ELSE 0 END) AS runs_cost_bin_0,
+  sum(CASE WHEN cost >= 0.0001 AND cost < 0.0003 THEN 1 ELSE 0 END) AS runs_cost_bin_1,
+  sum(CASE WHEN cost >= 0.0003 AND cost < 0.001 THEN 1 ELSE 0 END) AS runs_cost_bin_2,
+  sum(CASE WHEN cost >= 0.001 AND cost < 0.003 THEN 1 ELSE 0 END) AS runs_cost_bin_3,
+  sum(CASE WHEN cost >= 0.003 AND cost < 0.01 THEN 1 ELSE 0 END) AS runs_cost_bin_4,
+  sum(CASE WHEN cost >= 0.01 AND cost < 0.03 THEN 1 ELSE 0 END) AS runs_cost_bin_5,
+  sum(CASE WHEN cost >= 0.03 AND cost < 0.1 THEN 1 ELSE 0 END) AS runs_cost_bin_6,
+  sum(CASE WHEN cost >= 0.1 AND cost < 0.3 THEN 1 ELSE 0 END) AS runs_cost_bin_7,
+  sum(CASE WHEN cost >= 0.3 AND cost < 1 THEN 1 ELSE 0 END) AS runs_cost_bin_8,
+  sum(CASE WHEN cost >= 1 AND cost < 3 THEN 1 ELSE 0 END) AS runs_cost_bin_9,
+  sum(CASE WHEN cost >= 3 AND cost < 10 THEN 1 ELSE 0 END) AS runs_cost_bin_10,
+  sum(CASE WHEN cost >= 10 THEN 1 ELSE 0 END) AS runs_cost_bin_11
+FROM ranked
+GROUP BY feature
+ORDER BY feature

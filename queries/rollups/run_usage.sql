@@ -1,0 +1,4 @@
+-- run_usage: days of the rollup_run_usage table, as the view run_usage_hourly_raw computes them from the raw events; the
+-- rollup job keeps the rows of the days it rolls. Parameters: 1 first day 'YYYY-MM-DD' (inclusive), 2 last day
+-- (exclusive).
+SELECT * FROM run_usage_hourly_raw WHERE dt >= ? AND dt < ?
