@@ -368,3 +368,88 @@ describe('money in CSV cells', () => {
     expect(csvMoney(-0.001)).toBe('0.00');
   });
 });
+
+describe('report customers and report runs from the CLI (issue 16)', () => {
+  it('prints the customers JSON with exactly the contract keys, agreeing with the margin totals; CSV ends with the concentration', async () => {
+    await novemberLake();
+
+    const json = JSON.parse(
+      (await ok('report', 'customers', '--month', '2026-11', '--format', 'json')).stdout,
+    );
+    const margin = JSON.parse(
+      (await ok('report', 'margin', '--month', '2026-11', '--format', 'json')).stdout,
+    );
+
+    expect(Object.keys(json)).toEqual(['month', 'currency', 'rows', 'concentration']);
+    expect(json.rows.map((r: Record<string, unknown>) => Object.keys(r))).toEqual(
+      json.rows.map(() => [
+        'customer_id',
+        'cohort',
+        'requests',
+        'cost',
+        'revenue',
+        'margin',
+        'margin_pct',
+        'cost_share',
+      ]),
+    );
+    expect(json.rows.map((r: { customer_id: string }) => r.customer_id).sort()).toEqual(['cus_a', 'cus_b']);
+    const cost = json.rows.reduce((s: number, r: { cost: number }) => s + r.cost, 0);
+    expect(cost).toBeCloseTo(margin.totals.cost, 9);
+    expect(json.concentration.customers).toBe(2);
+    // ceil(1 %) and ceil(10 %) of 2 customers are both the costliest one
+    expect(json.concentration.top_1pct_cost_share).toBe(json.rows[0].cost_share);
+    expect(json.concentration.top_10pct_cost_share).toBe(json.rows[0].cost_share);
+
+    const csv = (await ok('report', 'customers', '--month', '2026-11', '--format', 'csv')).stdout;
+    const [rows, concentration] = csv.split('\n\n');
+    expect(rows?.split('\n')[0]).toBe(
+      'customer_id,cohort,requests,cost,revenue,margin,margin_pct,cost_share',
+    );
+    expect(concentration?.split('\n')[0]).toBe('concentration,value');
+    expect(concentration).toContain('customers,2');
+    expect(existsSync(join(lake, 'reports/customers/2026-11/customers.html'))).toBe(true);
+  });
+
+  it('refuses a month with neither requests nor revenue (exit 1, what the lake holds), and writes nothing', async () => {
+    await novemberLake();
+    const before = snapshot(lake);
+
+    const run = await runCli('report', 'customers', '--month', '2026-09', '--lake', lake);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/no requests and no revenue in 2026-09, so there are no customers to report/);
+    expect(run.stderr).toMatch(/events cover 2026-11-02 … 2026-11-02/);
+    expect(snapshot(lake)).toEqual(before);
+  });
+
+  it('prints the runs JSON with exactly the contract keys; no trace id, no runs', async () => {
+    await novemberLake();
+
+    const run = await ok('report', 'runs', '--from', '2026-11-01', '--to', '2026-12-01', '--format', 'json');
+    expect(JSON.parse(run.stdout)).toEqual({ from: '2026-11-01', to: '2026-12-01', rows: [], runaways: [] });
+    const table = await ok('report', 'runs', '--from', '2026-11-01', '--to', '2026-12-01');
+    expect(table.stdout).toMatch(/No request carried a trace id/);
+  });
+
+  it.each(['abc', '0', '-1', '1e3', ''])(
+    'refuses --runaway-factor %j with exit 2 and one line quoting it',
+    async (factor) => {
+      const run = await runCli(
+        'report',
+        'runs',
+        '--from',
+        '2026-11-01',
+        '--to',
+        '2026-12-01',
+        `--runaway-factor=${factor}`,
+        '--lake',
+        lake,
+      );
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toContain(`--runaway-factor ${JSON.stringify(factor)}`);
+    },
+  );
+});

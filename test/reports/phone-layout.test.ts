@@ -27,6 +27,8 @@ beforeAll(async () => {
     ['report', 'margin', '--month', MONTH, '--email'],
     ['report', 'waste', '--from', `${MONTH}-01`, '--to', '2026-11-01', '--email'],
     ['report', 'governance', '--from', `${MONTH}-01`, '--to', '2026-11-01', '--email'],
+    ['report', 'customers', '--month', MONTH, '--email'],
+    ['report', 'runs', '--from', `${MONTH}-01`, '--to', '2026-11-01', '--email'],
   ]) {
     const run = await runCli(...argv, '--lake', lake, '--mail-to', 'finance@example.com');
     expect(run.code, run.stderr).toBe(0);
@@ -72,9 +74,13 @@ describe('reports read on a phone', () => {
       'margin',
       'waste',
       'governance',
+      'customers',
+      'runs',
       'outbox/margin',
       'outbox/waste',
       'outbox/governance',
+      'outbox/customers',
+      'outbox/runs',
     ]) {
       expect(names).toContain(kind);
     }
