@@ -11,6 +11,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import { parseAddresses } from '../../src/email/report-email.ts';
+import { alertThresholdsAs, parseAlertThresholds } from '../../src/reports/alert-settings.ts';
 import {
   deployChangeThresholdsAs,
   parseDeployChangeThresholds,
@@ -94,6 +95,18 @@ export interface DeployChangeThresholdSettings {
   readonly minRequests?: number;
 }
 
+/** The spend-alert thresholds as props (`alertThresholds.factor`, …): src/reports/alert-settings.ts. */
+export interface AlertThresholdSettings {
+  /** A customer's or feature's day is flagged above factor × its trailing 7-day median: a number ≥ 1 (ALERT_FACTOR). */
+  readonly factor?: number;
+  /** Nothing costing less on the day is flagged: dollars ≥ 0 (ALERT_MIN_COST). */
+  readonly minCost?: number;
+  /** A finding with this many dollars at stake or more is critical and paged: dollars ≥ 0 (ALERT_CRITICAL_COST). */
+  readonly criticalCost?: number;
+  /** A run is a runaway at this many times its feature's median run: a number above 0 (ALERT_RUNAWAY_FACTOR). */
+  readonly runawayFactor?: number;
+}
+
 export interface ReportJobProps {
   /** The report the job writes (REPORT_KIND). */
   readonly kind: ReportKind;
@@ -119,6 +132,19 @@ export interface ReportJobProps {
    * @default - none set: the handler's defaults
    */
   readonly deployChangeThresholds?: DeployChangeThresholdSettings;
+  /**
+   * The spend-alert thresholds (the alerts job only): an ALERT_* variable for each one set.
+   *
+   * @default - none set: the handler's defaults
+   */
+  readonly alertThresholds?: AlertThresholdSettings;
+  /**
+   * The topic the alerts job pages its critical findings to (PAGE_TOPIC_ARN; the alerts job only): the job may
+   * publish to it, and claims each page in the deliveries ledger first.
+   *
+   * @default - nobody is paged
+   */
+  readonly pageTopic?: ITopic;
   /**
    * Function memory in MB.
    *
@@ -256,6 +282,19 @@ export class ReportJob extends Construct {
         `${owner}: deployChangeThresholds are for the governance report only, not ${kind}`,
       );
     }
+    if ((props.alertThresholds !== undefined || props.pageTopic !== undefined) && kind !== 'alerts') {
+      throw validationError(
+        this,
+        `${owner}: alertThresholds and pageTopic are for the spend alerts job only, not ${kind}`,
+      );
+    }
+    const alertThresholds = scopedCheck(this, () =>
+      parseAlertThresholds(
+        props.alertThresholds ?? {},
+        'props',
+        (name) => `${owner}: alertThresholds.${name}`,
+      ),
+    );
     // The rules shared with the CLI, the handler's environment and the CDK context.
     const thresholds = scopedCheck(this, () =>
       parseDeployChangeThresholds(
@@ -281,7 +320,10 @@ export class ReportJob extends Construct {
 
     const built = tokenledgerFunction(this, {
       lambda: 'report-job',
-      description: `tokenledger ${kind} report: Athena -> reports/${kind}/<period>/ (JSON, CSV, HTML) -> email, once per period`,
+      description:
+        kind === 'alerts'
+          ? 'tokenledger spend alerts: Athena -> reports/alerts/<day>/ (JSON, CSV, HTML) -> email when flagged, SNS page when critical, once per day'
+          : `tokenledger ${kind} report: Athena -> reports/${kind}/<period>/ (JSON, CSV, HTML) -> email, once per period`,
       roleDescription: `tokenledger ${kind} report: Athena queries in the workgroup, writes reports/${kind}/ of the lake${emails ? ', sends through SES' : ''}`,
       memorySize,
       timeout,
@@ -305,6 +347,13 @@ export class ReportJob extends Construct {
             String(value),
           ]),
         ),
+        ...Object.fromEntries(
+          Object.entries(alertThresholdsAs('env', alertThresholds)).map(([name, value]) => [
+            name,
+            String(value),
+          ]),
+        ),
+        ...(props.pageTopic ? { PAGE_TOPIC_ARN: props.pageTopic.topicArn } : {}),
         POWERTOOLS_SERVICE_NAME: `tokenledger-report-${kind}`,
         POWERTOOLS_LOG_LEVEL: 'INFO',
       },
@@ -365,13 +414,31 @@ export class ReportJob extends Construct {
         }),
       );
     }
-    if (emails) {
+    if (emails || props.pageTopic) {
+      // One email, and one page, per report id: claimed in the ledger before it is sent.
       this.role.addToPolicy(
         new PolicyStatement({
           actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
           resources: [props.deliveriesTable.tableArn],
         }),
       );
+    }
+    // Publish to the page topic, and encrypt with its key (SNS asks the publisher's key rights for an encrypted
+    // topic): the two actions by name, on that key only (grantPublish would give kms:GenerateDataKey*).
+    if (props.pageTopic) {
+      this.role.addToPolicy(
+        new PolicyStatement({ actions: ['sns:Publish'], resources: [props.pageTopic.topicArn] }),
+      );
+      if (props.pageTopic.masterKey) {
+        this.role.addToPolicy(
+          new PolicyStatement({
+            actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            resources: [props.pageTopic.masterKey.keyArn],
+          }),
+        );
+      }
+    }
+    if (emails) {
       const configurationSetArns = emails.configurationSetName
         ? [
             stack.formatArn({

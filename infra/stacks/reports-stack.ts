@@ -12,6 +12,7 @@ import {
   MIN_LOOKBACK_DAYS,
 } from '../../src/jobs/rollup-lookback.ts';
 import { viewFiles } from '../../src/queries/query-files.ts';
+import { ALERT_SETTINGS, alertThresholdsAs, parseAlertThresholds } from '../../src/reports/alert-settings.ts';
 import {
   DEPLOY_CHANGE_SETTING_NAMES,
   DEPLOY_CHANGE_SETTINGS,
@@ -19,8 +20,10 @@ import {
   parseDeployChangeThresholds,
 } from '../../src/reports/deploy-change-settings.ts';
 import { REPORT_KINDS, type ReportKind } from '../../src/reports/report-period.ts';
+import { AlarmTopic } from '../constructs/alarm-topic.ts';
 import { scopedCheck, validationError } from '../constructs/prop-checks.ts';
 import {
+  type AlertThresholdSettings,
   checkRecipients,
   checkScheduleExpression,
   checkTimeZone,
@@ -36,12 +39,15 @@ import { DEFAULT_ROLLUP_SCHEDULE, RollupJob } from '../constructs/rollup-job.ts'
  * - governance daily at 06:00 and waste daily at 06:15 — yesterday (UTC) is complete: events arrive within
  *   seconds, and 6 h past midnight leaves room for retries before the day changes again;
  * - margin monthly on the 3rd at 07:00 — providers post late usage to their cost reports for a day or two after a
- *   month ends, so the previous month's invoices are complete (and imported into costs/) by the 3rd.
+ *   month ends, so the previous month's invoices are complete (and imported into costs/) by the 3rd;
+ * - spend alerts daily at 01:30, always read in UTC (like the rollup job's: its day is the UTC day before) —
+ *   yesterday's spikes reach someone early, after the rollup job (00:30 UTC) has rolled the day up.
  */
 export const DEFAULT_SCHEDULES: Readonly<Record<ReportKind, string>> = {
   governance: 'cron(0 6 * * ? *)',
   waste: 'cron(15 6 * * ? *)',
   margin: 'cron(0 7 3 * ? *)',
+  alerts: 'cron(30 1 * * ? *)',
 };
 
 /** Default time zone of the schedules. */
@@ -85,6 +91,9 @@ export const MAX_RESERVED_CONCURRENCY = 1000;
  * | `governanceChangeThreshold` | `0.25` | deploy changes: relative move of requests, cost per request and p95 latency that flags a deploy, a number ≥ 0 (DEPLOY_CHANGE_RELATIVE) |
  * | `governanceRateThreshold` | `0.02` | deploy changes: absolute move of the error and cancel rates that flags a deploy, a number from 0 to 1 (0.02 is 2 points; DEPLOY_CHANGE_RATE_POINTS) |
  * | `governanceMinRequests` | `50` | deploy changes: fewer requests than this in either window and only requests are compared, a whole number ≥ 1 (DEPLOY_CHANGE_MIN_REQUESTS) |
+ * | `alertsRecipients`, `alertsSchedule` | none; `cron(30 1 * * ? *)` | the spend alerts' email (sent only on a day with findings) and schedule, read in UTC whatever `reportsTimezone` says (the alerts' day is the UTC day before the run) |
+ * | `alertsFactor`, `alertsMinCost`, `alertsCriticalCost`, `alertsRunawayFactor` | `5`, `10`, `100`, `10` | spend alerts: a customer or feature is flagged above factor × its trailing 7-day median and from min cost dollars; critical (paged) from critical cost dollars at stake; a run is a runaway at runaway factor × its feature's median run (ALERT_*) |
+ * | `alertsPageEmail` | none | e-mail address subscribed to the spend alerts' SNS topic (the critical findings); subscribe a pager or chat webhook to the topic (output `SpendAlertsTopicArn`) yourself |
  * | `rollupSchedule` | `cron(30 0 * * ? *)` | the rollup job's EventBridge Scheduler `cron(…)` or `rate(…)`, always in UTC (its days are UTC days) |
  * | `rollupLookbackDays` | `7` | how many days, ending yesterday (UTC), each rollup run considers: a whole number from 1 to 400 (ROLLUP_LOOKBACK_DAYS) |
  *
@@ -112,6 +121,13 @@ export interface ReportsSettings {
   readonly governanceMinRequests?: number;
   readonly rollupSchedule?: string;
   readonly rollupLookbackDays?: number;
+  readonly alertsRecipients?: readonly string[];
+  readonly alertsSchedule?: string;
+  readonly alertsFactor?: number;
+  readonly alertsMinCost?: number;
+  readonly alertsCriticalCost?: number;
+  readonly alertsRunawayFactor?: number;
+  readonly alertsPageEmail?: string;
 }
 
 /** The context keys of {@link ReportsSettings}. */
@@ -133,6 +149,13 @@ export const REPORTS_CONTEXT_KEYS = [
   'governanceMinRequests',
   'rollupSchedule',
   'rollupLookbackDays',
+  'alertsRecipients',
+  'alertsSchedule',
+  'alertsFactor',
+  'alertsMinCost',
+  'alertsCriticalCost',
+  'alertsRunawayFactor',
+  'alertsPageEmail',
 ] as const satisfies readonly (keyof ReportsSettings)[];
 
 /**
@@ -148,9 +171,10 @@ export const REPORTS_FUNCTION_CONTEXT_KEYS: readonly string[] = [
 ];
 
 /** The context keys of the deploy-change thresholds, read by the parser shared with the CLI and the handler. */
-const THRESHOLD_KEYS: readonly string[] = DEPLOY_CHANGE_SETTING_NAMES.map(
-  (setting) => DEPLOY_CHANGE_SETTINGS[setting].names.context,
-);
+const THRESHOLD_KEYS: readonly string[] = [
+  ...DEPLOY_CHANGE_SETTING_NAMES.map((setting) => DEPLOY_CHANGE_SETTINGS[setting].names.context),
+  ...Object.values(ALERT_SETTINGS).map((spec) => spec.names.context),
+];
 
 /** What `rollupLookbackDays` must be. */
 const LOOKBACK_DAYS_RULE = `a whole number from ${MIN_LOOKBACK_DAYS} to ${MAX_LOOKBACK_DAYS}`;
@@ -171,7 +195,7 @@ export function reportsSettingsFromContext(scope: Construct): ReportsSettings {
   const known: readonly string[] = REPORTS_CONTEXT_KEYS;
   const unknown = Object.keys(context).find(
     (key) =>
-      /^(reports|governance|waste|margin|rollup)[A-Z]/.test(key) &&
+      /^(reports|governance|waste|margin|rollup|alerts)[A-Z]/.test(key) &&
       !known.includes(key) &&
       !REPORTS_FUNCTION_CONTEXT_KEYS.includes(key),
   );
@@ -213,6 +237,10 @@ export function reportsSettingsFromContext(scope: Construct): ReportsSettings {
     deployChangeThresholdsAs(
       'context',
       scopedCheck(scope, () => parseDeployChangeThresholds(context, 'context')),
+    ),
+    alertThresholdsAs(
+      'context',
+      scopedCheck(scope, () => parseAlertThresholds(context, 'context')),
     ),
   );
   const checked = settings as ReportsSettings;
@@ -297,6 +325,15 @@ export function checkReportsSettings(
     'props',
     scopedCheck(scope, () => parseDeployChangeThresholds(settings, 'context', label)),
   );
+  // alertsFactor, alertsMinCost, alertsCriticalCost, alertsRunawayFactor: the rules shared with the CLI and handler.
+  const alertThresholds: AlertThresholdSettings = alertThresholdsAs(
+    'props',
+    scopedCheck(scope, () => parseAlertThresholds(settings, 'context', label)),
+  );
+  const pageEmail = settings.alertsPageEmail || undefined;
+  if (pageEmail !== undefined && !/^[^@\s,]+@[^@\s,]+$/.test(pageEmail)) {
+    throw validationError(scope, `${label('alertsPageEmail')} must be an e-mail address, got '${pageEmail}'`);
+  }
   const configurationSet = settings.reportsConfigurationSet || undefined;
   if (configurationSet !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(configurationSet)) {
     throw validationError(
@@ -345,6 +382,8 @@ export function checkReportsSettings(
     sandbox,
     reservedConcurrency: reserved,
     deployChangeThresholds,
+    alertThresholds,
+    pageEmail,
     timeZone,
     jobs,
     rollup: { schedule: rollupSchedule, lookbackDays },
@@ -417,6 +456,8 @@ export class ReportsStack extends Stack {
   public readonly rollupJob: RollupJob;
   /** The topic of the jobs' alarms. */
   public readonly alarmTopic: ReportAlarmTopic;
+  /** The topic the spend alerts job pages its critical findings to (output `SpendAlertsTopicArn`). */
+  public readonly pageTopic: AlarmTopic;
   /** The SES identity of the sender the stack creates; undefined without `reportsFrom` or with `existing`. */
   public readonly emailIdentity?: EmailIdentity;
   /**
@@ -430,6 +471,16 @@ export class ReportsStack extends Stack {
     const settings = checkReportsSettings(this, props, (key) => `ReportsStack ${id}: ${key}`);
 
     this.alarmTopic = new ReportAlarmTopic(this, 'Alarms', { alarmEmail: props.alarmEmail });
+    this.pageTopic = new AlarmTopic(this, 'SpendAlertPages', {
+      displayName: 'tokenledger spend alerts',
+      keyDescription: 'tokenledger: encrypts the spend alerts topic (critical findings)',
+      ...(settings.pageEmail ? { alarmEmail: settings.pageEmail } : {}),
+    });
+    new CfnOutput(this, 'SpendAlertsTopicArn', {
+      description:
+        'SNS topic of the critical spend alerts (customer or feature spikes, runaway runs): subscribe your on-call to it',
+      value: this.pageTopic.topic.topicArn,
+    });
 
     const senderIdentities: IEmailIdentity[] = [];
     if (settings.from !== undefined && settings.identity === 'existing') {
@@ -485,7 +536,9 @@ export class ReportsStack extends Stack {
       jobs[kind] = new ReportJob(this, `${kind[0]?.toUpperCase()}${kind.slice(1)}Report`, {
         kind,
         schedule,
-        timeZone: settings.timeZone,
+        // The alerts job reports the UTC day before its run: in a zone ahead of UTC, 01:30 local would still be
+        // the day before in UTC, and the alerts a day late. Its schedule is read in UTC, as the rollup job's is.
+        timeZone: kind === 'alerts' ? 'UTC' : settings.timeZone,
         recipients,
         ...(mail ? { mail } : {}),
         sources,
@@ -498,6 +551,14 @@ export class ReportsStack extends Stack {
         reservedConcurrentExecutions,
         ...(kind === 'governance' && Object.keys(thresholds).length > 0
           ? { deployChangeThresholds: thresholds }
+          : {}),
+        ...(kind === 'alerts'
+          ? {
+              pageTopic: this.pageTopic.topic,
+              ...(Object.keys(settings.alertThresholds).length > 0
+                ? { alertThresholds: settings.alertThresholds }
+                : {}),
+            }
           : {}),
         retryAttempts: props.retryAttempts,
         maxEventAge: props.maxEventAge,

@@ -4,6 +4,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { awsReportJobDependencies } from '../../src/jobs/aws-report-job.ts';
 import { createReportJobHandler, reportJobConfig } from '../../src/jobs/report-job-handler.ts';
@@ -14,7 +15,8 @@ const queries = new URL('./queries/', import.meta.url);
 
 const logger = new Logger();
 
-// A scheduled report job (REPORT_KIND governance, waste or margin): Athena → reports/<kind>/<period>/ → SES, once.
+// A scheduled report job (REPORT_KIND governance, waste, margin or alerts): Athena → reports/<kind>/<period>/ → SES,
+// once (and, for the spend alerts' critical findings, SNS once).
 const runJob = createReportJobHandler(
   config.kind,
   awsReportJobDependencies(
@@ -24,6 +26,7 @@ const runJob = createReportJobHandler(
       dynamo: new DynamoDBClient({}),
       s3: new S3Client({}),
       ses: new SESv2Client({}),
+      ...(config.pageTopicArn ? { sns: new SNSClient({}) } : {}),
     },
     { readQuery: (file) => readFileSync(new URL(file, queries), 'utf8') },
   ),

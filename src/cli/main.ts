@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'report governance': async () => (await import('./commands/report.ts')).reportGovernanceCommand,
   'report customers': async () => (await import('./commands/report.ts')).reportCustomersCommand,
   'report runs': async () => (await import('./commands/report.ts')).reportRunsCommand,
+  'report alerts': async () => (await import('./commands/report.ts')).reportAlertsCommand,
 };
 
 const HELP = `tokenledger — what each AI feature really costs, per customer cohort
@@ -63,6 +64,10 @@ usage: tokenledger <command> [options]        every command takes --lake DIR (de
   report runs --from YYYY-MM-DD --to YYYY-MM-DD [--runaway-factor 10] [--format table|json|csv]
                                          agent runs (requests sharing a trace id) per feature: cost per
                                          run, escalations to another model, runaway runs
+  report alerts --day YYYY-MM-DD [--factor 5] [--min-cost 10] [--critical-cost 100] [--runaway-factor 10]
+                                         the day's spend alerts: customers and features above factor x
+                                         their 7-day median, runaway runs; --email writes the email only
+                                         when something is flagged, and the page of critical findings
 
   Reports are written as JSON, CSV and HTML under <lake>/reports/<kind>/<period>/. With --email
   [--mail-to a@x,b@y] [--mail-from r@x] a report is also written, once per period, as the email the

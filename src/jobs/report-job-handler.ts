@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { requiredEnv } from '../config/required-env.ts';
 import { parseAddresses } from '../email/report-email.ts';
+import { type AlertThresholds, parseAlertThresholds } from '../reports/alert-settings.ts';
 import {
   type DeployChangeThresholds,
   parseDeployChangeThresholds,
@@ -22,6 +23,10 @@ export interface ReportJobConfig {
   mailTo: string[];
   configurationSet?: string;
   deployChangeThresholds: Partial<DeployChangeThresholds>;
+  /** The spend-alert thresholds set (ALERT_*); the others default. */
+  alertThresholds: Partial<AlertThresholds>;
+  /** The SNS topic the spend alerts' critical findings are paged to (PAGE_TOPIC_ARN); unset: nobody is paged. */
+  pageTopicArn?: string;
 }
 
 function oneAddress(value: string, what: string): string {
@@ -42,6 +47,14 @@ export function reportJobConfig(env: NodeJS.ProcessEnv = process.env): ReportJob
   }
   // DEPLOY_CHANGE_RELATIVE, DEPLOY_CHANGE_RATE_POINTS, DEPLOY_CHANGE_MIN_REQUESTS: the rules shared with the CLI and CDK.
   const deployChangeThresholds = parseDeployChangeThresholds(env, 'env');
+  // ALERT_FACTOR, ALERT_MIN_COST, ALERT_CRITICAL_COST, ALERT_RUNAWAY_FACTOR: shared with the CLI and CDK too.
+  const alertThresholds = parseAlertThresholds(env, 'env');
+  const pageTopicArn = env.PAGE_TOPIC_ARN?.trim();
+  if (pageTopicArn && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(pageTopicArn)) {
+    throw new Error(
+      `environment variable PAGE_TOPIC_ARN=${JSON.stringify(pageTopicArn)} is not an SNS topic ARN`,
+    );
+  }
   const mailTo = parseAddresses(env.MAIL_TO ?? '', 'environment variable MAIL_TO');
   return {
     kind: kind as ReportKind,
@@ -57,6 +70,8 @@ export function reportJobConfig(env: NodeJS.ProcessEnv = process.env): ReportJob
     mailTo,
     ...(env.SES_CONFIGURATION_SET ? { configurationSet: env.SES_CONFIGURATION_SET } : {}),
     deployChangeThresholds,
+    alertThresholds,
+    ...(pageTopicArn ? { pageTopicArn } : {}),
   };
 }
 
@@ -74,6 +89,8 @@ export interface ReportJobResponse {
   id: string;
   keys: string[];
   email: EmailOutcome;
+  /** The spend alerts' page of critical findings (`nothing-to-send` for every other report). */
+  page: EmailOutcome;
 }
 
 /**
@@ -114,7 +131,17 @@ export function createReportJobHandler(
       );
     }
     for (const note of result.notes) logger.warn(note, { reportId: result.doc.id });
-    logger.info('report written', { reportId: result.doc.id, keys: result.keys, email: result.email });
-    return { id: result.doc.id, keys: result.keys, email: result.email };
+    if (result.paged.status === 'in-progress') {
+      throw new Error(
+        `report ${result.doc.id}: its page was claimed by another run at ${result.paged.claimedAt} and is not sent yet; retry later`,
+      );
+    }
+    logger.info('report written', {
+      reportId: result.doc.id,
+      keys: result.keys,
+      email: result.email,
+      page: result.paged,
+    });
+    return { id: result.doc.id, keys: result.keys, email: result.email, page: result.paged };
   };
 }

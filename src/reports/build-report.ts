@@ -1,17 +1,20 @@
 import type { PromptRegistry } from '../ports/prompt-registry.ts';
 import type { QueryRunner } from '../ports/query-runner.ts';
+import type { AlertThresholds } from './alert-settings.ts';
+import { alertsReport } from './alerts-report.ts';
 import { customersReport } from './customers-report.ts';
 import { type DeployChangeThresholds, deployChanges } from './deploy-changes.ts';
 import { governanceReport } from './governance-report.ts';
 import { EmptyMonthError, emptyMonthMessage, marginJson, marginReport } from './margin-report.ts';
 import { formatMoney, formatPercent } from './money.ts';
+import { alertsCsv, alertsHtml, alertsPage, alertsTable } from './render-alerts.ts';
 import { customersCsv, customersHtml, customersSummary, customersTable } from './render-customers.ts';
 import { deployChangesCsv, deployChangesTable } from './render-deploy-changes.ts';
 import { findingCounts, governanceCsv, governanceHtml, governanceTable } from './render-governance.ts';
 import { marginCsv, marginHtml, marginTable } from './render-margin.ts';
 import { runsCsv, runsHtml, runsSummary, runsTable } from './render-runs.ts';
 import { wasteCsv, wasteHtml, wasteTable } from './render-waste.ts';
-import { type ReportDocument, reportDocument } from './report-document.ts';
+import { type ReportDocument, reportDocument, reportPrefix } from './report-document.ts';
 import { type DocumentKind, periodText, type ReportPeriod } from './report-period.ts';
 import { runsReport } from './runs-report.ts';
 import { wasteReport } from './waste-report.ts';
@@ -31,12 +34,18 @@ export interface ReportSources {
   refuseEmptyMonth?: boolean;
   /** Runs: a run is a runaway at this many times its feature's median cost per run (default 10). */
   runawayFactor?: number;
+  /** Spend alerts: the thresholds set (the rest default). */
+  alertThresholds?: Partial<AlertThresholds>;
 }
 
 export interface BuiltReport {
   doc: ReportDocument;
   /** Things the reader should know (printed beside the report; the margin report's `warnings`). */
   notes: string[];
+  /** Nothing worth an email (spend alerts with no finding): the files are written, no email is sent. */
+  quiet?: boolean;
+  /** Someone should be paged (spend alerts' critical findings): sent through the notifier, once per report. */
+  page?: { subject: string; text: string };
 }
 
 /**
@@ -100,6 +109,18 @@ export async function buildReport(
       }),
       notes: [],
     };
+  }
+  if (kind === 'alerts') {
+    const report = await alertsReport(sources.queries, period.from, sources.alertThresholds);
+    const doc = reportDocument('alerts', period, {
+      subject: `[tokenledger] Spend alerts ${report.day}: ${report.summary.critical} critical, ${report.summary.warning} warning${report.summary.warning === 1 ? '' : 's'}`,
+      json: report,
+      html: alertsHtml(report),
+      text: alertsTable(report),
+      csv: [{ name: 'alerts.csv', contentType: 'text/csv', body: alertsCsv(report) }],
+    });
+    const page = alertsPage(report, reportPrefix(doc));
+    return { doc, notes: [], quiet: report.findings.length === 0, ...(page ? { page } : {}) };
   }
   if (kind === 'runs') {
     const { bands, ...report } = await runsReport(

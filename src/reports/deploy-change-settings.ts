@@ -1,3 +1,11 @@
+import {
+  type NumericSettingSpec,
+  numericSettingsAs,
+  parseNumericSettings,
+  SettingError,
+  type SettingSource,
+} from './numeric-settings.ts';
+
 /**
  * The deploy-change thresholds of the governance report, defined once: name, default, rule, and how each entry
  * point spells them. The CLI (`report governance`), the Lambda's environment, the CDK context (and the
@@ -37,17 +45,9 @@ export type DeployChangeSetting = keyof DeployChangeThresholds;
  * DEPLOY_CHANGE_*), `context` (CDK `-c governanceChangeThreshold=…`, cdk.json, and the ReportsStack props of the
  * same names), `props` (the ReportJob construct's `deployChangeThresholds.relative`).
  */
-export type DeployChangeSource = 'cli' | 'env' | 'context' | 'props';
+export type DeployChangeSource = SettingSource;
 
-export interface DeployChangeSettingSpec {
-  readonly default: number;
-  /** What a value must be, as error messages and the docs say it. */
-  readonly rule: string;
-  readonly valid: (value: number) => boolean;
-  readonly description: string;
-  /** The setting's name at each entry point: option (without `--`), variable, context key, prop. */
-  readonly names: Readonly<Record<DeployChangeSource, string>>;
-}
+export type DeployChangeSettingSpec = NumericSettingSpec;
 
 export const DEPLOY_CHANGE_SETTINGS = {
   relative: {
@@ -116,23 +116,8 @@ const LABELS: Readonly<Record<DeployChangeSource, (name: string) => string>> = {
 };
 
 /** A bad threshold; the message names the setting as its entry point spells it and quotes the value. */
-export class DeployChangeSettingError extends Error {
+export class DeployChangeSettingError extends SettingError {
   override readonly name = 'DeployChangeSettingError';
-}
-
-/** Decimal text, as `-c key=0.25` or an environment variable gives a number. */
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
-/** A value in an error message: a number as written, anything else (text included) as JSON. */
-function show(value: unknown): string {
-  return typeof value === 'number' ? String(value) : JSON.stringify(value);
-}
-
-/** The error of a bad value, worded like the entry point's other errors. */
-function message(source: DeployChangeSource, label: string, value: unknown, rule: string): string {
-  if (source === 'cli') return `${label} ${show(value)} is not ${rule}`;
-  if (source === 'env') return `${label}=${show(value)} is not ${rule}`;
-  return `${label} must be ${rule}, got ${show(value)}`;
 }
 
 /**
@@ -148,24 +133,13 @@ export function parseDeployChangeThresholds(
   source: DeployChangeSource,
   label: (name: string) => string = LABELS[source],
 ): Partial<DeployChangeThresholds> {
-  const values = input as Readonly<Record<string, unknown>>;
-  const out: Partial<DeployChangeThresholds> = {};
-  for (const setting of DEPLOY_CHANGE_SETTING_NAMES) {
-    const spec: DeployChangeSettingSpec = DEPLOY_CHANGE_SETTINGS[setting];
-    const name = spec.names[source];
-    const value = values[name];
-    if (value === undefined) continue;
-    let n: number;
-    if (typeof value === 'number') n = value;
-    else if (typeof value === 'string' && value.trim() === '') continue;
-    else if (typeof value === 'string' && DECIMAL.test(value.trim())) n = Number(value.trim());
-    else n = Number.NaN;
-    if (!(Number.isFinite(n) && spec.valid(n))) {
-      throw new DeployChangeSettingError(message(source, label(name), value, spec.rule));
-    }
-    out[setting] = n === 0 ? 0 : n; // -0 is 0
-  }
-  return out;
+  return parseNumericSettings(
+    DEPLOY_CHANGE_SETTINGS,
+    input,
+    source,
+    label,
+    (text) => new DeployChangeSettingError(text),
+  );
 }
 
 /** The thresholds keyed as `source` spells them: the construct's props, or the function's DEPLOY_CHANGE_*. */
@@ -173,10 +147,5 @@ export function deployChangeThresholdsAs(
   source: DeployChangeSource,
   thresholds: Partial<DeployChangeThresholds>,
 ): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const setting of DEPLOY_CHANGE_SETTING_NAMES) {
-    const value = thresholds[setting];
-    if (value !== undefined) out[DEPLOY_CHANGE_SETTINGS[setting].names[source]] = value;
-  }
-  return out;
+  return numericSettingsAs(DEPLOY_CHANGE_SETTINGS, source, thresholds);
 }

@@ -1,7 +1,7 @@
 import { type Month, parseMonth } from './month.ts';
 
 /** The reports a scheduled job sends (one job each in the CDK app). */
-export const REPORT_KINDS = ['governance', 'waste', 'margin'] as const;
+export const REPORT_KINDS = ['governance', 'waste', 'margin', 'alerts'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 /**
  * Every report the CLI writes: the scheduled ones, and the customers and runs reports (made on demand; the margin

@@ -69,8 +69,8 @@ const iso = (v: unknown) => new Date(engineInstant(v)).toISOString();
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 /**
- * The runs report over [from, to) (UTC days), from queries/reports/runs.sql and runs_runaways.sql (the daily
- * rollups), with the cost bands of each feature's runs for the HTML chart.
+ * The runs report over [from, to) (UTC days), from queries/reports/runs.sql (the daily rollups, one pass for the
+ * features and their runaways), with the cost bands of each feature's runs for the HTML chart.
  */
 export async function runsReport(
   queries: QueryRunner,
@@ -79,39 +79,45 @@ export async function runsReport(
   runawayFactor = DEFAULT_RUNAWAY_FACTOR,
 ): Promise<RunsReport & { bands: RunCostBands[] }> {
   const days = [from, to];
-  const [stats, runaways] = await Promise.all([
-    queries.run('reports/runs.sql', [...days, ...days]),
-    queries.run('reports/runs_runaways.sql', [...days, ...days, String(runawayFactor)]),
-  ]);
-  const rows = stats.map(
-    (r) =>
-      Object.fromEntries(
-        RUN_ROW_KEYS.map((k) => [k, k === 'feature' ? String(r[k]) : num(r[k])]),
-      ) as unknown as RunRow,
-  );
-  const bands = stats.map((r) => ({
-    feature: String(r.feature),
-    runs: Array.from({ length: RUN_COST_EDGES.length + 1 }, (_, i) => Number(r[`runs_cost_bin_${i}`] ?? 0)),
-  }));
-  return { from, to, rows, runaways: groupRunaways(runaways), bands };
+  const rows = await queries.run('reports/runs.sql', [...days, ...days, String(runawayFactor)]);
+  // One row per feature, repeated once per runaway run and model of the feature (runaway_* columns).
+  const features = [...new Map(rows.map((r) => [String(r.feature), r])).values()];
+  return {
+    from,
+    to,
+    rows: features.map(
+      (r) =>
+        Object.fromEntries(
+          RUN_ROW_KEYS.map((k) => [k, k === 'feature' ? String(r[k]) : num(r[k])]),
+        ) as unknown as RunRow,
+    ),
+    runaways: groupRunaways(
+      rows.filter((r) => r.runaway_trace_id !== null && r.runaway_trace_id !== undefined),
+    ),
+    bands: features.map((r) => ({
+      feature: String(r.feature),
+      runs: Array.from({ length: RUN_COST_EDGES.length + 1 }, (_, i) => Number(r[`runs_cost_bin_${i}`] ?? 0)),
+    })),
+  };
 }
 
-/** runs_runaways.sql's rows (one per run and model, costliest run first) as one entry per run. */
+/** The runaway rows of reports/runs.sql (one per run and model) as one entry per run, costliest first. */
 function groupRunaways(rows: readonly Record<string, unknown>[]): Runaway[] {
   const runs = new Map<string, Runaway>();
   for (const r of rows) {
-    const id = String(r.trace_id);
+    const id = String(r.runaway_trace_id);
     const run = runs.get(id) ?? {
       trace_id: id,
       feature: String(r.feature),
-      requests: Number(r.requests),
-      cost: Number(r.cost),
+      requests: Number(r.runaway_requests),
+      cost: Number(r.runaway_cost),
       models: [],
-      first_ts: iso(r.first_ts),
-      last_ts: iso(r.last_ts),
+      first_ts: iso(r.runaway_first_ts),
+      last_ts: iso(r.runaway_last_ts),
     };
-    run.models.push(String(r.model));
+    run.models.push(String(r.runaway_model));
     runs.set(id, run);
   }
-  return [...runs.values()];
+  for (const run of runs.values()) run.models.sort();
+  return [...runs.values()].sort((a, b) => b.cost - a.cost || a.trace_id.localeCompare(b.trace_id));
 }

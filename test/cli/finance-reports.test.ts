@@ -453,3 +453,60 @@ describe('report customers and report runs from the CLI (issue 16)', () => {
     },
   );
 });
+
+describe('report alerts from the CLI (issue 16)', () => {
+  it('a quiet day with --email: the report is written, no email and no page', async () => {
+    await novemberLake();
+
+    const run = await ok('report', 'alerts', '--day', '2026-11-02', '--email', '--format', 'json');
+
+    const json = JSON.parse(run.stdout);
+    expect(json).toMatchObject({ day: '2026-11-02', findings: [] });
+    expect(json.thresholds).toEqual({ factor: 5, min_cost: 10, critical_cost: 100, runaway_factor: 10 });
+    expect(run.stderr).toContain('no email: nothing flagged in alerts-2026-11-02_2026-11-03');
+    expect(existsSync(join(lake, 'reports/alerts/2026-11-02_2026-11-03/alerts.json'))).toBe(true);
+    expect(existsSync(join(lake, 'outbox/alerts-2026-11-02_2026-11-03.eml'))).toBe(false);
+  });
+
+  it('with thresholds low enough, flags the new customers and writes the email and the page of the critical ones', async () => {
+    await novemberLake();
+
+    const run = await ok(
+      'report',
+      'alerts',
+      '--day',
+      '2026-11-02',
+      '--min-cost',
+      '0',
+      '--critical-cost',
+      '0.0001',
+      '--email',
+    );
+
+    // cus_a and cus_b had no requests the 7 days before: each day's cost is new, and above $0
+    expect(run.stdout).toMatch(/critical\s+customer\s+cus_a/);
+    expect(run.stdout).toMatch(/critical\s+customer\s+cus_b/);
+    expect(run.stderr).toContain('email written');
+    const page = readFileSync(join(lake, 'outbox/alerts-2026-11-02_2026-11-03.page.txt'), 'utf8');
+    expect(page).toMatch(/^Subject: \[tokenledger\] \d+ critical spend alerts on 2026-11-02\n\n- /);
+    expect(page).toContain('customer cus_a');
+  });
+
+  it.each([
+    ['--factor=0.5', '--factor "0.5"'],
+    ['--min-cost=-1', '--min-cost "-1"'],
+    ['--critical-cost=lots', '--critical-cost "lots"'],
+    ['--runaway-factor=0', '--runaway-factor "0"'],
+  ])('refuses %s with exit 2 and one line quoting it', async (option, quoted) => {
+    const run = await runCli('report', 'alerts', '--day', '2026-11-02', option, '--lake', lake);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain(quoted);
+  });
+
+  it('needs --day', async () => {
+    const run = await runCli('report', 'alerts', '--lake', lake);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/report alerts needs --day YYYY-MM-DD/);
+  });
+});

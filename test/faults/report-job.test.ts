@@ -273,9 +273,12 @@ describe('fault: a rejected report run alarms', () => {
       );
       expect(others).toEqual([]);
       if (!fnId) throw new Error(`no ${kind} report function`);
+      // The alarm topic; the stack's other topic is the spend alerts' pages, which no alarm notifies.
       const topics = Object.keys(template.findResources('AWS::SNS::Topic'));
-      expect(topics).toHaveLength(1);
-      const topic = ref(topics[0] as string);
+      expect(topics).toHaveLength(2);
+      const alarmTopics = topics.filter((id) => id.startsWith('Alarms'));
+      expect(alarmTopics).toHaveLength(1);
+      const topic = ref(alarmTopics[0] as string);
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).map(
         (a) => a.Properties,
       );

@@ -145,6 +145,8 @@ export interface LocalSdkEndpoints {
   dynamodb: string;
   s3: string;
   sesv2: string;
+  /** The spend alerts' pages. */
+  sns?: string;
 }
 
 /**
@@ -160,6 +162,7 @@ export function localSdkEnv(endpoints: LocalSdkEndpoints): Record<string, string
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_SESV2: endpoints.sesv2,
+    ...(endpoints.sns ? { AWS_ENDPOINT_URL_SNS: endpoints.sns } : {}),
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',

@@ -22,6 +22,7 @@ import { type LocalDynamo, startDynalite } from './dynalite.ts';
 import { LakeFixture } from './lake-fixture.ts';
 import { startS3 } from './s3rver.ts';
 import { type LocalSes, startLocalSes } from './ses-endpoint.ts';
+import { type LocalSns, startLocalSns } from './sns-endpoint.ts';
 import { tempDir } from './temp-dir.ts';
 
 /** The SQL of a query file, as the Lambda bundle carries it. */
@@ -29,7 +30,8 @@ export const readQuery = (file: string) => readFileSync(join(QUERIES_DIR, file),
 
 /**
  * What a report job Lambda talks to, all on 127.0.0.1: a local Athena endpoint over a LakeFixture lake, dynalite
- * (with the prompt registry table), s3rver and a local SES v2 endpoint — and the real SDK clients for them.
+ * (with the prompt registry table), s3rver, a local SES v2 endpoint and a local SNS endpoint — and the real SDK
+ * clients for them.
  *
  * Two ways to run a job over them: `container` loads the deployed package (lambdas/report-job/handler.ts as the CDK
  * app bundles it, see bundled-handler.ts) with the job's environment and the SDK's endpoint variables, so its own
@@ -42,6 +44,8 @@ export interface ReportJobAws {
   dynamo: LocalDynamo;
   s3: S3Client;
   ses: LocalSes;
+  /** The local SNS endpoint the alerts job pages through (topics made with `sns.createTopic`). */
+  sns: LocalSns;
   clients: AwsClients;
   /**
    * The environment the CDK stack gives one job — `base` plus REPORT_KIND — over a lake bucket and a deliveries
@@ -97,20 +101,28 @@ export async function startReportJobAws(options: {
   const lake = await tempDir('tokenledger-report-job-aws-');
   const mirror = await tempDir('tokenledger-report-job-athena-');
   await options.buildLake(new LakeFixture(lake.dir));
-  const [dynamo, localS3, ses] = await Promise.all([
+  const [dynamo, localS3, ses, sns] = await Promise.all([
     startDynalite(),
     startS3(`${options.bucketPrefix}0`),
     startLocalSes(),
+    startLocalSns(),
   ]);
   const { s3 } = localS3;
   const athena = await startLocalAthena({ lakeDir: mirror.dir, s3 });
-  const clients: AwsClients = { athena: athena.client, dynamo: dynamo.client, s3, ses: ses.newClient() };
+  const clients: AwsClients = {
+    athena: athena.client,
+    dynamo: dynamo.client,
+    s3,
+    ses: ses.newClient(),
+    sns: sns.newClient(),
+  };
   await dynamo.createTable(options.registryTable, 'prompt_id', 'version');
   const sdkEnv = localSdkEnv({
     athena: athena.endpoint,
     dynamodb: dynamo.endpoint,
     s3: await endpointUrl(s3.config),
     sesv2: ses.endpoint,
+    sns: sns.endpoint,
   });
   let resources = 0;
   return {
@@ -119,6 +131,7 @@ export async function startReportJobAws(options: {
     dynamo,
     s3,
     ses,
+    sns,
     clients,
     jobEnv: async (kind, base, overrides = {}) => {
       const n = ++resources;
@@ -176,7 +189,8 @@ export async function startReportJobAws(options: {
     },
     stop: async () => {
       clients.ses.destroy();
-      await Promise.all([athena.stop(), dynamo.stop(), localS3.stop(), ses.close()]);
+      clients.sns?.destroy();
+      await Promise.all([athena.stop(), dynamo.stop(), localS3.stop(), ses.close(), sns.close()]);
       await lake.remove();
       await mirror.remove();
     },

@@ -5,6 +5,7 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataStack } from '../../infra/stacks/data-stack.ts';
 import { FEATURE_FLAGS } from '../../infra/tokenledger-app.ts';
+import { REPORT_KINDS } from '../../src/reports/report-period.ts';
 import { cfnString, type SynthesizedApp, synthesizeApp } from './synth-app.ts';
 
 // The lakeEncryption option: SSE-S3 by default, a customer managed KMS key on request, and the key granted to each
@@ -47,6 +48,22 @@ interface Statement {
   Condition?: unknown;
 }
 
+/** The logical id of a construct's CloudFormation resource in its stack. */
+const logicalIdOf = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
+  stack.resolve((construct.node.defaultChild as { logicalId: string }).logicalId) as string;
+
+/**
+ * The spend alerts job's one KMS statement that is not about the lake: it publishes to its page topic, encrypted with
+ * the topic's own key (not a lake key), so it may use that key directly — not through S3.
+ */
+function pageKeyStatement(app: SynthesizedApp) {
+  return {
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    resource: cfnString(app.reports.resolve(app.reports.pageTopic.topicKey.keyArn)),
+    condition: undefined,
+  };
+}
+
 /** The KMS statements of the IAM policies of roles whose logical id starts with `rolePrefix`. */
 function kmsStatements(t: Template, rolePrefix: string) {
   // A role's statements may be split between its inline policy and managed policies CDK adds when it grows.
@@ -78,10 +95,16 @@ describe('default: SSE-S3', () => {
     expect(Object.keys(sse.dataTemplate.findOutputs('LakeKeyArn'))).toEqual([]);
   });
 
-  it('grants no role a KMS action on the buckets', () => {
-    for (const t of [sse.ingestTemplate, sse.invoicesTemplate, sse.reportsTemplate, sse.dataTemplate]) {
+  it('grants no role a KMS action on the buckets (the alerts job has one on its page topic key only)', () => {
+    for (const t of [sse.ingestTemplate, sse.invoicesTemplate, sse.dataTemplate]) {
       expect(kmsStatements(t, '')).toEqual([]);
     }
+    // The one KMS statement of the reports stack: the alerts role's, on the SpendAlertPages topic key.
+    const page = pageKeyStatement(sse);
+    expect(page.resource).toMatch(/^<SpendAlertPagesTopicKey[0-9A-F]{8}\.Arn>$/);
+    expect(kmsStatements(sse.reportsTemplate, '')).toEqual([page]);
+    const alertsRole = logicalIdOf(sse.reports, sse.reports.jobs.alerts.role);
+    expect(kmsStatements(sse.reportsTemplate, alertsRole)).toEqual([page]);
   });
 });
 
@@ -168,9 +191,14 @@ describe('lakeEncryption=kms', () => {
 
   it('lets the invoice function and each report job decrypt and generate data keys, through S3 only', () => {
     const invoice = kmsStatements(kms.invoicesTemplate, 'InvoiceFunction');
-    const reports = kmsStatements(kms.reportsTemplate, '');
+    // The alerts job's statement on its page topic key is no lake grant: set apart by its resource, checked below.
+    const page = pageKeyStatement(kms);
+    expect(page.resource).not.toBe(importedKeyArn(kms.reports));
+    const all = kmsStatements(kms.reportsTemplate, '');
+    const reports = all.filter((s) => s.resource !== page.resource);
+    expect(all.filter((s) => s.resource === page.resource)).toEqual([page]);
     expect(invoice.length).toBeGreaterThan(0);
-    expect(reports.length).toBeGreaterThanOrEqual(3);
+    expect(reports.length).toBeGreaterThanOrEqual(REPORT_KINDS.length);
     for (const s of invoice) {
       expect(s).toEqual({
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
@@ -184,6 +212,15 @@ describe('lakeEncryption=kms', () => {
         resource: importedKeyArn(kms.reports),
         condition: viaS3,
       });
+    }
+    // Each report job's role: the lake key through S3, and for the alerts job alone, its page topic key.
+    for (const kind of REPORT_KINDS) {
+      const role = kmsStatements(kms.reportsTemplate, logicalIdOf(kms.reports, kms.reports.jobs[kind].role));
+      expect(role.filter((s) => s.resource === importedKeyArn(kms.reports)).length, kind).toBeGreaterThan(0);
+      expect(
+        role.filter((s) => s.resource !== importedKeyArn(kms.reports)),
+        kind,
+      ).toEqual(kind === 'alerts' ? [page] : []);
     }
   });
 

@@ -79,10 +79,12 @@ describe('the data stack outputs', () => {
     );
   });
 
-  it('the other stacks output nothing but the DKIM records of a domain sender and the user-id HMAC secret', () => {
-    for (const template of [built.invoicesTemplate, built.reportsTemplate]) {
-      expect(outputs(template)).toEqual({});
-    }
+  it('the other stacks output nothing but the DKIM records of a domain sender, the user-id HMAC secret and the spend alerts topic', () => {
+    expect(outputs(built.invoicesTemplate)).toEqual({});
+    const reports = built.reports;
+    expect(outputs(built.reportsTemplate)).toEqual({
+      SpendAlertsTopicArn: reports.resolve(reports.pageTopic.topic.topicArn),
+    });
     expect(Object.keys(outputs(built.ingestTemplate))).toEqual(['UserHmacSecretArn']);
   });
 });

@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Duration, Errors, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { type CfnEmailIdentity, EmailIdentity } from 'aws-cdk-lib/aws-ses';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +20,7 @@ import { cfnString, type SynthesizedApp, stagedBundles, synthesizeApp } from './
 
 // The scheduled report jobs (TokenledgerReports) and the two DynamoDB tables of the data stack they use.
 // `built` is the app as `npx cdk deploy --all` builds it without context (bundled: the bundle is checked);
-// `mailing` is the same app with a sender, recipients for two of the three reports and other settings;
+// `mailing` is the same app with a sender, recipients for two of the four reports and other settings;
 // `sandboxed` sends from an identity the account has already, in the SES sandbox, with the deploy-change
 // thresholds and without reserved concurrency, every value given as text as `-c` gives it.
 
@@ -143,13 +144,18 @@ function reservedConcurrency(template: Template): Record<string, unknown> {
 }
 
 describe('report functions', () => {
-  it('are three, one per report kind, each with REPORT_KIND and the workgroup, database, bucket and tables', () => {
+  it('are four, one per report kind, each with REPORT_KIND and the workgroup, database, bucket and tables', () => {
+    expect(REPORT_KINDS).toEqual(['governance', 'waste', 'margin', 'alerts']);
     // and the rollup job's function (test/infra/rollup-job.test.ts)
-    built.reportsTemplate.resourceCountIs('AWS::Lambda::Function', 4);
+    built.reportsTemplate.resourceCountIs('AWS::Lambda::Function', 5);
     for (const kind of REPORT_KINDS) {
       const { data } = built;
       built.reportsTemplate.hasResourceProperties('AWS::Lambda::Function', {
-        Description: Match.stringLikeRegexp(`^tokenledger ${kind} report`),
+        Description: Match.stringLikeRegexp(
+          kind === 'alerts'
+            ? '^tokenledger spend alerts: .*email when flagged, SNS page when critical'
+            : `^tokenledger ${kind} report`,
+        ),
         Environment: {
           Variables: {
             REPORT_KIND: kind,
@@ -163,6 +169,13 @@ describe('report functions', () => {
             DEPLOY_CHANGE_RELATIVE: Match.absent(),
             DEPLOY_CHANGE_RATE_POINTS: Match.absent(),
             DEPLOY_CHANGE_MIN_REQUESTS: Match.absent(),
+            ALERT_FACTOR: Match.absent(),
+            ALERT_MIN_COST: Match.absent(),
+            ALERT_CRITICAL_COST: Match.absent(),
+            ALERT_RUNAWAY_FACTOR: Match.absent(),
+            // the spend alerts job pages its critical findings; no other job has a page topic
+            PAGE_TOPIC_ARN:
+              kind === 'alerts' ? { Ref: logicalId(built, built.reports.pageTopic.topic) } : Match.absent(),
             POWERTOOLS_SERVICE_NAME: `tokenledger-report-${kind}`,
             POWERTOOLS_LOG_LEVEL: 'INFO',
             NODE_OPTIONS: '--enable-source-maps',
@@ -192,12 +205,12 @@ describe('report functions', () => {
       expect(logicalId(built, fn)).toMatch(/Report/);
     }
     built.reportsTemplate.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
-    built.reportsTemplate.resourceCountIs('AWS::Logs::LogGroup', 4); // and the rollup job's
+    built.reportsTemplate.resourceCountIs('AWS::Logs::LogGroup', 5); // and the rollup job's
   });
 
   it('have roles without AWS-managed policies', () => {
     const roles = built.reportsTemplate.findResources('AWS::IAM::Role');
-    expect(Object.keys(roles)).toHaveLength(8); // a function role and a scheduler role per job, the rollup job's too
+    expect(Object.keys(roles)).toHaveLength(10); // a function role and a scheduler role per job, the rollup job's too
     for (const role of Object.values(roles)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 });
@@ -224,13 +237,14 @@ describe('schedules', () => {
     },
   );
 
-  it('defaults: governance daily 06:00, waste daily 06:15, margin on the 3rd of the month at 07:00', () => {
+  it('defaults: governance daily 06:00, waste daily 06:15, margin on the 3rd of the month at 07:00, spend alerts daily 01:30', () => {
     expect(DEFAULT_SCHEDULES).toEqual({
       governance: 'cron(0 6 * * ? *)',
       waste: 'cron(15 6 * * ? *)',
       margin: 'cron(0 7 3 * ? *)',
+      alerts: 'cron(30 1 * * ? *)',
     });
-    built.reportsTemplate.resourceCountIs('AWS::Scheduler::Schedule', 4); // and the rollup job's
+    built.reportsTemplate.resourceCountIs('AWS::Scheduler::Schedule', 5); // and the rollup job's
   });
 
   it('take the schedule and time zone from the context', () => {
@@ -295,7 +309,7 @@ describe('failures: retries, dead-letter queue, alarms', () => {
   });
 
   it('the dead-letter queues are encrypted (SSE-SQS), refuse requests without TLS and keep messages 14 days', () => {
-    built.reportsTemplate.resourceCountIs('AWS::SQS::Queue', 4); // and the rollup job's
+    built.reportsTemplate.resourceCountIs('AWS::SQS::Queue', 5); // and the rollup job's
     const queues = built.reportsTemplate.findResources('AWS::SQS::Queue');
     for (const queue of Object.values(queues)) {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
@@ -348,15 +362,21 @@ describe('failures: retries, dead-letter queue, alarms', () => {
   );
 
   it('the alarm topic is KMS-encrypted (rotating key CloudWatch may use) and refuses publishing without TLS', () => {
-    built.reportsTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 8); // and the rollup job's two
+    built.reportsTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 10); // and the rollup job's two
     built.reportsTemplate.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(built, built.reports.alarmTopic.topicKey), 'Arn'] },
     });
-    built.reportsTemplate.hasResourceProperties('AWS::KMS::Key', {
+    // two keys now: the alarm topic's, and the spend alerts page topic's (tested below)
+    built.reportsTemplate.resourceCountIs('AWS::KMS::Key', 2);
+    const alarmKey =
+      built.reportsTemplate.findResources('AWS::KMS::Key')[
+        logicalId(built, built.reports.alarmTopic.topicKey)
+      ];
+    expect(alarmKey?.Properties).toMatchObject({
       EnableKeyRotation: true,
       KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
+        Statement: expect.arrayContaining([
+          expect.objectContaining({
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
           }),
@@ -483,7 +503,7 @@ describe('report job permissions', () => {
     }
   });
 
-  it('governance reads the prompt registry (Scan, Query, GetItem) and nothing else of it; waste and margin not at all', () => {
+  it('governance reads the prompt registry (Scan, Query, GetItem) and nothing else of it; the others not at all', () => {
     for (const kind of REPORT_KINDS) {
       const registry = flat(built, built.data.promptRegistryTable.tableArn);
       const statements = statementsOf(built, job(built, kind).role).filter((s) =>
@@ -497,11 +517,24 @@ describe('report job permissions', () => {
     }
   });
 
-  it('without recipients: no SES permission, no deliveries ledger, and no SES identity', () => {
+  it('without recipients: no SES permission, no deliveries ledger (but the alerts job, which claims its pages in it), and no SES identity', () => {
+    const deliveries = flat(built, built.data.reportDeliveriesTable.tableArn);
     for (const kind of REPORT_KINDS) {
-      const actions = statementsOf(built, job(built, kind).role).flatMap((s) => s.actions);
+      const statements = statementsOf(built, job(built, kind).role);
+      const actions = statements.flatMap((s) => s.actions);
       expect(actions.filter((a) => a.startsWith('ses:'))).toEqual([]);
-      expect(actions).not.toContain('dynamodb:PutItem');
+      // Each page of the spend alerts is claimed once in the deliveries ledger, even with no one to email.
+      expect(statements.filter((s) => s.resources.includes(deliveries))).toEqual(
+        kind === 'alerts'
+          ? [
+              {
+                actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+                resources: [deliveries],
+              },
+            ]
+          : [],
+      );
+      if (kind !== 'alerts') expect(actions).not.toContain('dynamodb:PutItem');
     }
     built.reportsTemplate.resourceCountIs('AWS::SES::EmailIdentity', 0);
     expect(built.reports.emailIdentity).toBeUndefined();
@@ -535,6 +568,13 @@ describe('report job permissions', () => {
     // The waste report has no recipients here: it is written, not emailed, and may not send.
     const waste = statementsOf(mailing, job(mailing, 'waste').role).flatMap((s) => s.actions);
     expect(waste.filter((a) => a.startsWith('ses:') || a === 'dynamodb:PutItem')).toEqual([]);
+    // Nor the spend alerts: no SES, though it keeps the ledger for its pages.
+    const alerts = statementsOf(mailing, job(mailing, 'alerts').role);
+    expect(alerts.flatMap((s) => s.actions).filter((a) => a.startsWith('ses:'))).toEqual([]);
+    expect(alerts).toContainEqual({
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: [deliveries],
+    });
   });
 
   it('with recipients: MAIL_FROM, MAIL_TO and SES_CONFIGURATION_SET in the environment', () => {
@@ -713,6 +753,193 @@ describe('deploy-change thresholds (governanceChangeThreshold, governanceRateThr
   });
 });
 
+describe('the spend alerts job', () => {
+  /** The reports stack of the app built with `context` (as `-c` gives it), and its template. */
+  const reportsWith = (context: Record<string, unknown>) => {
+    const { reports } = createTokenledgerApp({
+      appProps: { outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } },
+    });
+    return { reports, template: Template.fromStack(reports) };
+  };
+  /** A resource's `Fn::GetAtt` Arn, or its `Ref`, in its own stack. */
+  const ref = (construct: IConstruct) => ({
+    Ref: Stack.of(construct).resolve(((construct.node.defaultChild ?? construct) as CfnElement).logicalId),
+  });
+  const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [ref(construct).Ref, 'Arn'] });
+  const alertVariables = (env: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('ALERT_')));
+
+  it('runs daily at 01:30 UTC by default, or on -c alertsSchedule, always read in UTC (its day is a UTC day)', () => {
+    built.reportsTemplate.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 1 * * ? *)',
+      ScheduleExpressionTimezone: 'UTC',
+      Target: Match.objectLike({ Arn: arnOf(job(built, 'alerts').function) }),
+    });
+    // reportsTimezone Europe/Paris: 01:30 there is 23:30 UTC in summer, the day before in UTC — a day late
+    mailing.reportsTemplate.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 1 * * ? *)',
+      ScheduleExpressionTimezone: 'UTC',
+      Target: Match.objectLike({ Arn: arnOf(job(mailing, 'alerts').function) }),
+    });
+    const { reports, template } = reportsWith({
+      alertsSchedule: 'cron(0 2 ? * MON-FRI *)',
+      reportsTimezone: 'America/New_York',
+    });
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((r) => ({
+      expression: r.Properties.ScheduleExpression,
+      timeZone: r.Properties.ScheduleExpressionTimezone,
+      target: r.Properties.Target.Arn,
+    }));
+    expect(schedules).toContainEqual({
+      expression: 'cron(0 2 ? * MON-FRI *)',
+      timeZone: 'UTC',
+      target: arnOf(reports.jobs.alerts.function),
+    });
+    // the other jobs keep their defaults
+    expect(schedules).toContainEqual({
+      expression: DEFAULT_SCHEDULES.governance,
+      timeZone: 'America/New_York',
+      target: arnOf(reports.jobs.governance.function),
+    });
+    expect(schedules.filter((x) => x.expression === 'cron(0 2 ? * MON-FRI *)')).toHaveLength(1);
+    expect(() => reportsWith({ alertsSchedule: 'cron(30 1 * * *)' })).toThrow(
+      "context alertsSchedule must be an EventBridge Scheduler expression 'cron(minutes hours",
+    );
+  });
+
+  it('has an ALERT_* variable for each threshold set, and only for those, on the alerts function only', () => {
+    expect(alertVariables(environmentOf(built.reportsTemplate, 'alerts'))).toEqual({});
+    const { template } = reportsWith({ alertsFactor: '3', alertsCriticalCost: 250 });
+    expect(alertVariables(environmentOf(template, 'alerts'))).toEqual({
+      ALERT_FACTOR: '3',
+      ALERT_CRITICAL_COST: '250',
+    });
+    const all = reportsWith({
+      alertsFactor: 1,
+      alertsMinCost: '0',
+      alertsCriticalCost: '50.5',
+      alertsRunawayFactor: '0.5',
+    }).template;
+    expect(alertVariables(environmentOf(all, 'alerts'))).toEqual({
+      ALERT_FACTOR: '1',
+      ALERT_MIN_COST: '0',
+      ALERT_CRITICAL_COST: '50.5',
+      ALERT_RUNAWAY_FACTOR: '0.5',
+    });
+    for (const kind of ['governance', 'waste', 'margin'] as const) {
+      expect(alertVariables(environmentOf(all, kind))).toEqual({});
+    }
+  });
+
+  it('a bad threshold fails synthesis with a ValidationError naming the context key and the value', () => {
+    let error: unknown;
+    try {
+      reportsWith({ alertsFactor: '0.5' });
+    } catch (err) {
+      error = err;
+    }
+    expect(Errors.isValidationError(error)).toBe(true);
+    expect((error as Error).message).toContain('context alertsFactor must be a number ≥ 1, got "0.5"');
+    expect(() => reportsWith({ alertsMinCost: '-1' })).toThrow(
+      'context alertsMinCost must be a number of dollars ≥ 0, got "-1"',
+    );
+    expect(() => reportsWith({ alertsRunawayFactor: 0 })).toThrow(
+      'context alertsRunawayFactor must be a number above 0, got 0',
+    );
+  });
+
+  it('PAGE_TOPIC_ARN is the SpendAlertPages topic, whose ARN is the SpendAlertsTopicArn output', () => {
+    const topic = built.reports.pageTopic.topic;
+    expect(topic.node.path).toBe('TokenledgerReports/SpendAlertPages/Topic');
+    expect(environmentOf(built.reportsTemplate, 'alerts').PAGE_TOPIC_ARN).toEqual(ref(topic));
+    built.reportsTemplate.hasOutput('SpendAlertsTopicArn', {
+      Value: ref(topic),
+      Description: Match.stringLikeRegexp('subscribe your on-call'),
+    });
+    // A topic apart from the report jobs' alarm topic.
+    expect(ref(topic)).not.toEqual(ref(built.reports.alarmTopic.topic));
+    built.reportsTemplate.resourceCountIs('AWS::SNS::Topic', 2);
+  });
+
+  it('the page topic is KMS-encrypted with a rotating key of its own, and refuses publishing without TLS', () => {
+    const { topic, topicKey } = built.reports.pageTopic;
+    const topics = built.reportsTemplate.findResources('AWS::SNS::Topic');
+    expect(topics[ref(topic).Ref]?.Properties).toEqual({
+      DisplayName: 'tokenledger spend alerts',
+      KmsMasterKeyId: arnOf(topicKey),
+    });
+    expect(ref(topicKey)).not.toEqual(ref(built.reports.alarmTopic.topicKey));
+    const key = built.reportsTemplate.findResources('AWS::KMS::Key')[ref(topicKey).Ref];
+    expect(key?.Properties.EnableKeyRotation).toBe(true);
+    const policies = Object.values(
+      built.reportsTemplate.findResources('AWS::SNS::TopicPolicy', { Properties: { Topics: [ref(topic)] } }),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]?.Properties.PolicyDocument.Statement as Statement[];
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Resource: ref(topic),
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+    // No one but CloudWatch of this account is allowed by the topic's own policy.
+    expect(
+      statements.filter((st) => st.Effect === 'Allow').map((st) => (st as { Principal?: unknown }).Principal),
+    ).toEqual([{ Service: 'cloudwatch.amazonaws.com' }]);
+  });
+
+  it('-c alertsPageEmail subscribes the address to the page topic (not to the alarm topic); none by default', () => {
+    const pageSubscriptions = (template: Template, topic: IConstruct) =>
+      Object.values(
+        template.findResources('AWS::SNS::Subscription', { Properties: { TopicArn: ref(topic) } }),
+      ).map((r) => r.Properties);
+    expect(pageSubscriptions(built.reportsTemplate, built.reports.pageTopic.topic)).toEqual([]);
+    // alarmEmail is for the alarm topic only
+    expect(pageSubscriptions(mailing.reportsTemplate, mailing.reports.pageTopic.topic)).toEqual([]);
+    const { reports, template } = reportsWith({ alertsPageEmail: 'oncall@example.com' });
+    expect(pageSubscriptions(template, reports.pageTopic.topic)).toEqual([
+      { Protocol: 'email', TopicArn: ref(reports.pageTopic.topic), Endpoint: 'oncall@example.com' },
+    ]);
+    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    reportsWith({ alertsPageEmail: '' }).template.resourceCountIs('AWS::SNS::Subscription', 0);
+    expect(() => reportsWith({ alertsPageEmail: 'oncall' })).toThrow(
+      "context alertsPageEmail must be an e-mail address, got 'oncall'",
+    );
+  });
+
+  it('only the alerts role may publish to the page topic, and use its key: Decrypt and GenerateDataKey on it alone', () => {
+    const topicArn = flat(built, built.reports.pageTopic.topic.topicArn);
+    const keyArn = flat(built, built.reports.pageTopic.topicKey.keyArn);
+    const alerts = statementsOf(built, job(built, 'alerts').role);
+    expect(alerts.filter((st) => st.actions.some((a) => a.startsWith('sns:')))).toEqual([
+      { actions: ['sns:Publish'], resources: [topicArn] },
+    ]);
+    expect(alerts.filter((st) => st.actions.some((a) => a.startsWith('kms:')))).toEqual([
+      { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [keyArn] },
+    ]);
+    // No other identity policy of the stack names the topic or its key, nor allows sns:Publish.
+    const alertsRole = ref(job(built, 'alerts').role);
+    const others = Object.values({
+      ...built.reportsTemplate.findResources('AWS::IAM::Policy'),
+      ...built.reportsTemplate.findResources('AWS::IAM::ManagedPolicy'),
+    }).filter(
+      (p) => !(p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify(alertsRole)),
+    );
+    expect(others.length).toBeGreaterThan(0);
+    for (const policy of others) {
+      for (const st of policy.Properties.PolicyDocument.Statement as Statement[]) {
+        expect([st.Action].flat().filter((a) => a.startsWith('sns:'))).toEqual([]);
+        const resources = [st.Resource].flat().map(cfnString);
+        expect(resources).not.toContain(topicArn);
+        expect(resources).not.toContain(keyArn);
+      }
+    }
+  });
+});
+
 describe('reserved concurrency (reportsReservedConcurrency)', () => {
   const reservedWith = (context: Record<string, unknown>) =>
     reservedConcurrency(
@@ -728,30 +955,35 @@ describe('reserved concurrency (reportsReservedConcurrency)', () => {
       governance: undefined,
       waste: undefined,
       margin: undefined,
+      alerts: undefined,
       rollup: undefined,
     });
     expect(reservedWith({ reportsReservedConcurrency: '1' })).toEqual({
       governance: 1,
       waste: 1,
       margin: 1,
+      alerts: 1,
       rollup: 1,
     });
     expect(reservedConcurrency(sandboxed.reportsTemplate)).toEqual({
       governance: undefined,
       waste: undefined,
       margin: undefined,
+      alerts: undefined,
       rollup: undefined,
     });
     expect(reservedWith({ reportsReservedConcurrency: '5' })).toEqual({
       governance: 5,
       waste: 5,
       margin: 5,
+      alerts: 5,
       rollup: 5,
     });
     expect(reservedWith({ reportsReservedConcurrency: 1000 })).toEqual({
       governance: 1000,
       waste: 1000,
       margin: 1000,
+      alerts: 1000,
       rollup: 1000,
     });
   });
@@ -770,7 +1002,7 @@ describe('cdk-nag with every mail setting', () => {
 });
 
 describe('the report job bundle', () => {
-  it('is one minified ESM bundle for the three functions, with queries/reports/*.sql next to it', () => {
+  it('is one minified ESM bundle for the four functions, with queries/reports/*.sql next to it', () => {
     // the report jobs' bundle and the rollup job's (test/infra/rollup-job.test.ts)
     const bundles = stagedBundles(built.app.outdir, 'TokenledgerReports');
     expect(bundles).toHaveLength(2);
@@ -791,7 +1023,14 @@ describe('the report job bundle', () => {
       .filter((f) => f.endsWith('.sql'))
       .sort();
     expect(sqlFiles).toEqual(
-      expect.arrayContaining(['margin.sql', 'margin_totals.sql', 'waste.sql', 'prompt_groups.sql']),
+      expect.arrayContaining([
+        'margin.sql',
+        'margin_totals.sql',
+        'waste.sql',
+        'prompt_groups.sql',
+        'alerts_customers.sql',
+        'alerts_features.sql',
+      ]),
     );
     expect(readdirSync(shipped).sort()).toEqual(readdirSync(repository).sort());
     for (const file of sqlFiles) {
@@ -913,6 +1152,32 @@ describe('context settings', () => {
     });
   });
 
+  it('reads the spend alerts keys: recipients, schedule, the four thresholds (text or number) and the page address', () => {
+    expect(
+      settings({
+        reportsFrom: 'reports@example.com',
+        alertsRecipients: 'oncall@example.com, finance@example.com',
+        alertsSchedule: 'cron(0 2 * * ? *)',
+        alertsFactor: '3',
+        alertsMinCost: 0,
+        alertsCriticalCost: '250.5',
+        alertsRunawayFactor: 4,
+        alertsPageEmail: 'pager@example.com',
+      }),
+    ).toEqual({
+      reportsFrom: 'reports@example.com',
+      alertsRecipients: ['oncall@example.com', 'finance@example.com'],
+      alertsSchedule: 'cron(0 2 * * ? *)',
+      alertsFactor: 3,
+      alertsMinCost: 0,
+      alertsCriticalCost: 250.5,
+      alertsRunawayFactor: 4,
+      alertsPageEmail: 'pager@example.com',
+    });
+    // Blank is unset: no threshold; a blank address (as every blank text setting) subscribes nobody.
+    expect(settings({ alertsFactor: '', alertsPageEmail: ' ' })).toEqual({ alertsPageEmail: '' });
+  });
+
   it.each([
     [{ governanceRecipients: 'a@x.com,bob' }, 'context governanceRecipients: "bob" is not an email address'],
     [{ wasteRecipients: [42] }, 'context wasteRecipients must be comma-separated e-mail addresses, got [42]'],
@@ -1015,6 +1280,22 @@ describe('context settings', () => {
       { reportsReservedConcurrencyLimit: 1 },
       'context reportsReservedConcurrencyLimit is not a report setting',
     ],
+    [{ alertsFactor: '0.5' }, 'context alertsFactor must be a number ≥ 1, got "0.5"'],
+    [
+      { alertsCriticalCost: 'lots' },
+      'context alertsCriticalCost must be a number of dollars ≥ 0, got "lots"',
+    ],
+    [
+      { alertsRecipients: 'oncall@example.com' },
+      "context alertsRecipients is set ('oncall@example.com'), so context reportsFrom (the sender) is required",
+    ],
+    [
+      { alertsPageEmail: 'a@x.com,b@y.com' },
+      "context alertsPageEmail must be an e-mail address, got 'a@x.com,b@y.com'",
+    ],
+    [{ alertsSchedule: 'daily' }, 'context alertsSchedule must be an EventBridge Scheduler expression'],
+    [{ alertsRecipient: 'a@x.com' }, 'context alertsRecipient is not a report setting'],
+    [{ alertsMinimumCost: 5 }, 'context alertsMinimumCost is not a report setting'],
   ])('refuses %j, naming the key and quoting the value', (context, message) => {
     expect(() => settings(context)).toThrow(message);
   });
@@ -1089,6 +1370,68 @@ describe('ReportJob and tokenledgerFunction props', () => {
     const env = environmentOf(Template.fromStack(Stack.of(governance)), 'governance');
     expect(env.DEPLOY_CHANGE_RELATIVE).toBe('0.5');
     expect(env.DEPLOY_CHANGE_RATE_POINTS).toBeUndefined();
+  });
+
+  it('takes alertThresholds and pageTopic for the spend alerts job only: a ValidationError on any other', () => {
+    // A topic of another app: the check comes before the topic is used.
+    const pageTopic = new Topic(new Stack(new App({ outdir }), 'Pages'), 'Topic');
+    const refused = (props: Partial<ReportJobProps>): unknown => {
+      try {
+        reportJob(props);
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    };
+    for (const props of [
+      { alertThresholds: { factor: 3 } },
+      { pageTopic },
+      { kind: 'governance' as const, alertThresholds: {} },
+      { kind: 'margin' as const, pageTopic, alertThresholds: { minCost: 5 } },
+    ]) {
+      const error = refused(props);
+      expect(Errors.isValidationError(error), JSON.stringify(Object.keys(props))).toBe(true);
+      expect((error as Error).message).toContain(
+        `ReportJob Job: alertThresholds and pageTopic are for the spend alerts job only, not ${props.kind ?? 'waste'}`,
+      );
+    }
+    const bad = refused({ kind: 'alerts', alertThresholds: { factor: 0.5 } });
+    expect(Errors.isValidationError(bad)).toBe(true);
+    expect((bad as Error).message).toContain(
+      'ReportJob Job: alertThresholds.factor must be a number ≥ 1, got 0.5',
+    );
+  });
+
+  it('the alerts job with thresholds and an imported page topic: ALERT_* set, PAGE_TOPIC_ARN, sns:Publish and the ledger (no KMS: no key)', () => {
+    const topicArn = 'arn:aws:sns:eu-west-1:111111111111:pages';
+    const pageTopic = Topic.fromTopicArn(new Stack(new App({ outdir }), 'Pages'), 'Topic', topicArn);
+    const alerts = reportJob({
+      kind: 'alerts',
+      pageTopic,
+      alertThresholds: { minCost: 20, runawayFactor: 4 },
+    });
+    const template = Template.fromStack(Stack.of(alerts));
+    const env = environmentOf(template, 'alerts');
+    expect(
+      Object.keys(env)
+        .filter((k) => k.startsWith('ALERT_'))
+        .sort(),
+    ).toEqual(['ALERT_MIN_COST', 'ALERT_RUNAWAY_FACTOR']);
+    expect(env).toMatchObject({ ALERT_MIN_COST: '20', ALERT_RUNAWAY_FACTOR: '4', PAGE_TOPIC_ARN: topicArn });
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Statement[],
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: 'sns:Publish', Resource: topicArn, Effect: 'Allow' }),
+    );
+    expect(statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('kms:')))).toEqual([]);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Effect: 'Allow',
+      }),
+    );
+    expect(statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('ses:')))).toEqual([]);
   });
 
   it('refuses a sender without an SES identity to send on', () => {

@@ -20,6 +20,7 @@ const EVERY_GRANT = {
   governanceRecipients: 'a@example.com',
   wasteRecipients: 'b@example.com',
   marginRecipients: 'c@example.com',
+  alertsRecipients: 'd@example.com',
   reportsConfigurationSet: 'tokenledger',
   reportsSandbox: 'true',
 };
@@ -364,8 +365,10 @@ describe('data stores', () => {
   it('every SQS queue and SNS topic is encrypted and refuses requests without TLS', () => {
     const queues = resources('AWS::SQS::Queue');
     const topics = resources('AWS::SNS::Topic');
-    expect(queues).toHaveLength(5);
-    expect(topics).toHaveLength(3);
+    // the DLQs of the invoice function and of the four report jobs and the rollup job
+    expect(queues).toHaveLength(6);
+    // the alarm topics of the three stateless stacks, and the spend alerts' page topic
+    expect(topics).toHaveLength(4);
     for (const queue of queues) {
       expect(
         queue.properties.SqsManagedSseEnabled === true || queue.properties.KmsMasterKeyId !== undefined,

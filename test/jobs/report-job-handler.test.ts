@@ -281,6 +281,7 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
       mailTo: MAIL_TO,
       configurationSet: 'tokenledger-reports',
       deployChangeThresholds: { relative: 0.5, rate_points: 0.05, min_requests: 1 },
+      alertThresholds: {},
     });
     const bucket = config.lakeBucket;
 
@@ -748,6 +749,18 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
     expect(() => reportJobConfig({ ...env, DEPLOY_CHANGE_RELATIVE: '25%' })).toThrow(
       'environment variable DEPLOY_CHANGE_RELATIVE="25%" is not a number ≥ 0',
     );
+    expect(() => reportJobConfig({ ...env, ALERT_FACTOR: '0.5' })).toThrow(
+      'environment variable ALERT_FACTOR="0.5" is not a number ≥ 1',
+    );
+    expect(() => reportJobConfig({ ...env, ALERT_MIN_COST: '$10' })).toThrow(
+      'environment variable ALERT_MIN_COST="$10" is not a number of dollars ≥ 0',
+    );
+    expect(() => reportJobConfig({ ...env, PAGE_TOPIC_ARN: 'oncall' })).toThrow(
+      'environment variable PAGE_TOPIC_ARN="oncall" is not an SNS topic ARN',
+    );
+    expect(reportJobConfig({ ...env, ALERT_CRITICAL_COST: ' 250 ' }).alertThresholds).toEqual({
+      critical_cost: 250,
+    });
     expect(reportJobConfig(env).kind).toBe('governance');
   });
 

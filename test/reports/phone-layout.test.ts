@@ -29,6 +29,8 @@ beforeAll(async () => {
     ['report', 'governance', '--from', `${MONTH}-01`, '--to', '2026-11-01', '--email'],
     ['report', 'customers', '--month', MONTH, '--email'],
     ['report', 'runs', '--from', `${MONTH}-01`, '--to', '2026-11-01', '--email'],
+    // thresholds at 0, so the small month has findings and the alerts email is written
+    ['report', 'alerts', '--day', `${MONTH}-18`, '--min-cost', '0', '--critical-cost', '0', '--email'],
   ]) {
     const run = await runCli(...argv, '--lake', lake, '--mail-to', 'finance@example.com');
     expect(run.code, run.stderr).toBe(0);
@@ -81,6 +83,8 @@ describe('reports read on a phone', () => {
       'outbox/governance',
       'outbox/customers',
       'outbox/runs',
+      'alerts',
+      'outbox/alerts',
     ]) {
       expect(names).toContain(kind);
     }

@@ -8,6 +8,8 @@ import { FsDeliveryLedger } from '../../adapters/local/fs-delivery-ledger.ts';
 import { FsPromptRegistry } from '../../adapters/local/fs-prompt-registry.ts';
 import { openLocalLake } from '../../adapters/local/local-lake.ts';
 import { OutboxMailSender } from '../../adapters/local/outbox-mail-sender.ts';
+import { OutboxNotifier } from '../../adapters/local/outbox-notifier.ts';
+import { noisyJumpAt } from '../../demo/catalogue.ts';
 import { demoInvoices, UNINVOICED_MODEL } from '../../demo/invoices.ts';
 import { OTEL_FEATURE, otlpRecords } from '../../demo/otlp-traffic.ts';
 import { demoDeployRecords } from '../../demo/prompt-deploys.ts';
@@ -16,16 +18,19 @@ import { DEMO_HMAC_KEY, generateTraffic, type Traffic } from '../../demo/traffic
 import { runLocalPipeline } from '../../jobs/local-pipeline.ts';
 import { rollUpLocalLake } from '../../jobs/local-rollup.ts';
 import { type ReportJobDependencies, runReportJob } from '../../jobs/report-job.ts';
+import type { AlertThresholds } from '../../reports/alert-settings.ts';
+import type { AlertsReport } from '../../reports/alerts-report.ts';
 import { type CustomersReport, negativeMarginCustomers } from '../../reports/customers-report.ts';
 import type { GovernanceReport } from '../../reports/governance-report.ts';
 import type { MarginReport } from '../../reports/margin-report.ts';
 import { formatMoney, formatPercent } from '../../reports/money.ts';
 import { type Month, parseMonth } from '../../reports/month.ts';
+import { alertsSummary, findingText } from '../../reports/render-alerts.ts';
 import { customersSummary } from '../../reports/render-customers.ts';
 import { governanceSummary } from '../../reports/render-governance.ts';
 import { runsSummary } from '../../reports/render-runs.ts';
 import { wasteSummary } from '../../reports/render-waste.ts';
-import { dayRange, monthPeriod, rollupDaysOf } from '../../reports/report-period.ts';
+import { dayRange, monthPeriod, nextDay, rollupDaysOf, utcDay } from '../../reports/report-period.ts';
 import type { RunsReport } from '../../reports/runs-report.ts';
 import { formatCount, renderTable } from '../../reports/table-format.ts';
 import { unpropagated, type WasteReport } from '../../reports/waste-report.ts';
@@ -147,7 +152,7 @@ export async function demoCommand(argv: string[], { out, err }: Io): Promise<num
   rolling.done('daily rollups written');
   const reporting = progressReporter('reports:', err);
   await printReports(lake, month, values.lake, out);
-  reporting.done('margin, waste, governance, customers and runs reports, and the emails');
+  reporting.done('margin, waste, governance, customers, runs and spend-alert reports, and the emails');
   return 0;
 }
 
@@ -320,12 +325,30 @@ async function printReports(
       );
     }
 
+    // The spend alerts of the day the noisy customer's traffic jumps, as the daily job would send them. The demo
+    // company is small: it alerts from $1 a day and pages from $3 at stake (the defaults are $10 and $100).
+    const jumpDay = utcDay(noisyJumpAt(Date.parse(`${m.from}T00:00:00Z`)));
+    const alerts = await runReportJob('alerts', dayRange(jumpDay, nextDay(jumpDay)), {
+      ...deps,
+      alertThresholds: DEMO_ALERT_THRESHOLDS,
+      pager: { notifier: new OutboxNotifier(lake), ledger: new FsDeliveryLedger(lake) },
+    });
+    const alertsJson = alerts.doc.json as AlertsReport;
+    out.write(
+      `\nSpend alerts of ${jumpDay} (the demo alerts from $${DEMO_ALERT_THRESHOLDS.min_cost} a day, pages from $${DEMO_ALERT_THRESHOLDS.critical_cost}): ${alertsSummary(alertsJson)}\n`,
+    );
+    for (const f of alertsJson.findings.slice(0, 3))
+      out.write(`  ${f.severity.padEnd(8)} ${findingText(f)}\n`);
+
     out.write(
       `\nReports (HTML, and JSON and CSV beside them) and the emails the scheduled jobs would send:\n`,
     );
-    for (const r of [margin, waste, governance]) {
+    for (const r of [margin, waste, governance, alerts]) {
       const html = r.keys.find((k) => k.endsWith('.html')) as string;
       out.write(`  ${join(lake, html)}\n    ${join(lake, 'outbox', `${r.doc.id}.eml`)}\n`);
+    }
+    if (alerts.paged.status === 'sent') {
+      out.write(`    ${join(lake, 'outbox', `${alerts.doc.id}.page.txt`)} (the SNS page)\n`);
     }
     for (const r of [customers, runs]) {
       out.write(`  ${join(lake, r.keys.find((k) => k.endsWith('.html')) as string)}\n`);
@@ -336,10 +359,16 @@ async function printReports(
     out.write(`  npx tokenledger report governance --from ${m.from} --to ${m.to} --lake ${lakeOption}\n`);
     out.write(`  npx tokenledger report customers --month ${month} --lake ${lakeOption}\n`);
     out.write(`  npx tokenledger report runs --from ${m.from} --to ${m.to} --lake ${lakeOption}\n`);
+    out.write(
+      `  npx tokenledger report alerts --day ${jumpDay} --min-cost 1 --critical-cost 3 --lake ${lakeOption}\n`,
+    );
   } finally {
     engine.close();
   }
 }
+
+/** The demo company's alert thresholds: a small company's (the defaults suit a bill of thousands a day). */
+const DEMO_ALERT_THRESHOLDS: Partial<AlertThresholds> = { min_cost: 1, critical_cost: 3 };
 
 interface ProviderTotals {
   provider: string;

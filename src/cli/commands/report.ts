@@ -5,9 +5,15 @@ import { FsDeliveryLedger } from '../../adapters/local/fs-delivery-ledger.ts';
 import { FsPromptRegistry } from '../../adapters/local/fs-prompt-registry.ts';
 import { openLocalLake } from '../../adapters/local/local-lake.ts';
 import { OutboxMailSender } from '../../adapters/local/outbox-mail-sender.ts';
+import { OutboxNotifier } from '../../adapters/local/outbox-notifier.ts';
 import { parseAddresses } from '../../email/report-email.ts';
 import { rollUpLocalLake } from '../../jobs/local-rollup.ts';
 import { runReportJob } from '../../jobs/report-job.ts';
+import {
+  ALERT_CLI_OPTIONS,
+  type AlertThresholds,
+  parseAlertThresholds,
+} from '../../reports/alert-settings.ts';
 import {
   DEPLOY_CHANGE_CLI_OPTIONS,
   DeployChangeSettingError,
@@ -17,11 +23,13 @@ import type { DeployChangeThresholds } from '../../reports/deploy-changes.ts';
 import { EmptyMonthError } from '../../reports/margin-report.ts';
 import { csvMoney, csvPercent, formatMoney, formatPercent, formatWhole } from '../../reports/money.ts';
 import { parseMonth } from '../../reports/month.ts';
+import { SettingError } from '../../reports/numeric-settings.ts';
 import { reportFiles, reportPrefix } from '../../reports/report-document.ts';
 import {
   type DocumentKind,
   dayRange,
   monthPeriod,
+  nextDay,
   parseDay,
   type ReportPeriod,
   rollupDaysOf,
@@ -101,6 +109,34 @@ export async function reportRunsCommand(argv: string[], io: Io): Promise<number>
     );
   }
   return runLocalReport('runs', period, format, values, { runawayFactor: factor }, io);
+}
+
+/**
+ * `report alerts --day D [--factor K] [--min-cost USD] [--critical-cost USD] [--runaway-factor F]`: the spend
+ * alerts of one UTC day, as the scheduled alerts job makes them. Writes JSON, CSV and HTML under
+ * reports/alerts/<day>_<next day>/; with --email, the email (only when something is flagged) and, for critical
+ * findings, the page (outbox/<id>.page.txt, what SNS would carry).
+ */
+export async function reportAlertsCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommand('report alerts', argv, {
+    ...LAKE_OPTION,
+    ...EMAIL_OPTIONS,
+    day: { type: 'string' },
+    format: { type: 'string', default: 'table' },
+    ...ALERT_CLI_OPTIONS,
+  });
+  if (positionals.length > 0)
+    throw new UsageError(`report alerts takes no arguments, got ${JSON.stringify(positionals[0])}`);
+  const format = oneOf('format', values.format, FORMATS);
+  const day = dayOption('day', values.day, 'report alerts');
+  let alertThresholds: Partial<AlertThresholds>;
+  try {
+    alertThresholds = parseAlertThresholds(values, 'cli');
+  } catch (e) {
+    if (e instanceof SettingError) throw new UsageError(e.message);
+    throw e;
+  }
+  return runLocalReport('alerts', dayRange(day, nextDay(day)), format, values, { alertThresholds }, io);
 }
 
 const BY = ['provider', 'day'] as const;
@@ -370,7 +406,11 @@ async function runLocalReport(
   period: ReportPeriod,
   format: (typeof FORMATS)[number],
   values: EmailValues,
-  settings: { thresholds?: Partial<DeployChangeThresholds>; runawayFactor?: number },
+  settings: {
+    thresholds?: Partial<DeployChangeThresholds>;
+    runawayFactor?: number;
+    alertThresholds?: Partial<AlertThresholds>;
+  },
   { out, err }: Io,
 ): Promise<number> {
   const dir = lakeDir(values.lake, true);
@@ -384,10 +424,14 @@ async function runLocalReport(
       lake: openLocalLake(dir),
       ...(settings.thresholds ? { deployChangeThresholds: settings.thresholds } : {}),
       ...(settings.runawayFactor === undefined ? {} : { runawayFactor: settings.runawayFactor }),
+      ...(settings.alertThresholds ? { alertThresholds: settings.alertThresholds } : {}),
       // Late events reach the report: the days it reads not rolled up, or rolled up before events arrived, first.
       refreshRollups: (p) => rollUpLocalLake(engine, { days: rollupDaysOf(p) }),
       ...(mail
-        ? { mail: { ...mail, sender: new OutboxMailSender(dir), ledger: new FsDeliveryLedger(dir) } }
+        ? {
+            mail: { ...mail, sender: new OutboxMailSender(dir), ledger: new FsDeliveryLedger(dir) },
+            pager: { notifier: new OutboxNotifier(dir), ledger: new FsDeliveryLedger(dir) },
+          }
         : {}),
     });
     const { doc } = result;
@@ -401,6 +445,12 @@ async function runLocalReport(
         .join(',')}}\n`,
     );
     const eml = join(dir, 'outbox', `${doc.id}.eml`);
+    if (result.email.status === 'nothing-to-send' && mail) {
+      err.write(`no email: nothing flagged in ${doc.id}\n`);
+    }
+    if (result.paged.status === 'sent') {
+      err.write(`page written: ${join(dir, 'outbox', `${doc.id}.page.txt`)}\n`);
+    }
     if (result.email.status === 'sent') err.write(`email written: ${eml}\n`);
     else if (result.email.status === 'already-sent') {
       err.write(`email not written again: ${doc.id} was emailed at ${result.email.sentAt} (${eml})\n`);
