@@ -17,6 +17,13 @@ export interface AlarmTopicProps {
    * @default - no subscription
    */
   readonly alarmEmail?: string;
+  /**
+   * Whether CloudWatch alarms of this account may publish (and use the key). A topic only a role of the app
+   * publishes to (the spend alerts' pages) leaves it off: nothing else may publish.
+   *
+   * @default true
+   */
+  readonly cloudWatchAlarms?: boolean;
 }
 
 /**
@@ -52,27 +59,32 @@ export class AlarmTopic extends Construct {
       principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
       conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
     };
-    this.topicKey.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsOfThisAccount',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        ...fromCloudWatch,
-      }),
-    );
+    const cloudWatch = props.cloudWatchAlarms ?? true;
+    if (cloudWatch) {
+      this.topicKey.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'AllowCloudWatchAlarmsOfThisAccount',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          ...fromCloudWatch,
+        }),
+      );
+    }
     this.topic = new Topic(this, 'Topic', {
       displayName: props.displayName,
       masterKey: this.topicKey,
       enforceSSL: true,
     });
-    this.topic.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsOfThisAccount',
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-        ...fromCloudWatch,
-      }),
-    );
+    if (cloudWatch) {
+      this.topic.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'AllowCloudWatchAlarmsOfThisAccount',
+          actions: ['sns:Publish'],
+          resources: [this.topic.topicArn],
+          ...fromCloudWatch,
+        }),
+      );
+    }
     if (props.alarmEmail !== undefined) subscribeEmail(this.topic, props.alarmEmail);
   }
 }

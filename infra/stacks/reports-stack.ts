@@ -474,6 +474,8 @@ export class ReportsStack extends Stack {
     this.pageTopic = new AlarmTopic(this, 'SpendAlertPages', {
       displayName: 'tokenledger spend alerts',
       keyDescription: 'tokenledger: encrypts the spend alerts topic (critical findings)',
+      // Only the alerts job publishes (its role's grant); no alarm notifies this topic.
+      cloudWatchAlarms: false,
       ...(settings.pageEmail ? { alarmEmail: settings.pageEmail } : {}),
     });
     new CfnOutput(this, 'SpendAlertsTopicArn', {

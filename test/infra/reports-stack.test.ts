@@ -885,10 +885,9 @@ describe('the spend alerts job', () => {
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       }),
     );
-    // No one but CloudWatch of this account is allowed by the topic's own policy.
-    expect(
-      statements.filter((st) => st.Effect === 'Allow').map((st) => (st as { Principal?: unknown }).Principal),
-    ).toEqual([{ Service: 'cloudwatch.amazonaws.com' }]);
+    // The topic's own policy allows no one (CloudWatch alarms neither): only the alerts role's grant publishes.
+    expect(statements.filter((st) => st.Effect === 'Allow')).toEqual([]);
+    expect(JSON.stringify(key?.Properties.KeyPolicy)).not.toContain('cloudwatch.amazonaws.com');
   });
 
   it('-c alertsPageEmail subscribes the address to the page topic (not to the alarm topic); none by default', () => {
