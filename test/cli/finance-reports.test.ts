@@ -409,6 +409,12 @@ describe('report customers and report runs from the CLI (issue 16)', () => {
     expect(concentration?.split('\n')[0]).toBe('concentration,value');
     expect(concentration).toContain('customers,2');
     expect(existsSync(join(lake, 'reports/customers/2026-11/customers.html'))).toBe(true);
+
+    // The same lake has no trace ids: no runs, said so
+    const runs = await ok('report', 'runs', '--from', '2026-11-01', '--to', '2026-12-01', '--format', 'json');
+    expect(JSON.parse(runs.stdout)).toEqual({ from: '2026-11-01', to: '2026-12-01', rows: [], runaways: [] });
+    const table = await ok('report', 'runs', '--from', '2026-11-01', '--to', '2026-12-01');
+    expect(table.stdout).toMatch(/No request carried a trace id/);
   });
 
   it('refuses a month with neither requests nor revenue (exit 1, what the lake holds), and writes nothing', async () => {
@@ -422,15 +428,6 @@ describe('report customers and report runs from the CLI (issue 16)', () => {
     expect(run.stderr).toMatch(/no requests and no revenue in 2026-09, so there are no customers to report/);
     expect(run.stderr).toMatch(/events cover 2026-11-02 … 2026-11-02/);
     expect(snapshot(lake)).toEqual(before);
-  });
-
-  it('prints the runs JSON with exactly the contract keys; no trace id, no runs', async () => {
-    await novemberLake();
-
-    const run = await ok('report', 'runs', '--from', '2026-11-01', '--to', '2026-12-01', '--format', 'json');
-    expect(JSON.parse(run.stdout)).toEqual({ from: '2026-11-01', to: '2026-12-01', rows: [], runaways: [] });
-    const table = await ok('report', 'runs', '--from', '2026-11-01', '--to', '2026-12-01');
-    expect(table.stdout).toMatch(/No request carried a trace id/);
   });
 
   it.each(['abc', '0', '-1', '1e3', ''])(
@@ -455,7 +452,7 @@ describe('report customers and report runs from the CLI (issue 16)', () => {
 });
 
 describe('report alerts from the CLI (issue 16)', () => {
-  it('a quiet day with --email: the report is written, no email and no page', async () => {
+  it('a quiet day with --email: the report is written, no email and no page; with low thresholds, both', async () => {
     await novemberLake();
 
     const run = await ok('report', 'alerts', '--day', '2026-11-02', '--email', '--format', 'json');
@@ -466,12 +463,9 @@ describe('report alerts from the CLI (issue 16)', () => {
     expect(run.stderr).toContain('no email: nothing flagged in alerts-2026-11-02_2026-11-03');
     expect(existsSync(join(lake, 'reports/alerts/2026-11-02_2026-11-03/alerts.json'))).toBe(true);
     expect(existsSync(join(lake, 'outbox/alerts-2026-11-02_2026-11-03.eml'))).toBe(false);
-  });
 
-  it('with thresholds low enough, flags the new customers and writes the email and the page of the critical ones', async () => {
-    await novemberLake();
-
-    const run = await ok(
+    // The same day with thresholds low enough: the new customers are flagged, the email and the page written
+    const run2 = await ok(
       'report',
       'alerts',
       '--day',
@@ -484,9 +478,9 @@ describe('report alerts from the CLI (issue 16)', () => {
     );
 
     // cus_a and cus_b had no requests the 7 days before: each day's cost is new, and above $0
-    expect(run.stdout).toMatch(/critical\s+customer\s+cus_a/);
-    expect(run.stdout).toMatch(/critical\s+customer\s+cus_b/);
-    expect(run.stderr).toContain('email written');
+    expect(run2.stdout).toMatch(/critical\s+customer\s+cus_a/);
+    expect(run2.stdout).toMatch(/critical\s+customer\s+cus_b/);
+    expect(run2.stderr).toContain('email written');
     const page = readFileSync(join(lake, 'outbox/alerts-2026-11-02_2026-11-03.page.txt'), 'utf8');
     expect(page).toMatch(/^Subject: \[tokenledger\] \d+ critical spend alerts on 2026-11-02\n\n- /);
     expect(page).toContain('customer cus_a');

@@ -1,6 +1,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rollUpLocalLake } from '../../src/jobs/local-rollup.ts';
 import type { ReportJobResponse } from '../../src/jobs/report-job-handler.ts';
 import { bundleReportJobLambda, type LambdaBundle } from '../helpers/bundled-handler.ts';
 import { wireEvent } from '../helpers/factories.ts';
@@ -8,7 +9,9 @@ import { type ReportJobAws, startReportJobAws } from '../helpers/report-job-aws.
 
 // The spend alerts job (issue 16 item 4) as deployed: the bundled lambdas/report-job/handler.ts with REPORT_KIND
 // alerts, over the local Athena endpoint, dynalite, s3rver, the local SES endpoint and the local SNS endpoint. One
-// email per day with findings, none without; the critical findings paged to the topic once per day.
+// email per day with findings, none without; the critical findings paged to the topic once per day. The lake
+// arrives rolled up, as the rollup job (00:30 UTC) leaves it before the alerts job runs (01:30): the job finds its
+// days current and rolls nothing (rolling up over Athena is the rollup job's test, test/jobs/rollup-job-handler).
 
 const NOW = new Date('2026-11-02T01:30:00.000Z'); // the schedule's time: the day is 2026-11-01
 const DAY = '2026-11-01';
@@ -39,16 +42,23 @@ const EVENTS = [
 let bundle: LambdaBundle;
 let aws: ReportJobAws;
 let topicArn: string;
+/** One job (bucket, deliveries table, container) for the flagged day and the quiet one: their report ids differ. */
+let job: { env: NodeJS.ProcessEnv; container: { handler: (event: unknown) => Promise<ReportJobResponse> } };
 
 beforeAll(async () => {
   bundle = await bundleReportJobLambda();
   aws = await startReportJobAws({
-    buildLake: async (lake) => lake.events(EVENTS),
+    buildLake: async (lake) => {
+      await lake.events(EVENTS);
+      await rollUpLocalLake(lake.dir);
+    },
     registryTable: 'prompt-registry',
     bucketPrefix: 'alerts-lake-',
     deliveriesPrefix: 'alerts-deliveries-',
   });
   topicArn = aws.sns.createTopic('tokenledger-spend-alerts');
+  const env = await alertsEnv();
+  job = { env, container: await aws.container<ReportJobResponse>(bundle, env) };
 }, 120_000);
 
 afterAll(async () => {
@@ -79,15 +89,14 @@ async function object(bucket: string, key: string): Promise<string> {
 
 describe('the spend alerts job over the AWS SDK clients', () => {
   it('flags the day before the scheduled time: files, one email, one page of the critical finding; a rerun sends neither again', async () => {
-    const env = await alertsEnv();
-    const container = await aws.container<ReportJobResponse>(bundle, env);
+    const { env, container } = job;
     const [sent, paged] = [aws.ses.sent.length, aws.sns.published.length];
 
     const first = await container.handler({ scheduledTime: NOW.toISOString() });
 
     expect(first.id).toBe(ID);
     const prefix = `reports/alerts/${DAY}_2026-11-02/`;
-    expect(await aws.keysUnder(env.LAKE_BUCKET as string, 'reports/')).toEqual(
+    expect(await aws.keysUnder(env.LAKE_BUCKET as string, prefix)).toEqual(
       ['alerts.csv', 'alerts.html', 'alerts.json'].map((f) => prefix + f),
     );
     const json = JSON.parse(await object(env.LAKE_BUCKET as string, `${prefix}alerts.json`));
@@ -127,8 +136,7 @@ describe('the spend alerts job over the AWS SDK clients', () => {
   });
 
   it('a quiet day: the report is written, and nothing is emailed or paged', async () => {
-    const env = await alertsEnv();
-    const container = await aws.container<ReportJobResponse>(bundle, env);
+    const { env, container } = job;
     const [sent, paged, requests] = [aws.ses.sent.length, aws.sns.published.length, aws.sns.requests];
 
     const result = await container.handler({ period: '2026-10-31' });
