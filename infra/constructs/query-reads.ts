@@ -1,5 +1,4 @@
-import { viewName } from '../../src/adapters/athena/views.ts';
-import type { QueryFile } from '../../src/queries/query-files.ts';
+import { type QueryFile, viewName } from '../../src/queries/query-files.ts';
 
 /** The tables and views some queries read, directly or through the views they select from. */
 export interface QueryReads {

@@ -4,14 +4,13 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { EmailIdentity, Identity, type IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
-import { viewName } from '../../src/adapters/athena/views.ts';
 import { parseAddresses } from '../../src/email/report-email.ts';
 import {
   DEFAULT_LOOKBACK_DAYS,
   MAX_LOOKBACK_DAYS,
   MIN_LOOKBACK_DAYS,
 } from '../../src/jobs/rollup-lookback.ts';
-import { viewFiles } from '../../src/queries/query-files.ts';
+import { viewFiles, viewName } from '../../src/queries/query-files.ts';
 import { ALERT_SETTINGS, alertThresholdsAs, parseAlertThresholds } from '../../src/reports/alert-settings.ts';
 import {
   DEPLOY_CHANGE_SETTING_NAMES,

@@ -12,8 +12,7 @@ import type { ReportJob, ReportJobProps } from '../../infra/constructs/report-jo
 import { tokenledgerFunction } from '../../infra/constructs/tokenledger-function.ts';
 import { DEFAULT_SCHEDULES, reportsSettingsFromContext } from '../../infra/stacks/reports-stack.ts';
 import { createTokenledgerApp } from '../../infra/tokenledger-app.ts';
-import { viewName } from '../../src/adapters/athena/views.ts';
-import { QUERIES_DIR, viewFiles } from '../../src/queries/query-files.ts';
+import { QUERIES_DIR, viewFiles, viewName } from '../../src/queries/query-files.ts';
 import { REPORT_KINDS, type ReportKind } from '../../src/reports/report-period.ts';
 import { reportJobInStack } from '../helpers/report-job-construct.ts';
 import { cfnString, type SynthesizedApp, stagedBundles, synthesizeApp } from './synth-app.ts';

@@ -1,8 +1,8 @@
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import type { QueryFile } from '../../queries/query-files.ts';
+import { type QueryFile, viewName } from '../../queries/query-files.ts';
 import { AthenaQueryRunner } from './athena-query-runner.ts';
-import { createViews, dropViews, type RunSql, viewName } from './views.ts';
+import { createViews, dropViews, type RunSql } from './views.ts';
 
 export interface ViewsResourceDependencies {
   athena: AthenaClient;

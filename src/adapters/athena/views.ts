@@ -1,14 +1,7 @@
-import type { QueryFile } from '../../queries/query-files.ts';
+import { type QueryFile, viewName } from '../../queries/query-files.ts';
 
 /** Runs SQL text on the query engine (Athena in AWS) and waits for it. */
 export type RunSql = (name: string, sql: string) => Promise<void>;
-
-/** The view a `CREATE [OR REPLACE] VIEW <name> AS …` file creates. */
-export function viewName(sql: string): string {
-  const m = /CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+([A-Za-z_][A-Za-z0-9_]*)/i.exec(sql);
-  if (!m?.[1]) throw new Error(`not a CREATE VIEW statement: ${JSON.stringify(sql.trim().slice(0, 60))}`);
-  return m[1];
-}
 
 /**
  * Creates (or replaces) every view of queries/views in file order — later views read earlier ones — from the

@@ -16,6 +16,7 @@ import { REVENUE_COLUMNS } from '../../core/revenue/revenue.ts';
 import { ROLLUP_TABLES } from '../../core/rollups/rollup-columns.ts';
 import { type QueryFile, viewFiles } from '../../queries/query-files.ts';
 import { defaultPriceBook } from '../local/default-price-book.ts';
+import { createViews } from './create-views.ts';
 import { TRINO_COMPAT_MACROS } from './trino-compat.ts';
 
 export type Row = Record<string, unknown>;
@@ -47,13 +48,7 @@ export class LocalQueryEngine {
     for (const macro of TRINO_COMPAT_MACROS) await connection.run(macro);
     await sandbox(connection, lakeDir);
     await engine.reloadTables();
-    for (const view of views) {
-      try {
-        await connection.run(view.sql);
-      } catch (err) {
-        throw new Error(`queries/${view.name}: ${(err as Error).message}`);
-      }
-    }
+    await createViews(connection, views);
     return engine;
   }
 
