@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { dirname, join, relative, sep } from 'node:path';
 import type { ColumnInfo, Datum, QueryExecutionState, Row } from '@aws-sdk/client-athena';
 import { AthenaClient } from '@aws-sdk/client-athena';
@@ -10,11 +9,14 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
 import type { QueryFile } from '../../src/queries/query-files.ts';
+import { serveLocal } from './local-endpoint.ts';
 
 /** One request the endpoint received: the operation (from `X-Amz-Target`), its JSON body and the reply. */
 export interface AthenaRequest {
   operation: string;
   body: Record<string, unknown>;
+  /** When the endpoint received it (`performance.now()`). */
+  at: number;
   /** The JSON the endpoint answered with (an error as `{ __type, message }`). */
   response?: unknown;
 }
@@ -233,56 +235,45 @@ export async function startLocalAthena(options: LocalAthenaOptions): Promise<Loc
     return 'error' in execution.outcome ? 'FAILED' : 'SUCCEEDED';
   }
 
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((err: unknown) => {
-      reply(res, 500, { __type: 'InternalServerException', message: (err as Error).message });
-    });
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const target = String(req.headers['x-amz-target'] ?? '');
-    if (req.method !== 'POST' || !target.startsWith(TARGET_PREFIX)) {
-      reply(res, 400, { __type: 'UnknownOperationException', message: `no operation for ${target}` });
-      return;
-    }
-    const operation = target.slice(TARGET_PREFIX.length);
-    let body: Record<string, unknown>;
-    try {
-      const text = Buffer.concat(chunks).toString('utf8');
-      body = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-    } catch {
-      reply(res, 400, { __type: 'SerializationException', message: 'request body is not JSON' });
-      return;
-    }
-    const request: AthenaRequest = { operation, body };
-    requests.push(request);
-    const op = operations[operation];
-    if (!op) {
-      request.response = {
-        __type: 'UnknownOperationException',
-        message: `unsupported operation ${operation}`,
-      };
-      reply(res, 400, request.response);
-      return;
-    }
-    try {
-      request.response = op(body);
-      reply(res, 200, request.response);
-    } catch (err) {
-      if (!(err instanceof AthenaError)) throw err;
-      request.response = { __type: err.type, message: err.message };
-      reply(res, 400, request.response);
-    }
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  const server = await serveLocal(
+    (req, raw, res) => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      if (req.method !== 'POST' || !target.startsWith(TARGET_PREFIX)) {
+        reply(res, 400, { __type: 'UnknownOperationException', message: `no operation for ${target}` });
+        return;
+      }
+      const operation = target.slice(TARGET_PREFIX.length);
+      let body: Record<string, unknown>;
+      try {
+        const text = raw.toString('utf8');
+        body = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+      } catch {
+        reply(res, 400, { __type: 'SerializationException', message: 'request body is not JSON' });
+        return;
+      }
+      const request: AthenaRequest = { operation, body, at: performance.now() };
+      requests.push(request);
+      const op = operations[operation];
+      if (!op) {
+        request.response = {
+          __type: 'UnknownOperationException',
+          message: `unsupported operation ${operation}`,
+        };
+        reply(res, 400, request.response);
+        return;
+      }
+      try {
+        request.response = op(body);
+        reply(res, 200, request.response);
+      } catch (err) {
+        if (!(err instanceof AthenaError)) throw err;
+        request.response = { __type: err.type, message: err.message };
+        reply(res, 400, request.response);
+      }
+    },
+    (res, err) => reply(res, 500, { __type: 'InternalServerException', message: err.message }),
+  );
+  const { endpoint } = server;
   const client = localAthenaClient(endpoint);
   return {
     endpoint,
@@ -295,8 +286,7 @@ export async function startLocalAthena(options: LocalAthenaOptions): Promise<Loc
     },
     stop: async () => {
       client.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
       await queue;
       engine.close();
     },

@@ -29,7 +29,7 @@ import type { LocalSes } from '../helpers/ses-endpoint.ts';
 // at load with their defaults, its queries read from the package. The SDK's endpoint variables point those clients
 // at the local emulators: Athena → a local Athena endpoint (DuckDB over a LakeFixture lake), DynamoDB → dynalite,
 // S3 → s3rver, SES v2 → a local SES endpoint. test/jobs/report-job.test.ts covers the same job over the local
-// adapters. The handler polls Athena at its production interval (500 ms), so each run takes a second or two.
+// adapters. The handler polls Athena as in production (50 ms, doubling up to 500 ms).
 
 /**
  * The time the scheduler puts in the event (`scheduledTime`): a daily job's default period is the day before,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { GetQueryExecutionCommand, StopQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AthenaQueryError,
@@ -202,6 +202,32 @@ ORDER BY i`;
     expect(athena.requestsOf('StopQueryExecution').map((r) => r.body.QueryExecutionId)).toEqual([id]);
     const after = await athena.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
     expect(after.QueryExecution?.Status?.State).toBe('CANCELLED');
+  });
+
+  it('polls a running query first after 50 ms, then at doubling waits up to pollIntervalMs', async () => {
+    // Prepare: a query that does not end until it is stopped, 1 s after it started, and a cap of 800 ms
+    athena = await startLocalAthena({ lakeDir: tmp.dir, stall: (sql) => sql.includes('slow') });
+    const runner = runnerFor(athena, { 'reports/slow.sql': 'SELECT 1 AS slow' }, { pollIntervalMs: 800 });
+    const local = athena;
+    const stopper = setTimeout(() => {
+      const id = local.requestsOf('StartQueryExecution')[0]?.response as { QueryExecutionId: string };
+      void local.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id.QueryExecutionId }));
+    }, 1000);
+
+    // Act
+    const error = await runner.run('reports/slow.sql', []).catch((e: unknown) => e);
+    clearTimeout(stopper);
+
+    // Assess: polled at about 0, 50, 150, 350, 750 ms, then (cancelled at 1 s) at 1550 ms. A timer never fires early
+    // (1 ms of rounding aside), so each gap is at least its wait; a busy machine only lengthens them (fewer polls),
+    // and the first gap stays far below the 800 ms cap.
+    expect((error as AthenaQueryError).state).toBe('CANCELLED');
+    const at = local.requestsOf('GetQueryExecution').map((r) => r.at);
+    const gaps = at.slice(1).map((t, i) => t - (at[i] as number));
+    expect(gaps.length).toBeGreaterThanOrEqual(2);
+    expect(gaps.length).toBeLessThanOrEqual(5);
+    expect(gaps[0]).toBeLessThan(400);
+    for (const [i, gap] of gaps.entries()) expect(gap).toBeGreaterThanOrEqual(Math.min(50 * 2 ** i, 800) - 1);
   });
 
   it('reads query files from queries/ by default', async () => {
