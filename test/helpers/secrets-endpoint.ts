@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { isSigned, serveLocal } from './local-endpoint.ts';
 
 /** One GetSecretValue request the endpoint received: its `SecretId`, and whether it was answered with a secret. */
 export interface SecretRequest {
@@ -43,58 +43,47 @@ export async function startLocalSecretsManager(): Promise<LocalSecretsManager> {
   const secrets = new Map<string, StoredSecret>();
   const requests: SecretRequest[] = [];
 
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((err: unknown) => {
-      reply(res, 500, { __type: 'InternalServiceError', message: (err as Error).message });
-    });
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const target = String(req.headers['x-amz-target'] ?? '');
-    if (req.method !== 'POST' || target !== TARGET) {
-      reply(res, 400, { __type: 'UnknownOperationException', message: `no operation for ${target}` });
-      return;
-    }
-    let body: { SecretId?: unknown };
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { SecretId?: unknown };
-    } catch {
-      reply(res, 400, { __type: 'SerializationException', message: 'request body is not JSON' });
-      return;
-    }
-    const secretId = typeof body.SecretId === 'string' ? body.SecretId : '';
-    const secret = [...secrets.values()].find((s) => s.name === secretId || s.arn === secretId);
-    requests.push({
-      secretId,
-      signed: String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 '),
-      found: secret !== undefined,
-    });
-    if (!secret) {
-      reply(res, 400, {
-        __type: 'ResourceNotFoundException',
-        message: "Secrets Manager can't find the specified secret.",
+  const server = await serveLocal(
+    (req, raw, res) => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      if (req.method !== 'POST' || target !== TARGET) {
+        reply(res, 400, { __type: 'UnknownOperationException', message: `no operation for ${target}` });
+        return;
+      }
+      let body: { SecretId?: unknown };
+      try {
+        body = JSON.parse(raw.toString('utf8') || '{}') as { SecretId?: unknown };
+      } catch {
+        reply(res, 400, { __type: 'SerializationException', message: 'request body is not JSON' });
+        return;
+      }
+      const secretId = typeof body.SecretId === 'string' ? body.SecretId : '';
+      const secret = [...secrets.values()].find((s) => s.name === secretId || s.arn === secretId);
+      requests.push({
+        secretId,
+        signed: isSigned(req),
+        found: secret !== undefined,
       });
-      return;
-    }
-    reply(res, 200, {
-      ARN: secret.arn,
-      Name: secret.name,
-      SecretString: secret.value,
-      VersionId: secret.versionId,
-      VersionStages: ['AWSCURRENT'],
-      CreatedDate: secret.createdDate,
-    });
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+      if (!secret) {
+        reply(res, 400, {
+          __type: 'ResourceNotFoundException',
+          message: "Secrets Manager can't find the specified secret.",
+        });
+        return;
+      }
+      reply(res, 200, {
+        ARN: secret.arn,
+        Name: secret.name,
+        SecretString: secret.value,
+        VersionId: secret.versionId,
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: secret.createdDate,
+      });
+    },
+    (res, err) => reply(res, 500, { __type: 'InternalServiceError', message: err.message }),
+  );
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     requests,
     put(name, value) {
       const suffix = randomBytes(6).toString('base64url').replace(/[-_]/g, 'x').slice(0, 6);
@@ -102,10 +91,7 @@ export async function startLocalSecretsManager(): Promise<LocalSecretsManager> {
       secrets.set(name, { arn, name, value, versionId: randomUUID(), createdDate: Date.now() / 1000 });
       return arn;
     },
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   };
 }
 

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import {
+  FaultQueue,
+  isScopedTo,
+  isSigned,
+  ServiceError,
+  type ServiceFault,
+  serveLocal,
+} from './local-endpoint.ts';
 
 /** One message the endpoint accepted, as SNS would have fanned it out. */
 export interface PublishedMessage {
@@ -15,14 +22,9 @@ export interface PublishedMessage {
   attributes: Record<string, { dataType: string; value: string }>;
 }
 
-/** An error the endpoint answers with, shaped as SNS (awsQuery) shapes it. */
-export interface SnsFault {
-  /** 500 / 503 (retried by the SDK), 429 `Throttled` (retried), 400 / 404 (not retried). */
-  status: number;
-  /** The error code, e.g. `InternalError`, `Throttled`, `InvalidParameter`, `NotFound`. */
-  code: string;
-  message?: string;
-}
+/** An error the endpoint answers with, shaped as SNS (awsQuery) shapes it: e.g. `InternalError`, `Throttled`
+ * (429, retried), `InvalidParameter`, `NotFound`. */
+export type SnsFault = ServiceFault;
 
 export interface LocalSns {
   endpoint: string;
@@ -53,16 +55,6 @@ const SUBJECT = /^[\x21-\x7e][\x20-\x7e]{0,98}$/;
 /** SNS's rule for message attribute names. */
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
 
-class SnsError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * A small SNS-compatible endpoint for tests, over `node:http` on 127.0.0.1: `Publish` to a topic, in the awsQuery
  * protocol the SDK speaks (a form-encoded POST to `/`, an XML answer). It checks what SNS checks that matters
@@ -74,56 +66,45 @@ class SnsError extends Error {
 export async function startLocalSns(): Promise<LocalSns> {
   const published: PublishedMessage[] = [];
   const topics = new Set<string>();
-  const faults: SnsFault[] = [];
+  const faults = new FaultQueue();
   let requests = 0;
 
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((err: unknown) => {
-      replyError(res, new SnsError(500, 'InternalError', (err as Error).message));
-    });
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-    const path = (req.url ?? '').split('?')[0];
-    if (req.method !== 'POST' || path !== '/') {
-      replyError(res, new SnsError(404, 'NotFound', `no route for ${req.method} ${req.url}`));
-      return;
-    }
-    if (params.get('Action') !== 'Publish') {
-      replyError(res, new SnsError(400, 'InvalidAction', `Unsupported action ${params.get('Action')}`));
-      return;
-    }
-    requests++;
-    const fault = faults.shift();
-    if (fault) {
-      replyError(res, new SnsError(fault.status, fault.code, fault.message ?? `injected ${fault.code}`));
-      return;
-    }
-    try {
-      const message = publish(req, params, topics);
-      published.push(message);
-      reply(
-        res,
-        200,
-        `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${message.messageId}</MessageId>` +
-          `</PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata>` +
-          '</PublishResponse>',
-      );
-    } catch (err) {
-      if (!(err instanceof SnsError)) throw err;
-      replyError(res, err);
-    }
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  const server = await serveLocal(
+    (req, body, res) => {
+      const params = new URLSearchParams(body.toString('utf8'));
+      const path = (req.url ?? '').split('?')[0];
+      if (req.method !== 'POST' || path !== '/') {
+        replyError(res, new ServiceError(404, 'NotFound', `no route for ${req.method} ${req.url}`));
+        return;
+      }
+      if (params.get('Action') !== 'Publish') {
+        replyError(res, new ServiceError(400, 'InvalidAction', `Unsupported action ${params.get('Action')}`));
+        return;
+      }
+      requests++;
+      const fault = faults.next();
+      if (fault) {
+        replyError(res, fault);
+        return;
+      }
+      try {
+        const message = publish(req, params, topics);
+        published.push(message);
+        reply(
+          res,
+          200,
+          `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${message.messageId}</MessageId>` +
+            `</PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata>` +
+            '</PublishResponse>',
+        );
+      } catch (err) {
+        if (!(err instanceof ServiceError)) throw err;
+        replyError(res, err);
+      }
+    },
+    (res, err) => replyError(res, new ServiceError(500, 'InternalError', err.message)),
+  );
+  const { endpoint } = server;
   return {
     endpoint,
     published,
@@ -136,9 +117,7 @@ export async function startLocalSns(): Promise<LocalSns> {
       topics.add(arn);
       return arn;
     },
-    failNext(n, fault) {
-      for (let i = 0; i < n; i++) faults.push(fault);
-    },
+    failNext: (n, fault) => faults.failNext(n, fault),
     newClient: (options = {}) =>
       new SNSClient({
         endpoint,
@@ -147,36 +126,32 @@ export async function startLocalSns(): Promise<LocalSns> {
         requestHandler: new NodeHttpHandler(),
         maxAttempts: options.maxAttempts ?? 3,
       }),
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   };
 }
 
 /** Validates a Publish request as SNS does (for what these tests use) and turns it into a PublishedMessage. */
 function publish(req: IncomingMessage, params: URLSearchParams, topics: Set<string>): PublishedMessage {
   // SigV4 for the sns service: `AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/sns/aws4_request, ...`.
-  const authorization = String(req.headers.authorization ?? '');
-  if (!authorization.startsWith('AWS4-HMAC-SHA256 ')) {
-    throw new SnsError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
+  if (!isSigned(req)) {
+    throw new ServiceError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
   }
-  if (!authorization.includes(`/${REGION}/sns/aws4_request`)) {
-    throw new SnsError(403, 'SignatureDoesNotMatch', `Credential should be scoped to ${REGION}/sns`);
+  if (!isScopedTo(req, REGION, 'sns')) {
+    throw new ServiceError(403, 'SignatureDoesNotMatch', `Credential should be scoped to ${REGION}/sns`);
   }
   if (params.get('Version') !== '2010-03-31') {
-    throw new SnsError(400, 'InvalidParameterValue', `Unsupported Version ${params.get('Version')}`);
+    throw new ServiceError(400, 'InvalidParameterValue', `Unsupported Version ${params.get('Version')}`);
   }
   const topicArn = params.get('TopicArn');
-  if (!topicArn) throw new SnsError(400, 'InvalidParameter', 'Invalid parameter: TopicArn or TargetArn');
-  if (!topics.has(topicArn)) throw new SnsError(404, 'NotFound', 'Topic does not exist');
+  if (!topicArn) throw new ServiceError(400, 'InvalidParameter', 'Invalid parameter: TopicArn or TargetArn');
+  if (!topics.has(topicArn)) throw new ServiceError(404, 'NotFound', 'Topic does not exist');
 
   const message = params.get('Message');
   if (message === null || message === '')
-    throw new SnsError(400, 'InvalidParameter', 'Invalid parameter: Empty message');
+    throw new ServiceError(400, 'InvalidParameter', 'Invalid parameter: Empty message');
   const subject = params.get('Subject') ?? undefined;
   if (subject !== undefined && !SUBJECT.test(subject)) {
-    throw new SnsError(400, 'InvalidParameter', 'Invalid parameter: Subject');
+    throw new ServiceError(400, 'InvalidParameter', 'Invalid parameter: Subject');
   }
 
   // MessageAttributes.entry.N.Name / .Value.DataType / .Value.StringValue, N from 1.
@@ -188,17 +163,17 @@ function publish(req: IncomingMessage, params: URLSearchParams, topics: Set<stri
     const dataType = params.get(`${prefix}.Value.DataType`) ?? '';
     const value = params.get(`${prefix}.Value.StringValue`) ?? '';
     if (!ATTRIBUTE_NAME.test(name) || /^(aws|amazon)\./i.test(name) || name.includes('..')) {
-      throw new SnsError(400, 'InvalidParameterValue', `Invalid attribute name: ${name}`);
+      throw new ServiceError(400, 'InvalidParameterValue', `Invalid attribute name: ${name}`);
     }
     if (!/^(String|Number|String\.Array)(\..+)?$/.test(dataType)) {
-      throw new SnsError(
+      throw new ServiceError(
         400,
         'ParameterValueInvalid',
         `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`,
       );
     }
     if (value === '') {
-      throw new SnsError(
+      throw new ServiceError(
         400,
         'ParameterValueInvalid',
         `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${dataType}'.`,
@@ -208,7 +183,7 @@ function publish(req: IncomingMessage, params: URLSearchParams, topics: Set<stri
     bytes += Buffer.byteLength(name) + Buffer.byteLength(dataType) + Buffer.byteLength(value);
   }
   if (bytes > MAX_MESSAGE_BYTES) {
-    throw new SnsError(400, 'InvalidParameter', 'Invalid parameter: Message too long');
+    throw new ServiceError(400, 'InvalidParameter', 'Invalid parameter: Message too long');
   }
   return { messageId: randomUUID(), topicArn, subject, message, attributes };
 }
@@ -223,7 +198,7 @@ function reply(res: ServerResponse, status: number, xml: string): void {
 }
 
 /** SNS's error body; `Type` is `Sender` for the caller's fault, `Receiver` for SNS's. */
-function replyError(res: ServerResponse, err: SnsError): void {
+function replyError(res: ServerResponse, err: ServiceError): void {
   reply(
     res,
     err.status,
