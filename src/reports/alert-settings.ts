@@ -5,6 +5,7 @@ import {
   parseNumericSettings,
   type SettingSource,
 } from './numeric-settings.ts';
+import { DEFAULT_RUNAWAY_FACTOR } from './runs-report.ts';
 
 /**
  * The spend-alert thresholds (docs/finance.md#spend-alerts), defined once and read alike by `report alerts`, the
@@ -53,7 +54,7 @@ export const ALERT_SETTINGS = {
     },
   },
   runaway_factor: {
-    default: 10,
+    default: DEFAULT_RUNAWAY_FACTOR,
     rule: 'a number above 0',
     valid: (v) => v > 0,
     description: "a run is a runaway at this many times its feature's median cost per run",
@@ -82,6 +83,9 @@ const LABELS: Readonly<Record<SettingSource, (name: string) => string>> = {
   context: (name) => `context ${name}`,
   props: (name) => `alertThresholds.${name}`,
 };
+
+/** `report runs`' one setting: the runaway factor, as `report alerts` and the alerts job read it. */
+export const RUNS_SETTINGS = { runaway_factor: ALERT_SETTINGS.runaway_factor };
 
 /** The thresholds set in `input`, keyed as `source` spells them; throws a SettingError naming a bad one. */
 export function parseAlertThresholds(

@@ -413,7 +413,15 @@ describe('report customers and report runs from the CLI (issue 16)', () => {
     // The same lake has no trace ids: no runs, said so
     const runs = await ok('report', 'runs', '--from', '2026-11-01', '--to', '2026-12-01', '--format', 'json');
     expect(JSON.parse(runs.stdout)).toEqual({ from: '2026-11-01', to: '2026-12-01', rows: [], runaways: [] });
-    const table = await ok('report', 'runs', '--from', '2026-11-01', '--to', '2026-12-01');
+    const table = await ok(
+      'report',
+      'runs',
+      '--from',
+      '2026-11-01',
+      '--to',
+      '2026-12-01',
+      '--runaway-factor=1e3',
+    );
     expect(table.stdout).toMatch(/No request carried a trace id/);
   });
 
@@ -430,7 +438,9 @@ describe('report customers and report runs from the CLI (issue 16)', () => {
     expect(snapshot(lake)).toEqual(before);
   });
 
-  it.each(['abc', '0', '-1', '1e3', ''])(
+  // The rule of report alerts' --runaway-factor and the alerts job's ALERT_RUNAWAY_FACTOR (decimal text: 1e3 is
+  // 1000; blank is the default), checked by the same spec.
+  it.each(['abc', '0', '-1', '25%', 'Infinity'])(
     'refuses --runaway-factor %j with exit 2 and one line quoting it',
     async (factor) => {
       const run = await runCli(

@@ -13,6 +13,7 @@ import {
   ALERT_CLI_OPTIONS,
   type AlertThresholds,
   parseAlertThresholds,
+  RUNS_SETTINGS,
 } from '../../reports/alert-settings.ts';
 import {
   DEPLOY_CHANGE_CLI_OPTIONS,
@@ -23,7 +24,7 @@ import type { DeployChangeThresholds } from '../../reports/deploy-changes.ts';
 import { EmptyMonthError } from '../../reports/margin-report.ts';
 import { csvMoney, csvPercent, formatMoney, formatPercent, formatWhole } from '../../reports/money.ts';
 import { parseMonth } from '../../reports/month.ts';
-import { SettingError } from '../../reports/numeric-settings.ts';
+import { numericSettingOptions, parseNumericSettings, SettingError } from '../../reports/numeric-settings.ts';
 import { reportFiles, reportPrefix } from '../../reports/report-document.ts';
 import {
   type DocumentKind,
@@ -96,19 +97,22 @@ export async function reportCustomersCommand(argv: string[], io: Io): Promise<nu
 export async function reportRunsCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommand('report runs', argv, {
     ...RANGE_OPTIONS,
-    'runaway-factor': { type: 'string', default: String(DEFAULT_RUNAWAY_FACTOR) },
+    ...numericSettingOptions(RUNS_SETTINGS),
   });
   if (positionals.length > 0)
     throw new UsageError(`report runs takes no arguments, got ${JSON.stringify(positionals[0])}`);
   const format = oneOf('format', values.format, FORMATS);
   const period = rangeOptions('report runs', values);
-  const factor = Number(values['runaway-factor']);
-  if (!/^\d+(\.\d+)?$/.test(values['runaway-factor']) || !(factor > 0)) {
-    throw new UsageError(
-      `--runaway-factor ${JSON.stringify(values['runaway-factor'])} is not a number above 0`,
-    );
-  }
-  return runLocalReport('runs', period, format, values, { runawayFactor: factor }, io);
+  // the same rule as report alerts' --runaway-factor (blank: the default)
+  const { runaway_factor } = parseNumericSettings(
+    RUNS_SETTINGS,
+    values,
+    'cli',
+    (name) => `--${name}`,
+    (text) => new UsageError(text),
+  );
+  const runawayFactor = runaway_factor ?? DEFAULT_RUNAWAY_FACTOR;
+  return runLocalReport('runs', period, format, values, { runawayFactor }, io);
 }
 
 /**
