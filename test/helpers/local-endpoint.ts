@@ -74,6 +74,29 @@ export class FaultQueue {
   }
 }
 
+/**
+ * Answers a request: with the next queued fault if there is one, else by `act`; a ServiceError `act` throws (a check
+ * the service makes failing) is answered by `replyError`, as the service answers it.
+ */
+export function answer(
+  res: ServerResponse,
+  faults: FaultQueue,
+  replyError: (res: ServerResponse, err: ServiceError) => void,
+  act: () => void,
+): void {
+  const fault = faults.next();
+  if (fault) {
+    replyError(res, fault);
+    return;
+  }
+  try {
+    act();
+  } catch (err) {
+    if (!(err instanceof ServiceError)) throw err;
+    replyError(res, err);
+  }
+}
+
 /** Whether the request carries a SigV4 signature, as the SDK signs (`Authorization: AWS4-HMAC-SHA256 …`). */
 export function isSigned(req: IncomingMessage): boolean {
   return String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ');

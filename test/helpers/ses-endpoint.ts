@@ -2,7 +2,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { FaultQueue, isSigned, ServiceError, type ServiceFault, serveLocal } from './local-endpoint.ts';
+import {
+  answer,
+  FaultQueue,
+  isSigned,
+  ServiceError,
+  type ServiceFault,
+  serveLocal,
+} from './local-endpoint.ts';
 
 /** One message the endpoint accepted, as SES would have sent it. */
 export interface SentEmail {
@@ -60,19 +67,11 @@ export async function startLocalSes(): Promise<LocalSes> {
         return;
       }
       requests++;
-      const fault = faults.next();
-      if (fault) {
-        replyError(res, fault);
-        return;
-      }
-      try {
+      answer(res, faults, replyError, () => {
         const email = sendEmail(req, body.toString('utf8'));
         sent.push(email);
         reply(res, 200, { MessageId: email.messageId });
-      } catch (err) {
-        if (!(err instanceof ServiceError)) throw err;
-        replyError(res, err);
-      }
+      });
     },
     (res, err) => replyError(res, new ServiceError(500, 'InternalFailure', err.message)),
   );

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import {
+  answer,
   FaultQueue,
   isScopedTo,
   isSigned,
@@ -82,12 +83,7 @@ export async function startLocalSns(): Promise<LocalSns> {
         return;
       }
       requests++;
-      const fault = faults.next();
-      if (fault) {
-        replyError(res, fault);
-        return;
-      }
-      try {
+      answer(res, faults, replyError, () => {
         const message = publish(req, params, topics);
         published.push(message);
         reply(
@@ -97,10 +93,7 @@ export async function startLocalSns(): Promise<LocalSns> {
             `</PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata>` +
             '</PublishResponse>',
         );
-      } catch (err) {
-        if (!(err instanceof ServiceError)) throw err;
-        replyError(res, err);
-      }
+      });
     },
     (res, err) => replyError(res, new ServiceError(500, 'InternalError', err.message)),
   );
