@@ -1,6 +1,4 @@
 import { execFile } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
@@ -10,6 +8,7 @@ import type { EmitterStats } from '../../packages/client/src/emitter-options.ts'
 import type { PutRecordsInput, PutRecordsOutput } from '../../packages/client/src/index.ts';
 import { localKinesisClient, startLocalKinesis } from '../../src/adapters/local/kinesalite-stream.ts';
 import { recordInput } from '../helpers/record-input.ts';
+import { REFUSED_ENDPOINT } from '../helpers/refused-endpoint.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const run = promisify(execFile);
@@ -42,13 +41,9 @@ const settledSum = (s: EmitterStats) => s.sent + s.dropped + s.invalid + s.queue
 describe('client accounting and bounds', () => {
   it('with default options, memory stays bounded while the stream is down: queued + in flight never pass the limit', async () => {
     // The real SDK client against a port nobody listens on; every other option at its default.
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
-    const { port } = closed.address() as AddressInfo;
-    await new Promise<void>((r) => closed.close(() => r()));
     const ledger = createEmitter({
       streamName: 'llm-events',
-      kinesisClient: localKinesisClient(`http://127.0.0.1:${port}`, { maxAttempts: 1 }),
+      kinesisClient: localKinesisClient(REFUSED_ENDPOINT, { maxAttempts: 1 }),
       retryBaseMs: 1,
       retryMaxMs: 5,
       shutdownTimeoutMs: 2000,

@@ -14,6 +14,7 @@ import {
 import { drainStream } from '../../src/adapters/local/kinesis-poller.ts';
 import { createIngestHandler } from '../../src/jobs/ingest-job.ts';
 import { recordInput } from '../helpers/record-input.ts';
+import { REFUSED_ENDPOINT } from '../helpers/refused-endpoint.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 let kinesis: LocalKinesis;
@@ -121,15 +122,11 @@ describe('client faults', () => {
   });
 
   it('keeps memory bounded while the stream is unreachable: the overflow is dropped and counted, nothing thrown', async () => {
-    // The real SDK client against a port nobody listens on.
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
-    const { port } = closed.address() as AddressInfo;
-    await new Promise<void>((r) => closed.close(() => r()));
+    // The real SDK client against a port nobody listens on (refused at once).
     const errors: EmitterError[] = [];
     const ledger = createEmitter({
       streamName: 'llm-events',
-      kinesisClient: localKinesisClient(`http://127.0.0.1:${port}`, { maxAttempts: 1 }),
+      kinesisClient: localKinesisClient(REFUSED_ENDPOINT, { maxAttempts: 1 }),
       maxQueueEvents: 1000,
       maxBatchEvents: 100_000,
       flushIntervalMs: 60_000,
@@ -171,7 +168,8 @@ describe('client faults', () => {
       const took = performance.now() - started;
       await ledger.shutdown(); // safe to call twice
 
-      expect(took).toBeLessThan(2000);
+      // 300 ms, not the request's 60 s: the bound leaves a loaded machine room and still tells them apart
+      expect(took).toBeLessThan(5000);
       const s = ledger.stats();
       expect(s.sent + s.dropped + s.invalid).toBe(100);
       expect(s.dropped).toBe(100);

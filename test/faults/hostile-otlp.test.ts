@@ -319,7 +319,7 @@ describe('fault: hostile OTLP records are refused alone; the records around them
     expect(batch.accepted.map((a) => a.row.event_id)).toContain(spanEventId(spans[0] as ReadableSpan));
   });
 
-  it('a record of 100,000 spans is refused whole as record:too_many, quickly, before any span is read', () => {
+  it('a record of 100,000 spans is refused whole as record:too_many, before any span is read', () => {
     const spans = Array.from({ length: 100_000 }, (_, i) =>
       protoSpan(i, [intAttribute('gen_ai.usage.input_tokens', 1)]),
     );
@@ -330,13 +330,11 @@ describe('fault: hostile OTLP records are refused alone; the records around them
     );
     for (const r of [proto, json]) expect(r.length).toBeLessThan(RECORD_LIMITS.recordBytesMax);
 
-    const started = performance.now();
     const batch = newBatch();
     batch.add(streamRecord(proto));
     batch.add(streamRecord(json));
-    const elapsed = performance.now() - started;
 
-    expect(elapsed).toBeLessThan(3_000);
+    // (spans: 0 below: not one span was read, so the cost does not grow with the spans; no timing asserted here)
     expect(batch.quarantined.map((q) => ({ reason: key(q), raw: q.raw, enc: q.raw_encoding }))).toEqual([
       { reason: 'record:too_many', raw: '', enc: 'none' },
       { reason: 'record:too_many', raw: '', enc: 'none' },

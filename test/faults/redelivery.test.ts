@@ -20,8 +20,12 @@ import { tempDir } from '../helpers/temp-dir.ts';
 const DAY = 86_400_000;
 const NOW = Date.now();
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const DAY_A = dayOf(NOW - DAY);
-const DAY_B = dayOf(NOW - 60_000);
+// A minute ago, and exactly a day before that: two UTC days, whatever the time of day (a day minus a minute was the
+// same day in the first minute after midnight).
+const TS_B = NOW - 60_000;
+const TS_A = TS_B - DAY;
+const DAY_A = dayOf(TS_A);
+const DAY_B = dayOf(TS_B);
 /** 200 events in 8 records of 25, alternately of day A and day B: every batch writes two objects. */
 const EVENTS = 200;
 const PER_RECORD = 25;
@@ -73,7 +77,7 @@ beforeEach(async () => {
   });
   sent = Array.from({ length: EVENTS }, (_, i) => `c3-evt-${String(i).padStart(5, '0')}`);
   sent.forEach((eventId, i) => {
-    ledger.record(recordInput({ eventId, startedAt: i % 2 === 0 ? NOW - DAY : NOW - 60_000 }));
+    ledger.record(recordInput({ eventId, startedAt: i % 2 === 0 ? TS_A : TS_B }));
   });
   await ledger.shutdown();
   expect(ledger.stats()).toMatchObject({ sent: EVENTS, dropped: 0, invalid: 0 });

@@ -3,7 +3,7 @@ import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { dirname, join, relative, sep } from 'node:path';
 import type { ColumnInfo, Datum, QueryExecutionState, Row } from '@aws-sdk/client-athena';
-import { AthenaClient } from '@aws-sdk/client-athena';
+import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -291,6 +291,28 @@ export async function startLocalAthena(options: LocalAthenaOptions): Promise<Loc
       engine.close();
     },
   };
+}
+
+/**
+ * Runs one statement through an Athena client (as an operator would on Athena) and waits for it to finish, for up to
+ * 30 s; throws naming the statement when it fails or is still running then.
+ */
+export async function athenaStatement(client: AthenaClient, sql: string, workGroup: string): Promise<void> {
+  const { QueryExecutionId } = await client.send(
+    new StartQueryExecutionCommand({ QueryString: sql, WorkGroup: workGroup }),
+  );
+  const deadline = Date.now() + 30_000;
+  let state: QueryExecutionState | undefined;
+  while (Date.now() < deadline) {
+    const out = await client.send(new GetQueryExecutionCommand({ QueryExecutionId }));
+    state = out.QueryExecution?.Status?.State;
+    if (state === 'SUCCEEDED') return;
+    if (state === 'FAILED' || state === 'CANCELLED') {
+      throw new Error(`${sql}: ${state} ${out.QueryExecution?.Status?.StateChangeReason ?? ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  throw new Error(`${sql}: still ${state} after 30 s`);
 }
 
 /** An SDK client for a local Athena endpoint (HTTP/1.1 handler, dummy credentials, no retries). */

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { userHash } from '@tokenledger/client/contract';
@@ -9,6 +8,7 @@ import { endpointUrl } from '../helpers/aws-env.ts';
 import { bundleIngestLambda, type LambdaBundle, lambdaContainer } from '../helpers/bundled-handler.ts';
 import { kinesisRecord, seq } from '../helpers/factories.ts';
 import { frameOtlp, genAiAttributes, makeSpans, otlpRequest, spanEventId } from '../helpers/otel-spans.ts';
+import { REFUSED_ENDPOINT } from '../helpers/refused-endpoint.ts';
 import { startS3 } from '../helpers/s3rver.ts';
 import { type LocalSecretsManager, startLocalSecretsManager } from '../helpers/secrets-endpoint.ts';
 
@@ -124,14 +124,6 @@ async function lakeTexts(): Promise<Map<string, string>> {
 }
 
 /** A port nothing listens on (taken, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('the bundled ingest function with the user-id HMAC key from Secrets Manager', () => {
   it('stores a span’s end user only as userHash(key, id), honours OTLP_FEATURE_ATTRIBUTE, and reads the secret once', async () => {
     // Prepare: a container with a deployment's non-default feature attribute; a GenAI span whose end user is
@@ -205,7 +197,7 @@ describe('the bundled ingest function with the user-id HMAC key from Secrets Man
 
   it('an unreachable Secrets Manager fails the invocation with the secret’s name in the message', async () => {
     const fn = await container({
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${await closedPort()}`,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: REFUSED_ENDPOINT,
       AWS_MAX_ATTEMPTS: '1',
     });
     const keysBefore = await lakeKeys();

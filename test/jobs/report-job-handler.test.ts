@@ -1,10 +1,5 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  GetQueryExecutionCommand,
-  type QueryExecutionState,
-  StartQueryExecutionCommand,
-} from '@aws-sdk/client-athena';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { simpleParser } from 'mailparser';
@@ -15,7 +10,7 @@ import type { DeployRecord } from '../../src/core/prompts/deploy-record.ts';
 import { type ReportJobResponse, reportJobConfig } from '../../src/jobs/report-job-handler.ts';
 import { QUERIES_DIR, viewFiles } from '../../src/queries/query-files.ts';
 import { AMBER, BLUE, RED } from '../../src/reports/html/email-html.ts';
-import type { LocalAthena } from '../helpers/athena-endpoint.ts';
+import { athenaStatement, type LocalAthena } from '../helpers/athena-endpoint.ts';
 import { bundleReportJobLambda, type LambdaBundle, type LoggedLine } from '../helpers/bundled-handler.ts';
 import { hasColour, inkShare, launchChromium, renderHtml } from '../helpers/chromium.ts';
 import type { LocalDynamo } from '../helpers/dynalite.ts';
@@ -228,23 +223,7 @@ function mark() {
   };
 }
 
-/** Runs one statement on the Athena endpoint (as an operator would on Athena) and waits for it to finish. */
-async function athenaStatement(sql: string): Promise<void> {
-  const { QueryExecutionId } = await athena.client.send(
-    new StartQueryExecutionCommand({ QueryString: sql, WorkGroup: WORKGROUP }),
-  );
-  let state: QueryExecutionState | undefined;
-  for (let i = 0; i < 200; i++) {
-    const out = await athena.client.send(new GetQueryExecutionCommand({ QueryExecutionId }));
-    state = out.QueryExecution?.Status?.State;
-    if (state === 'SUCCEEDED') return;
-    if (state === 'FAILED' || state === 'CANCELLED') {
-      throw new Error(`${sql}: ${state} ${out.QueryExecution?.Status?.StateChangeReason ?? ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`${sql}: still ${state}`);
-}
+const runStatement = (sql: string) => athenaStatement(athena.client, sql, WORKGROUP);
 
 const sqlLiteral = (value: string) => `'${value}'`;
 
@@ -549,7 +528,7 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
     // its definition, to restore it: views/<nn>_prompt_latencies_hourly.sql, whatever its order prefix
     const dropped = viewFiles().find((v) => /^views\/\d+_prompt_latencies_hourly\.sql$/.test(v.name));
     if (!dropped) throw new Error('no views/<nn>_prompt_latencies_hourly.sql');
-    await athenaStatement('DROP VIEW prompt_latencies_hourly');
+    await runStatement('DROP VIEW prompt_latencies_hourly');
 
     try {
       // Act
@@ -566,7 +545,7 @@ describe('report job handlers over the AWS SDK clients (local Athena, dynalite, 
       expect(at.sesRequests()).toBe(0);
       expect(await delivery(config.deliveriesTable, GOV_ID)).toBeUndefined();
     } finally {
-      await athenaStatement(dropped.sql);
+      await runStatement(dropped.sql);
     }
 
     // Act: the scheduler's retry, after the fault cleared

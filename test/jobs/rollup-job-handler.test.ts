@@ -1,8 +1,3 @@
-import {
-  GetQueryExecutionCommand,
-  type QueryExecutionState,
-  StartQueryExecutionCommand,
-} from '@aws-sdk/client-athena';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AthenaQueryRunner } from '../../src/adapters/athena/athena-query-runner.ts';
@@ -17,7 +12,7 @@ import {
 } from '../../src/jobs/rollup-job-handler.ts';
 import { lookbackWindow } from '../../src/jobs/rollup-lookback.ts';
 import { viewFiles } from '../../src/queries/query-files.ts';
-import { type LocalAthena, startLocalAthena } from '../helpers/athena-endpoint.ts';
+import { athenaStatement, type LocalAthena, startLocalAthena } from '../helpers/athena-endpoint.ts';
 import { endpointUrl } from '../helpers/aws-env.ts';
 import {
   bundleRollupJobLambda,
@@ -99,20 +94,7 @@ async function rolledRequests(): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((r) => [String(r.dt), Number(r.requests)]));
 }
 
-async function athenaStatement(sql: string): Promise<void> {
-  const { QueryExecutionId } = await athena.client.send(
-    new StartQueryExecutionCommand({ QueryString: sql, WorkGroup: WORKGROUP }),
-  );
-  let state: QueryExecutionState | undefined;
-  for (let i = 0; i < 200; i++) {
-    const out = await athena.client.send(new GetQueryExecutionCommand({ QueryExecutionId }));
-    state = out.QueryExecution?.Status?.State;
-    if (state === 'SUCCEEDED') return;
-    if (state === 'FAILED' || state === 'CANCELLED') throw new Error(`${sql}: ${state}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`${sql}: still ${state}`);
-}
+const runStatement = (sql: string) => athenaStatement(athena.client, sql, WORKGROUP);
 
 /** The environment the CDK stack gives the function (infra/constructs/rollup-job.ts). */
 const ENV = {
@@ -304,7 +286,7 @@ describe('the rollup job handler over the AWS SDK clients (local Athena, s3rver)
     const rollsBefore = await keysUnder(`${ROLLS}/`);
     const definition = viewFiles().find((v) => /^views\/\d+_usage_hourly_raw\.sql$/.test(v.name));
     if (!definition) throw new Error('no views/<nn>_usage_hourly_raw.sql');
-    await athenaStatement('DROP VIEW usage_hourly_raw');
+    await runStatement('DROP VIEW usage_hourly_raw');
 
     try {
       // Act
@@ -316,7 +298,7 @@ describe('the rollup job handler over the AWS SDK clients (local Athena, s3rver)
       expect((error as Error).message).toContain('usage_hourly_raw');
       expect(await keysUnder(`${ROLLS}/`)).toEqual(rollsBefore);
     } finally {
-      await athenaStatement(definition.sql);
+      await runStatement(definition.sql);
     }
     expect(await rolledRequests()).toMatchObject({ '2026-11-02': 3 });
 

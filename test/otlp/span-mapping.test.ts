@@ -123,7 +123,10 @@ const reasonsOf = (batch: EventBatch) =>
   batch.quarantined.map((q) => ({ index: q.index, reasons: q.reasons.map(rejectionKey).sort() }));
 
 describe('the shapes are what they claim (so the cases below test what they say)', () => {
-  const spans = makeSpans([{ start: START, attributes: { 'gen_ai.usage.input_tokens': 1200 } }]);
+  const make = () => makeSpans([{ start: START, attributes: { 'gen_ai.usage.input_tokens': 1200 } }]);
+  // The upper-case case needs a trace id with a letter in it; the SDK's random one has none once in 3 million.
+  let spans = make();
+  while (!/[a-f]/.test((spans[0] as ReadableSpan).spanContext().traceId)) spans = make();
   it('the JS serializer writes int64 as numbers, the Collector rewrite as strings, times as strings in both', () => {
     const js = encode(spans, 'json (JS SDK)').toString();
     const go = encode(spans, 'json (Collector)').toString();
@@ -135,7 +138,6 @@ describe('the shapes are what they claim (so the cases below test what they say)
   it('the upper-case rewrite has upper-case ids', () => {
     const { traceId } = (spans[0] as ReadableSpan).spanContext();
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
-    expect(traceId).toMatch(/[a-f]/);
     expect(encode(spans, 'json (upper-case ids)').toString()).toContain(
       `"traceId":"${traceId.toUpperCase()}"`,
     );
