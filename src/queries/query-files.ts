@@ -9,16 +9,11 @@ export interface QueryFile {
   sql: string;
 }
 
-/** The view a `CREATE [OR REPLACE] VIEW <name> AS …` file creates. */
+/** The view a `CREATE [OR REPLACE] VIEW <name> …` file creates. */
 export function viewName(sql: string): string {
-  return viewDefinition(sql).name;
-}
-
-/** A `CREATE [OR REPLACE] VIEW <name> AS <body>` file's view name and its body (the query, without a final `;`). */
-export function viewDefinition(sql: string): { name: string; body: string } {
-  const m = /CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+([A-Za-z_][A-Za-z0-9_]*)\s+AS\b/i.exec(sql);
+  const m = /CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+([A-Za-z_][A-Za-z0-9_]*)/i.exec(sql);
   if (!m?.[1]) throw new Error(`not a CREATE VIEW statement: ${JSON.stringify(sql.trim().slice(0, 60))}`);
-  return { name: m[1], body: sql.slice(m.index + m[0].length).replace(/;\s*$/, '') };
+  return m[1];
 }
 
 /** The view definitions, in the order they must be created (their file names start with that order). */
