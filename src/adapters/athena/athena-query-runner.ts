@@ -20,9 +20,10 @@ export interface AthenaQueryRunnerOptions {
   /** Default `AwsDataCatalog` (the Glue Data Catalog). */
   catalog?: string;
   /**
-   * The longest time between two `GetQueryExecution` calls; default 500 ms. The first poll waits 50 ms (or this, if
-   * less) and each wait doubles up to this: a small query, which Athena ends in well under a second, is seen done
-   * within about one doubling of its end rather than up to 500 ms later, and a long one costs 2 polls a second.
+   * The longest time between two `GetQueryExecution` calls; default 500 ms. The first poll is made at once, the first
+   * wait is 50 ms (or this, if less), and each wait doubles up to this (`pollWaits`): a small query, which Athena
+   * ends in well under a second, is seen done within about one doubling of its end rather than up to 500 ms later,
+   * and a long one costs 2 polls a second.
    */
   pollIntervalMs?: number;
   /** How long a query may stay QUEUED / RUNNING before it is stopped; default 5 minutes. */
@@ -50,6 +51,15 @@ export class AthenaQueryError extends Error {
 
 /** The wait before the second `GetQueryExecution` of a query; each later wait doubles, up to `pollIntervalMs`. */
 const FIRST_POLL_MS = 50;
+
+/** The waits between the polls of one query: 50 ms (or `max`, if less), doubling up to `max`, then `max` on. */
+export function* pollWaits(max: number): Generator<number, never> {
+  let wait = Math.min(FIRST_POLL_MS, max);
+  for (;;) {
+    yield wait;
+    wait = Math.min(wait * 2, max);
+  }
+}
 
 /** Athena's page size limit for GetQueryResults. */
 const MAX_RESULTS = 1000;
@@ -98,7 +108,7 @@ export class AthenaQueryRunner implements QueryRunner {
   /** Polls the execution until it ends; a query still running at the timeout is stopped. */
   private async waitFor(queryFile: string, id: string): Promise<QueryExecution> {
     const deadline = Date.now() + this.timeoutMs;
-    let wait = Math.min(FIRST_POLL_MS, this.pollIntervalMs);
+    const waits = pollWaits(this.pollIntervalMs);
     for (;;) {
       const { QueryExecution: execution } = await this.athena.send(
         new GetQueryExecutionCommand({ QueryExecutionId: id }),
@@ -133,8 +143,7 @@ export class AthenaQueryRunner implements QueryRunner {
           stopError ? { cause: stopError } : undefined,
         );
       }
-      await sleep(Math.min(wait, left));
-      wait = Math.min(wait * 2, this.pollIntervalMs);
+      await sleep(Math.min(waits.next().value, left));
     }
   }
 

@@ -6,6 +6,7 @@ import {
   AthenaQueryError,
   AthenaQueryRunner,
   type AthenaQueryRunnerOptions,
+  pollWaits,
   sqlLiteral,
 } from '../../../src/adapters/athena/athena-query-runner.ts';
 import { LocalQueryEngine } from '../../../src/adapters/duckdb/local-query-engine.ts';
@@ -204,30 +205,41 @@ ORDER BY i`;
     expect(after.QueryExecution?.Status?.State).toBe('CANCELLED');
   });
 
-  it('polls a running query first after 50 ms, then at doubling waits up to pollIntervalMs', async () => {
-    // Prepare: a query that does not end until it is stopped, 1 s after it started, and a cap of 800 ms
+  it('polls a running query at 50 ms, then at doubling waits: a fresh query is not left waiting the cap', async () => {
+    // Prepare: a query that does not end until it is stopped, once it has been polled 5 times; a cap of 2 s
     athena = await startLocalAthena({ lakeDir: tmp.dir, stall: (sql) => sql.includes('slow') });
-    const runner = runnerFor(athena, { 'reports/slow.sql': 'SELECT 1 AS slow' }, { pollIntervalMs: 800 });
+    const runner = runnerFor(athena, { 'reports/slow.sql': 'SELECT 1 AS slow' }, { pollIntervalMs: 2000 });
     const local = athena;
-    const stopper = setTimeout(() => {
-      const id = local.requestsOf('StartQueryExecution')[0]?.response as { QueryExecutionId: string };
-      void local.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id.QueryExecutionId }));
-    }, 1000);
+    const stopper = setInterval(() => {
+      const started = local.requestsOf('StartQueryExecution')[0]?.response as { QueryExecutionId?: string };
+      if (local.requestsOf('GetQueryExecution').length < 5 || !started?.QueryExecutionId) return;
+      clearInterval(stopper);
+      void local.client.send(new StopQueryExecutionCommand({ QueryExecutionId: started.QueryExecutionId }));
+    }, 5);
 
     // Act
     const error = await runner.run('reports/slow.sql', []).catch((e: unknown) => e);
-    clearTimeout(stopper);
+    clearInterval(stopper);
 
-    // Assess: polled at about 0, 50, 150, 350, 750 ms, then (cancelled at 1 s) at 1550 ms. A timer never fires early
-    // (1 ms of rounding aside), so each gap is at least its wait; a busy machine only lengthens them (fewer polls),
-    // and the first gap stays far below the 800 ms cap.
+    // Assess: polled at about 0, 50, 150, 350, 750 ms, then (stopped meanwhile) at 1550 ms. A timer never fires early
+    // (1 ms of rounding aside), so each gap is at least its wait, however loaded the machine; and the first gap is far
+    // below the 2 s a runner polling at the cap would leave.
     expect((error as AthenaQueryError).state).toBe('CANCELLED');
     const at = local.requestsOf('GetQueryExecution').map((r) => r.at);
     const gaps = at.slice(1).map((t, i) => t - (at[i] as number));
-    expect(gaps.length).toBeGreaterThanOrEqual(2);
-    expect(gaps.length).toBeLessThanOrEqual(5);
-    expect(gaps[0]).toBeLessThan(400);
-    for (const [i, gap] of gaps.entries()) expect(gap).toBeGreaterThanOrEqual(Math.min(50 * 2 ** i, 800) - 1);
+    expect(gaps.length).toBeGreaterThanOrEqual(5);
+    for (const [i, gap] of gaps.entries()) expect(gap).toBeGreaterThanOrEqual(50 * 2 ** i - 1);
+    expect(gaps[0]).toBeLessThan(1000);
+  });
+
+  it('waits 50 ms, doubling up to pollIntervalMs; a pollIntervalMs under 50 ms is every wait', () => {
+    const first = (max: number, n: number) => {
+      const waits = pollWaits(max);
+      return Array.from({ length: n }, () => waits.next().value);
+    };
+    expect(first(500, 7)).toEqual([50, 100, 200, 400, 500, 500, 500]);
+    expect(first(300, 5)).toEqual([50, 100, 200, 300, 300]);
+    expect(first(5, 3)).toEqual([5, 5, 5]);
   });
 
   it('reads query files from queries/ by default', async () => {
