@@ -413,15 +413,7 @@ describe('report customers and report runs from the CLI (issue 16)', () => {
     // The same lake has no trace ids: no runs, said so
     const runs = await ok('report', 'runs', '--from', '2026-11-01', '--to', '2026-12-01', '--format', 'json');
     expect(JSON.parse(runs.stdout)).toEqual({ from: '2026-11-01', to: '2026-12-01', rows: [], runaways: [] });
-    const table = await ok(
-      'report',
-      'runs',
-      '--from',
-      '2026-11-01',
-      '--to',
-      '2026-12-01',
-      '--runaway-factor=1e3',
-    );
+    const table = await ok('report', 'runs', '--from', '2026-11-01', '--to', '2026-12-01');
     expect(table.stdout).toMatch(/No request carried a trace id/);
   });
 
@@ -436,6 +428,47 @@ describe('report customers and report runs from the CLI (issue 16)', () => {
     expect(run.stderr).toMatch(/no requests and no revenue in 2026-09, so there are no customers to report/);
     expect(run.stderr).toMatch(/events cover 2026-11-02 … 2026-11-02/);
     expect(snapshot(lake)).toEqual(before);
+  });
+
+  it('reads --runaway-factor as report alerts reads it: decimal text (4e1 is 40), blank is the default 10', async () => {
+    // Five runs of 2 requests at 1,000 input tokens and one at 50,000: 50 times the median run.
+    const request = (trace: string, i: number, tokens: number) =>
+      wireEvent({
+        event_id: `evt_runs_${trace}_${i}x`,
+        trace_id: trace,
+        feature: 'agent',
+        input_tokens: tokens,
+        cache_read_tokens: 0,
+        output_tokens: 0,
+      });
+    const events = [
+      ...['a', 'b', 'c', 'd', 'e'].flatMap((t) => [
+        request(`run_small_${t}`, 1, 1000),
+        request(`run_small_${t}`, 2, 1000),
+      ]),
+      request('run_big_one', 1, 50_000),
+      request('run_big_one', 2, 50_000),
+    ];
+    await ok('ingest', 'events', file('runs.jsonl', events.map((e) => line(e)).join('\n')));
+    const runaways = async (...option: string[]) => {
+      const run = await ok(
+        'report',
+        'runs',
+        '--from',
+        '2026-11-01',
+        '--to',
+        '2026-12-01',
+        '--format',
+        'json',
+        ...option,
+      );
+      return (JSON.parse(run.stdout) as { runaways: { trace_id: string }[] }).runaways.map((r) => r.trace_id);
+    };
+
+    expect(await runaways()).toEqual(['run_big_one']);
+    expect(await runaways('--runaway-factor=')).toEqual(['run_big_one']);
+    expect(await runaways('--runaway-factor=4e1')).toEqual(['run_big_one']);
+    expect(await runaways('--runaway-factor=1e2')).toEqual([]);
   });
 
   // The rule of report alerts' --runaway-factor and the alerts job's ALERT_RUNAWAY_FACTOR (decimal text: 1e3 is

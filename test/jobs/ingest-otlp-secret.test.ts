@@ -123,7 +123,6 @@ async function lakeTexts(): Promise<Map<string, string>> {
   return texts;
 }
 
-/** A port nothing listens on (taken, then released). */
 describe('the bundled ingest function with the user-id HMAC key from Secrets Manager', () => {
   it('stores a span’s end user only as userHash(key, id), honours OTLP_FEATURE_ATTRIBUTE, and reads the secret once', async () => {
     // Prepare: a container with a deployment's non-default feature attribute; a GenAI span whose end user is
