@@ -25,6 +25,9 @@ const EXAMPLES = new URL('../../examples/', import.meta.url).pathname;
 const FOCUS_HEADER =
   'BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ConsumedQuantity,ConsumedUnit,ProviderName,SkuMeter,x_Model';
 
+/** `report runs` over November 2026. */
+const RUNS_OF_NOVEMBER = ['report', 'runs', '--from', '2026-11-01', '--to', '2026-12-01'];
+
 async function ok(...argv: string[]) {
   const run = await runCli(...argv, '--lake', lake);
   if (run.code !== 0) throw new Error(`${argv.join(' ')} exited ${run.code}: ${run.stderr}`);
@@ -451,17 +454,7 @@ describe('report customers and report runs from the CLI (issue 16)', () => {
     ];
     await ok('ingest', 'events', file('runs.jsonl', events.map((e) => line(e)).join('\n')));
     const runaways = async (...option: string[]) => {
-      const run = await ok(
-        'report',
-        'runs',
-        '--from',
-        '2026-11-01',
-        '--to',
-        '2026-12-01',
-        '--format',
-        'json',
-        ...option,
-      );
+      const run = await ok(...RUNS_OF_NOVEMBER, '--format', 'json', ...option);
       return (JSON.parse(run.stdout) as { runaways: { trace_id: string }[] }).runaways.map((r) => r.trace_id);
     };
 
@@ -476,17 +469,7 @@ describe('report customers and report runs from the CLI (issue 16)', () => {
   it.each(['abc', '0', '-1', '25%', 'Infinity'])(
     'refuses --runaway-factor %j with exit 2 and one line quoting it',
     async (factor) => {
-      const run = await runCli(
-        'report',
-        'runs',
-        '--from',
-        '2026-11-01',
-        '--to',
-        '2026-12-01',
-        `--runaway-factor=${factor}`,
-        '--lake',
-        lake,
-      );
+      const run = await runCli(...RUNS_OF_NOVEMBER, `--runaway-factor=${factor}`, '--lake', lake);
       expect(run.code).toBe(2);
       expect(run.stderr.trim().split('\n')).toHaveLength(1);
       expect(run.stderr).toContain(`--runaway-factor ${JSON.stringify(factor)}`);
