@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MailSender, OutgoingMail } from '../../ports/mail-sender.ts';
 import { assertSafeReportId } from './fs-delivery-ledger.ts';
+import { writeOutboxFile } from './outbox-file.ts';
 
 /**
  * "Sends" mail into the local lake: each message, whole, to `<lake>/outbox/<reportId>.eml`, ready to open in a
- * mail client. The file is written to a temporary name and hard-linked into place, so no reader sees half a
- * message and an existing `.eml` is never overwritten: a second message for the same report id is refused.
+ * mail client. The file is written once (writeOutboxFile: a temporary name hard-linked into place), so no reader
+ * sees half a message and an existing `.eml` is never overwritten: a second message for the same report id is refused.
  */
 export class OutboxMailSender implements MailSender {
   readonly dir: string;
@@ -23,23 +22,7 @@ export class OutboxMailSender implements MailSender {
   }
 
   async send(mail: OutgoingMail): Promise<{ messageId: string }> {
-    const target = this.pathOf(mail.reportId);
-    await mkdir(this.dir, { recursive: true });
-    const temp = join(this.dir, `.tmp-${randomUUID()}`);
-    try {
-      await writeFile(temp, mail.raw);
-      await link(temp, target);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new Error(
-          `the outbox already holds a message for report ${mail.reportId} (${target}); not overwriting it`,
-          { cause: err },
-        );
-      }
-      throw err;
-    } finally {
-      await rm(temp, { force: true });
-    }
+    await writeOutboxFile(this.pathOf(mail.reportId), mail.raw, `a message for report ${mail.reportId}`);
     return { messageId: messageIdOf(mail.raw) ?? `${mail.reportId}@outbox` };
   }
 }

@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Notifier, PageMessage } from '../../ports/notifier.ts';
 import { assertSafeReportId } from './fs-delivery-ledger.ts';
+import { writeOutboxFile } from './outbox-file.ts';
 
 /**
  * "Pages" into the local lake: each page to `<lake>/outbox/<id>.page.txt`, as `Subject: <subject>`, a blank
- * line and the text, next to the reports' `.eml` files. Written like OutboxMailSender writes mail — to a
- * temporary name, then hard-linked into place — so no reader sees half a page and a page is never
- * overwritten: a second page for the same id is refused, as SNS is asked at most once per id.
+ * line and the text, next to the reports' `.eml` files. Written as OutboxMailSender writes mail (writeOutboxFile), so
+ * no reader sees half a page and a page is never overwritten: a second page for the same id is refused, as SNS is
+ * asked at most once per id.
  */
 export class OutboxNotifier implements Notifier {
   readonly dir: string;
@@ -24,22 +23,7 @@ export class OutboxNotifier implements Notifier {
   }
 
   async publish(message: PageMessage): Promise<{ messageId: string }> {
-    const target = this.pathOf(message.id);
-    await mkdir(this.dir, { recursive: true });
-    const temp = join(this.dir, `.tmp-${randomUUID()}`);
-    try {
-      await writeFile(temp, pageText(message), 'utf8');
-      await link(temp, target);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new Error(`the outbox already holds page ${message.id} (${target}); not overwriting it`, {
-          cause: err,
-        });
-      }
-      throw err;
-    } finally {
-      await rm(temp, { force: true });
-    }
+    await writeOutboxFile(this.pathOf(message.id), pageText(message), `page ${message.id}`);
     // As OutboxMailSender answers for a message without a Message-ID: the id, in the outbox.
     return { messageId: `${message.id}@outbox` };
   }
