@@ -17,7 +17,6 @@ import {
 } from '../../reports/alert-settings.ts';
 import {
   DEPLOY_CHANGE_CLI_OPTIONS,
-  DeployChangeSettingError,
   parseDeployChangeThresholds,
 } from '../../reports/deploy-change-settings.ts';
 import type { DeployChangeThresholds } from '../../reports/deploy-changes.ts';
@@ -104,12 +103,8 @@ export async function reportRunsCommand(argv: string[], io: Io): Promise<number>
   const format = oneOf('format', values.format, FORMATS);
   const period = rangeOptions('report runs', values);
   // the same rule as report alerts' --runaway-factor (blank: the default)
-  const { runaway_factor } = parseNumericSettings(
-    RUNS_SETTINGS,
-    values,
-    'cli',
-    (name) => `--${name}`,
-    (text) => new UsageError(text),
+  const { runaway_factor } = cliSettings(() =>
+    parseNumericSettings(RUNS_SETTINGS, values, 'cli', (name) => `--${name}`),
   );
   const runawayFactor = runaway_factor ?? DEFAULT_RUNAWAY_FACTOR;
   return runLocalReport('runs', period, format, values, { runawayFactor }, io);
@@ -133,13 +128,7 @@ export async function reportAlertsCommand(argv: string[], io: Io): Promise<numbe
     throw new UsageError(`report alerts takes no arguments, got ${JSON.stringify(positionals[0])}`);
   const format = oneOf('format', values.format, FORMATS);
   const day = dayOption('day', values.day, 'report alerts');
-  let alertThresholds: Partial<AlertThresholds>;
-  try {
-    alertThresholds = parseAlertThresholds(values, 'cli');
-  } catch (e) {
-    if (e instanceof SettingError) throw new UsageError(e.message);
-    throw e;
-  }
+  const alertThresholds = cliSettings(() => parseAlertThresholds(values, 'cli'));
   return runLocalReport('alerts', dayRange(day, nextDay(day)), format, values, { alertThresholds }, io);
 }
 
@@ -368,10 +357,15 @@ export async function reportGovernanceCommand(argv: string[], io: Io): Promise<n
 
 /** `--change-threshold`, `--rate-threshold`, `--min-requests`: the rules shared with the Lambda and the CDK app. */
 function thresholdOptions(values: object): Partial<DeployChangeThresholds> {
+  return cliSettings(() => parseDeployChangeThresholds(values, 'cli'));
+}
+
+/** Settings read from options: a bad one (a SettingError, naming it and quoting its value) is a usage error. */
+function cliSettings<T>(parse: () => T): T {
   try {
-    return parseDeployChangeThresholds(values, 'cli');
+    return parse();
   } catch (e) {
-    if (e instanceof DeployChangeSettingError) throw new UsageError(e.message);
+    if (e instanceof SettingError) throw new UsageError(e.message);
     throw e;
   }
 }
