@@ -123,8 +123,8 @@ function around(hostile: readonly Uint8Array[]): {
   }
   for (const g of after) batch.add(streamRecord(g.data));
   const good = [...before, ...after].flatMap((g) => g.eventIds);
-  expect(batch.accepted.map((a) => a.row.event_id).slice(0, 5)).toEqual(good.slice(0, 5));
-  expect(batch.accepted.map((a) => a.row.event_id).slice(-5)).toEqual(good.slice(-5));
+  expect(batch.rows.map((r) => r.event_id).slice(0, 5)).toEqual(good.slice(0, 5));
+  expect(batch.rows.map((r) => r.event_id).slice(-5)).toEqual(good.slice(-5));
   return { batch, good, hostileSeqs };
 }
 
@@ -231,7 +231,7 @@ describe('fault: hostile OTLP records are refused alone; the records around them
       deflateSync(request.subarray(0, cuts[0])),
     ];
     const { batch, good, hostileSeqs } = around(hostile);
-    expect(batch.accepted.map((a) => a.row.event_id)).toEqual(good);
+    expect(batch.rows.map((r) => r.event_id)).toEqual(good);
     expectRefusedWhole(batch, hostileSeqs, 'record:not_otlp');
     expect(batch.stats()).toMatchObject({ records: 4 + hostile.length, quarantined: hostile.length });
   });
@@ -284,7 +284,7 @@ describe('fault: hostile OTLP records are refused alone; the records around them
     ]);
     // the good span of each request is stored: the walk bounds each span's bytes, so one broken span spoils no other
     // (the records around them have random ids, so they are told apart by id, not by prefix)
-    const ids = batch.accepted.map((a) => a.row.event_id);
+    const ids = batch.rows.map((r) => r.event_id);
     expect(ids.filter((id) => !aroundIds.includes(id))).toEqual([protoEventId(1), protoEventId(3)]);
   });
 
@@ -296,7 +296,7 @@ describe('fault: hostile OTLP records are refused alone; the records around them
       Buffer.from([0x0a]),
     ];
     const { batch, good, hostileSeqs } = around(hostile);
-    expect(batch.accepted.map((a) => a.row.event_id)).toEqual(good);
+    expect(batch.rows.map((r) => r.event_id)).toEqual(good);
     expectRefusedWhole(batch, hostileSeqs, 'record:not_otlp');
   });
 
@@ -316,7 +316,7 @@ describe('fault: hostile OTLP records are refused alone; the records around them
     const { batch, hostileSeqs } = around([newlineJson, gzipSync(newlineJson), frameOtlp(json, 'flate')]);
     expectRefusedWhole(batch, hostileSeqs.slice(0, 1), 'record:not_otlp');
     expect(batch.stats().duplicates).toBeGreaterThanOrEqual(1);
-    expect(batch.accepted.map((a) => a.row.event_id)).toContain(spanEventId(spans[0] as ReadableSpan));
+    expect(batch.rows.map((r) => r.event_id)).toContain(spanEventId(spans[0] as ReadableSpan));
   });
 
   it('a record of 100,000 spans is refused whole as record:too_many, before any span is read', () => {
@@ -342,7 +342,7 @@ describe('fault: hostile OTLP records are refused alone; the records around them
     expect(batch.stats()).toMatchObject({ records: 2, spans: 0, events: 2, accepted: 0, quarantined: 2 });
 
     const { batch: mixed, good } = around([proto]);
-    expect(mixed.accepted.map((a) => a.row.event_id)).toEqual(good);
+    expect(mixed.rows.map((r) => r.event_id)).toEqual(good);
   });
 
   it('the span cap is exact: 50,000 spans are read, 50,001 refused', () => {
@@ -380,7 +380,7 @@ describe('fault: hostile OTLP records are refused alone; the records around them
       ]);
     }
     // the good spans of the first copy are stored; the second copy's are the same event_ids: duplicates
-    const ids = batch.accepted.map((a) => a.row.event_id);
+    const ids = batch.rows.map((r) => r.event_id);
     expect(ids).toContain(spanEventId(spans[0] as ReadableSpan));
     expect(ids).toContain(spanEventId(spans[5] as ReadableSpan));
     expect(batch.stats().duplicates).toBe(2);
@@ -396,7 +396,7 @@ describe('fault: hostile OTLP records are refused alone; the records around them
   ])('a %s decompression bomb is refused whole, without its bytes', (_, make) => {
     const bomb = make();
     const { batch, good, hostileSeqs } = around([bomb]);
-    expect(batch.accepted.map((a) => a.row.event_id)).toEqual(good);
+    expect(batch.rows.map((r) => r.event_id)).toEqual(good);
     const [entry] = batch.quarantined;
     expect(batch.quarantined).toHaveLength(1);
     expect(entry?.sequence_number).toBe(hostileSeqs[0]);
@@ -481,7 +481,7 @@ describe('fault: a raw end-user id is never stored, whatever the record', () => 
 
     const { batch } = around(hostile);
 
-    const everything = JSON.stringify({ accepted: batch.accepted, quarantined: batch.quarantined });
+    const everything = JSON.stringify({ accepted: batch.rows, quarantined: batch.quarantined });
     const stored = [everything, ...batch.quarantined.map(recoverable)].join('\n');
     expect(allUsers.length).toBeGreaterThan(10);
     const leaks = allUsers.flatMap((u) =>
@@ -492,7 +492,7 @@ describe('fault: a raw end-user id is never stored, whatever the record', () => 
     expect(leaks).toEqual([]);
     // the ids were there to leak: their hashes are stored
     expect(batch.quarantined.length).toBeGreaterThan(5);
-    expect(batch.accepted.filter((a) => a.row.user_hash !== null).length).toBeGreaterThan(5);
+    expect(batch.rows.filter((r) => r.user_hash !== null).length).toBeGreaterThan(5);
   });
 
   it('a raw-deflate OTLP record corrupted past inflating: nothing kept of it gives the user id back', () => {
@@ -795,7 +795,7 @@ describe('fault: what may hold raw end-user ids is never kept, however it is bro
 
     const { batch, good, hostileSeqs } = around(hostile);
 
-    expect(batch.accepted.map((a) => a.row.event_id)).toEqual(good);
+    expect(batch.rows.map((r) => r.event_id)).toEqual(good);
     const entries = batch.quarantined.filter((q) => hostileSeqs.includes(q.sequence_number));
     expect(entries.length).toBeGreaterThanOrEqual(hostile.length);
     for (const q of entries) expect({ raw: q.raw, enc: q.raw_encoding }).toEqual({ raw: '', enc: 'none' });

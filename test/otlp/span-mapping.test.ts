@@ -118,7 +118,7 @@ function expectedRow(span: ReadableSpan, spec: SpanSpec, fields: Required & Part
   };
 }
 
-const rowsOf = (batch: EventBatch) => batch.accepted.map((a) => a.row);
+const rowsOf = (batch: EventBatch) => batch.rows;
 const reasonsOf = (batch: EventBatch) =>
   batch.quarantined.map((q) => ({ index: q.index, reasons: q.reasons.map(rejectionKey).sort() }));
 

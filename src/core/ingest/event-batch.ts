@@ -7,6 +7,7 @@ import { readJsonRequest } from '../otlp/read-json.ts';
 import { readProtoRequest } from '../otlp/read-proto.ts';
 import { hasUsage, spanToWireEvent } from '../otlp/span-event.ts';
 import { quarantinedSpanText } from '../otlp/span-quarantine.ts';
+import { EventIdSet } from './event-id-set.ts';
 import { type OtlpMapping, otlpMapping } from './otlp-mapping.ts';
 import { parseEventLine } from './parse-event-line.ts';
 import type { QuarantineEntry } from './quarantine-entry.ts';
@@ -53,24 +54,22 @@ export function addCounts(into: BatchCounts, from: BatchCounts): void {
   for (const [k, n] of Object.entries(from.reasons)) into.reasons[k] = (into.reasons[k] ?? 0) + n;
 }
 
-/** An accepted event and the record it came from. */
-export interface AcceptedEvent {
-  row: EventRow;
-  sequenceNumber: string;
-  /** Index of that record in the batch's `records`. */
-  record: number;
-}
-
 /**
  * Collects one stream batch, record by record: decodes the framing, validates each event, drops repeated
  * event_ids, and keeps refused events for quarantine. Nothing here throws for bad data: a bad event or an
  * unreadable record is quarantined and the events around it go on.
  */
 export class EventBatch {
-  readonly accepted: AcceptedEvent[] = [];
+  /** The accepted events, in the order they were read. */
+  readonly rows: EventRow[] = [];
+  /**
+   * For each of `rows`, the index in `records` of the record it came from. Two arrays rather than an object per
+   * event: the batch keeps every row until it is written (docs/benchmarks.md, ingest).
+   */
+  readonly rowRecords: number[] = [];
   readonly quarantined: QuarantineEntry[] = [];
   readonly records: StreamRecord[] = [];
-  private readonly seen = new Set<string>();
+  private readonly seen = new EventIdSet();
   private readonly counts: BatchCounts = emptyCounts();
 
   constructor(private readonly otlp: OtlpMapping = otlpMapping()) {}
@@ -116,18 +115,16 @@ export class EventBatch {
       this.quarantine(record, index, otlp ? '' : text, otlp ? 'none' : 'utf8', result.rejections);
       return;
     }
-    this.accept(result.event, record, position);
+    this.accept(result.event, position);
   }
 
-  private accept(row: EventRow, record: StreamRecord, position: number): void {
-    // One hash lookup: adding an id already there leaves the set's size unchanged.
-    const seen = this.seen.size;
-    this.seen.add(row.event_id);
-    if (this.seen.size === seen) {
+  private accept(row: EventRow, position: number): void {
+    if (!this.seen.add(row.event_id)) {
       this.counts.duplicates++;
       return;
     }
-    this.accepted.push({ row, sequenceNumber: record.sequenceNumber, record: position });
+    this.rows.push(row);
+    this.rowRecords.push(position);
     this.counts.accepted++;
   }
 
@@ -187,7 +184,7 @@ export class EventBatch {
     }
     for (const m of mapped) {
       this.counts.events++;
-      if (m.result.ok) this.accept(m.result.event, record, position);
+      if (m.result.ok) this.accept(m.result.event, position);
       else {
         const text = quarantinedSpanText(m.span, m.resource, m.event, settings);
         this.quarantine(record, m.index, text, 'utf8', m.result.rejections);

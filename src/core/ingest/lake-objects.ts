@@ -1,6 +1,6 @@
 import { type EventRow, utcDate } from '../lake/event-columns.ts';
 import { eventsToParquet } from '../lake/events-parquet.ts';
-import type { AcceptedEvent, EventBatch } from './event-batch.ts';
+import type { EventBatch } from './event-batch.ts';
 import type { QuarantineEntry } from './quarantine-entry.ts';
 
 /** An object a batch writes to the lake, and the first record of the batch that contributed to it. */
@@ -26,7 +26,7 @@ export function lakeObjects(batch: EventBatch): LakeObject[] {
   const range = `${first.stream}/${first.shardId}/${first.sequenceNumber}-${last.sequenceNumber}`;
   const objects: LakeObject[] = [];
 
-  for (const { dt, rows, firstRecord } of rowsByDate(batch.accepted)) {
+  for (const { dt, rows, firstRecord } of rowsByDate(batch.rows, batch.rowRecords)) {
     objects.push({
       key: `events/dt=${dt}/${range}.parquet`,
       contentType: 'application/vnd.apache.parquet',
@@ -56,23 +56,26 @@ const DAY_MS = 86_400_000;
  * looked up (and named) only when it changes.
  */
 function rowsByDate(
-  accepted: readonly AcceptedEvent[],
+  accepted: readonly EventRow[],
+  records: readonly number[],
 ): { dt: string; rows: EventRow[]; firstRecord: number }[] {
   const groups = new Map<number, { dt: string; rows: EventRow[]; firstRecord: number }>();
   let day = Number.NaN;
   let group: { dt: string; rows: EventRow[]; firstRecord: number } | undefined;
-  for (const a of accepted) {
-    const d = Math.floor(a.row.ts / DAY_MS);
+  for (let i = 0; i < accepted.length; i++) {
+    const row = accepted[i] as EventRow;
+    const record = records[i] as number;
+    const d = Math.floor(row.ts / DAY_MS);
     if (d !== day || group === undefined) {
       day = d;
       group = groups.get(d);
       if (group === undefined) {
-        group = { dt: utcDate(a.row.ts), rows: [], firstRecord: a.record };
+        group = { dt: utcDate(row.ts), rows: [], firstRecord: record };
         groups.set(d, group);
       }
     }
-    group.rows.push(a.row);
-    if (a.record < group.firstRecord) group.firstRecord = a.record;
+    group.rows.push(row);
+    if (record < group.firstRecord) group.firstRecord = record;
   }
   return [...groups.values()].sort((a, b) => (a.dt < b.dt ? -1 : a.dt > b.dt ? 1 : 0));
 }

@@ -4,9 +4,9 @@ import { storageOrder } from './storage-order.ts';
 
 /**
  * Event rows as one Parquet file through hyparquet-writer's generic writer: what `eventsToParquet` wrote before
- * it had a writer of its own (issue 14). Kept as the reference the events writer is tested against. Rows are sorted by the labels a report groups by, then time, so runs of
- * equal values compress to almost nothing; timestamps are delta-encoded, and so are event ids (UUIDv7 ids
- * share their time prefix): each about 1 byte less per event.
+ * it had a writer of its own (issue 14). Kept as the reference the events writer is tested against. Rows are in
+ * time order (`storageOrder`); timestamps are delta-encoded, and so are event ids (UUIDv7 ids share their time
+ * prefix).
  */
 export function eventsToParquetGeneric(rows: readonly EventRow[]): Uint8Array {
   return writeParquetColumns(EVENT_COLUMNS, eventColumnData(rows, storageOrder(rows)), {

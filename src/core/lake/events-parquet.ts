@@ -22,9 +22,9 @@ export interface EventsParquetOptions {
 }
 
 /**
- * Event rows as one Parquet file, one row group. Rows are sorted by the labels a report groups by, then time,
- * so runs of equal values compress to almost nothing; timestamps are delta-encoded, and so are event ids
- * (UUIDv7 ids share their time prefix). Columns are encoded here, one pass each over the sorted rows, and
+ * Event rows as one Parquet file, one row group. Rows are in time order (`storageOrder`); timestamps are
+ * delta-encoded, and so are event ids (UUIDv7 ids share their time prefix). Columns are encoded here, one pass
+ * each over the ordered rows, and
  * written with hyparquet-writer's page header and metadata writers: the same schema, encodings and values as
  * its generic writer (`eventsToParquetGeneric`), without its per-value conversions, at a fraction of the cost
  * (docs/benchmarks.md, ingest). The same rows give the same bytes.

@@ -1,129 +1,84 @@
 import type { EventRow } from './event-columns.ts';
 
 /**
- * The rows' positions in (provider, model, feature, cohort, customer_id, ts, event_id) order, strings
- * compared by UTF-16 code units (`<`), a missing customer_id as ''. Each label is replaced by its rank among
- * the label's distinct values (a few dozen), so the sort compares numbers, and strings only to break ties of
- * ts, which are rare. Labels and ts are read in one pass over the rows (each a monomorphic property load).
+ * The rows' positions in (ts, event_id) order, event ids compared by UTF-16 code units (`<`); rows tied on both
+ * (only repeated events, which the consumer drops before writing) keep their input order. The same rows give the
+ * same order, whatever order they came in.
+ *
+ * Time order, not label order: a batch arrives in time order, so its storage order usually costs one pass over
+ * the rows, and the writer then reads the rows in the order they were made (docs/benchmarks.md, ingest). With
+ * ZSTD pages it also stores as small: the label columns' dictionary indexes grow, and the timestamps and UUIDv7
+ * event ids, each close to the one before, shrink by about as much.
  */
 export function storageOrder(rows: readonly EventRow[]): number[] {
   const n = rows.length;
-  const labels = [
-    new Array<string>(n),
-    new Array<string>(n),
-    new Array<string>(n),
-    new Array<string>(n),
-    new Array<string>(n),
-  ] as const;
-  const ts = new Float64Array(n);
+  const order = new Array<number>(n);
+  let inOrder = true;
   for (let i = 0; i < n; i++) {
-    const r = rows[i] as EventRow;
-    labels[0][i] = r.provider;
-    labels[1][i] = r.model;
-    labels[2][i] = r.feature;
-    labels[3][i] = r.cohort;
-    labels[4][i] = r.customer_id ?? '';
-    ts[i] = r.ts;
+    order[i] = i;
+    if (inOrder && i > 0) inOrder = !before(rows[i] as EventRow, rows[i - 1] as EventRow);
   }
-  const levels = labels.map(ranks);
-  // The five ranks as one group number: exact while the product of the distinct counts stays below 2^53.
-  const group = new Float64Array(n);
-  if (levels.reduce((p, l) => p * l.distinct, 1) < Number.MAX_SAFE_INTEGER) {
-    group.set(levels[0]?.rank as Uint32Array);
-    for (const level of levels.slice(1)) {
-      const { rank, distinct } = level;
-      for (let i = 0; i < n; i++) group[i] = (group[i] as number) * distinct + (rank[i] as number);
-    }
-  } else {
-    // Too many distinct values for one exact number: groups numbered by sorting their rank tuples.
-    const byTuple = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
-      for (const l of levels) {
-        const d = (l.rank[a] as number) - (l.rank[b] as number);
-        if (d !== 0) return d;
-      }
-      return 0;
-    });
-    let g = 0;
-    byTuple.forEach((row, k) => {
-      const prev = byTuple[k - 1];
-      if (prev !== undefined && levels.some((l) => l.rank[prev] !== l.rank[row])) g++;
-      group[row] = g;
-    });
-  }
-  const byEventId = (a: number, b: number) => {
-    const ea = (rows[a] as EventRow).event_id;
-    const eb = (rows[b] as EventRow).event_id;
-    return ea < eb ? -1 : ea > eb ? 1 : 0;
-  };
-  const fast = orderByPackedKeys(group, ts, byEventId);
-  if (fast) return fast;
-  const order = Array.from({ length: n }, (_, i) => i);
-  order.sort((a, b) => {
-    const byGroup = (group[a] as number) - (group[b] as number);
-    if (byGroup !== 0) return byGroup;
-    const byTs = (ts[a] as number) - (ts[b] as number);
-    if (byTs !== 0) return byTs;
-    return byEventId(a, b);
-  });
-  return order;
+  if (inOrder) return order;
+  return orderByPackedKeys(rows) ?? order.sort((a, b) => compareRows(rows, a, b));
+}
+
+/** Whether `a` goes strictly before `b`. */
+function before(a: EventRow, b: EventRow): boolean {
+  return a.ts < b.ts || (a.ts === b.ts && a.event_id < b.event_id);
+}
+
+function compareRows(rows: readonly EventRow[], a: number, b: number): number {
+  const ra = rows[a] as EventRow;
+  const rb = rows[b] as EventRow;
+  if (ra.ts !== rb.ts) return ra.ts - rb.ts;
+  if (ra.event_id !== rb.event_id) return ra.event_id < rb.event_id ? -1 : 1;
+  return a - b;
 }
 
 /**
- * The (group, ts, event_id) order by a native sort of 64-bit keys, `group | ts - min(ts) | position`, rather
- * than a comparator called some 14 times a row; rows tied on group and ts (rare) are then put in event_id
- * order. Null when the keys do not fit in 64 bits (groups and the span of ts within 53, positions within 32).
+ * The order by a native sort of 64-bit keys, `ts - min(ts) | position`, rather than a comparator called some 14
+ * times a row; rows tied on ts are then put in event_id order. Null when the keys do not fit in 64 bits (the
+ * span of ts within 53 bits, positions within 32) or a ts is not a whole number.
  */
-function orderByPackedKeys(
-  group: Float64Array,
-  ts: Float64Array,
-  byEventId: (a: number, b: number) => number,
-): number[] | null {
-  const n = group.length;
-  let maxGroup = 0;
+function orderByPackedKeys(rows: readonly EventRow[]): number[] | null {
+  const n = rows.length;
   let minTs = Number.POSITIVE_INFINITY;
   let maxTs = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
-    const g = group[i] as number;
-    const t = ts[i] as number;
-    if (g > maxGroup) maxGroup = g;
+    const t = (rows[i] as EventRow).ts;
+    if (!Number.isSafeInteger(t)) return null;
     if (t < minTs) minTs = t;
     if (t > maxTs) maxTs = t;
-    if (!Number.isInteger(t)) return null;
   }
-  if (n === 0 || !Number.isSafeInteger(minTs) || !Number.isSafeInteger(maxTs)) return n === 0 ? [] : null;
   const positionBits = bitsFor(n - 1);
   const tsBits = bitsFor(maxTs - minTs);
-  const groupBits = bitsFor(maxGroup);
-  if (!littleEndian || groupBits + tsBits > 53 || positionBits > 32 || groupBits + tsBits + positionBits > 64)
-    return null;
-  // key = high · 2^(positionBits) + position, high = group · 2^tsBits + (ts - min): split into 32-bit words.
+  if (!littleEndian || tsBits > 53 || positionBits > 32 || tsBits + positionBits > 64) return null;
+  // key = (ts - min) · 2^positionBits + position, split into 32-bit words.
   const keys = new BigUint64Array(n);
   const words = new Uint32Array(keys.buffer);
-  const tsScale = 2 ** tsBits;
-  const lowHighBits = 32 - positionBits;
-  const lowHighScale = 2 ** lowHighBits;
+  const lowTsBits = 32 - positionBits;
+  const lowTsScale = 2 ** lowTsBits;
   const positionScale = 2 ** positionBits;
   for (let i = 0; i < n; i++) {
-    const high = (group[i] as number) * tsScale + ((ts[i] as number) - minTs);
-    const lowPart = high % lowHighScale;
+    const high = (rows[i] as EventRow).ts - minTs;
+    const lowPart = high % lowTsScale;
     words[2 * i] = lowPart * positionScale + i;
-    words[2 * i + 1] = (high - lowPart) / lowHighScale;
+    words[2 * i + 1] = (high - lowPart) / lowTsScale;
   }
   keys.sort();
   const order = new Array<number>(n);
   const positionMask = positionBits === 32 ? 0xffffffff : positionScale - 1;
   for (let i = 0; i < n; i++) order[i] = ((words[2 * i] as number) & positionMask) >>> 0;
-  // Ties of group and ts: equal keys above the position bits; put each run in event_id order.
+  // Ties of ts (equal keys above the position bits): each run in event_id order.
   let runStart = 0;
   for (let i = 1; i <= n; i++) {
-    const same =
+    if (
       i < n &&
-      words[2 * i + 1] === words[2 * i - 1] &&
-      (words[2 * i] as number) - ((words[2 * i] as number) & positionMask) ===
-        (words[2 * i - 2] as number) - ((words[2 * i - 2] as number) & positionMask);
-    if (same) continue;
+      (rows[order[i] as number] as EventRow).ts === (rows[order[runStart] as number] as EventRow).ts
+    )
+      continue;
     if (i - runStart > 1) {
-      const run = order.slice(runStart, i).sort((a, b) => byEventId(a, b) || a - b);
+      const run = order.slice(runStart, i).sort((a, b) => compareRows(rows, a, b));
       for (let k = 0; k < run.length; k++) order[runStart + k] = run[k] as number;
     }
     runStart = i;
@@ -138,32 +93,4 @@ function bitsFor(value: number): number {
   let bits = 0;
   while (bits < 64 && 2 ** bits <= value) bits++;
   return bits;
-}
-
-/** Each value's rank among the distinct values (in `<` order), and how many there are. */
-function ranks(values: readonly string[]): { rank: Uint32Array; distinct: number } {
-  const ids = new Map<string, number>();
-  const first = new Uint32Array(values.length);
-  let last: string | undefined;
-  let lastId = 0;
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i] as string;
-    if (value !== last) {
-      let id = ids.get(value);
-      if (id === undefined) {
-        id = ids.size;
-        ids.set(value, id);
-      }
-      last = value;
-      lastId = id;
-    }
-    first[i] = lastId;
-  }
-  const sorted = [...ids.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const rankOfId = new Uint32Array(sorted.length);
-  sorted.forEach((value, rank) => {
-    rankOfId[ids.get(value) as number] = rank;
-  });
-  for (let i = 0; i < first.length; i++) first[i] = rankOfId[first[i] as number] as number;
-  return { rank: first, distinct: Math.max(sorted.length, 1) };
 }

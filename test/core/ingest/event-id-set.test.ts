@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { bucketOf, EventIdSet } from '../../../src/core/ingest/event-id-set.ts';
+
+// EventIdSet answers like a Set of strings: true for an id not seen yet, false for a repeat. Its buckets are made
+// of an id's last 8 characters, so these cases aim at what a bucket must still tell apart.
+
+/** Every add's answer from both sets, for the same ids. */
+function answers(ids: readonly string[]): { got: boolean[]; want: boolean[] } {
+  const set = new EventIdSet();
+  const reference = new Set<string>();
+  return {
+    got: ids.map((id) => set.add(id)),
+    want: ids.map((id) => {
+      const size = reference.size;
+      reference.add(id);
+      return reference.size !== size;
+    }),
+  };
+}
+
+describe('EventIdSet', () => {
+  it('UUIDv7 ids with repeats near and far: the answers of a Set', () => {
+    const ids = Array.from(
+      { length: 5_000 },
+      (_, i) => `0190a1b2-c3d4-7e5f-8a9b-${i.toString(16).padStart(12, '0')}`,
+    );
+    const stream = [...ids, ...ids.filter((_, i) => i % 7 === 0), ...ids.slice(0, 10)];
+    const { got, want } = answers(stream);
+    expect(got).toEqual(want);
+    expect(got.filter((added) => !added)).toHaveLength(stream.length - ids.length);
+  });
+
+  it('ids that end alike, differing only at the front: each is new once', () => {
+    // The same last 8 characters and length: one bucket, which turns from one id to a list to a Set.
+    const ids = Array.from({ length: 40 }, (_, i) => `${String(i).padStart(4, 'x')}-same-end-12345678`);
+    const { got, want } = answers([...ids, ...ids.reverse()]);
+    expect(got).toEqual(want);
+    expect(got.slice(0, 40).every(Boolean)).toBe(true);
+    expect(got.slice(40).some(Boolean)).toBe(false);
+  });
+
+  it('ids of the same last characters and different lengths, and short ids', () => {
+    const { got, want } = answers(['abcdefgh', 'Xabcdefgh', 'XXabcdefgh', 'abcdefgh', 'ab', 'b', 'ab', '']);
+    expect(got).toEqual(want);
+    expect(got).toEqual([true, true, true, false, true, true, false, true]);
+  });
+
+  it('ids whose buckets collide: told apart whole', () => {
+    // Two different ids of one bucket (found by trying): both are new, and each repeat is seen.
+    const seen = new Map<number, string>();
+    let pair: [string, string] | null = null;
+    for (let i = 0; pair === null && i < 200_000; i++) {
+      const id = `id-${i.toString(36).padStart(8, '0')}`;
+      const key = bucketOf(id);
+      const other = seen.get(key);
+      if (other !== undefined) pair = [other, id];
+      else seen.set(key, id);
+    }
+    expect(pair).not.toBeNull();
+    const [a, b] = pair as [string, string];
+    const { got } = answers([a, b, a, b]);
+    expect(got).toEqual([true, true, false, false]);
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { EventRow } from '../../src/core/lake/event-columns.ts';
+import { storageOrder } from '../../src/core/lake/storage-order.ts';
+
+// The events files' row order: ts, then event_id, then input position (docs/contracts.md). The answer is checked
+// against a plain comparator sort, on input already in order (the usual batch), shuffled input with many tied
+// timestamps (the packed-key sort and its tie runs), and a span of ts too wide to pack with the positions.
+
+function row(ts: number, event_id: string): EventRow {
+  return { ts, event_id } as EventRow;
+}
+
+function reference(rows: readonly EventRow[]): number[] {
+  return rows
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const ra = rows[a] as EventRow;
+      const rb = rows[b] as EventRow;
+      if (ra.ts !== rb.ts) return ra.ts - rb.ts;
+      if (ra.event_id !== rb.event_id) return ra.event_id < rb.event_id ? -1 : 1;
+      return a - b;
+    });
+}
+
+/** A deterministic shuffle (mulberry32). */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  let s = seed;
+  const random = () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+const base = Date.parse('2026-11-02T00:00:00Z');
+
+describe('storageOrder', () => {
+  it('a batch already in time order keeps its order', () => {
+    const rows = Array.from({ length: 1_000 }, (_, i) =>
+      row(base + i * 7, `id-${String(i).padStart(4, '0')}`),
+    );
+    expect(storageOrder(rows)).toEqual(rows.map((_, i) => i));
+  });
+
+  it('shuffled rows with tied timestamps: ts, then event_id', () => {
+    // 3,000 rows over 200 distinct ms: every ts is tied, and ids within a tie are out of order.
+    const rows = shuffled(
+      Array.from({ length: 3_000 }, (_, i) => row(base + (i % 200), `id-${(i * 7919) % 3_001}`)),
+      7,
+    );
+    const order = storageOrder(rows);
+    expect(order).toEqual(reference(rows));
+    const sorted = order.map((i) => rows[i] as EventRow);
+    expect(sorted.every((r, k) => k === 0 || (sorted[k - 1] as EventRow).ts <= r.ts)).toBe(true);
+  });
+
+  it('the same rows in any input order give the same rows in the same order', () => {
+    const rows = Array.from({ length: 500 }, (_, i) => row(base + (i % 50), `id-${i}`));
+    const inOrder = (input: EventRow[]) => storageOrder(input).map((i) => input[i]);
+    expect(inOrder(shuffled(rows, 1))).toEqual(inOrder(shuffled(rows, 2)));
+  });
+
+  it('repeated rows (same ts and event_id) keep their input order', () => {
+    const rows = [
+      row(base + 5, 'b'),
+      row(base + 5, 'a'),
+      row(base + 5, 'b'),
+      row(base, 'z'),
+      row(base + 5, 'a'),
+    ];
+    expect(storageOrder(rows)).toEqual([3, 1, 4, 0, 2]);
+  });
+
+  it('timestamps spanning 2^52 ms with 4,097 rows (keys wider than 64 bits): the comparator order', () => {
+    const rows = shuffled(
+      Array.from({ length: 4_097 }, (_, i) => row(i % 2 === 0 ? i : 2 ** 52 - i, `id-${i % 13}`)),
+      3,
+    );
+    expect(storageOrder(rows)).toEqual(reference(rows));
+  });
+
+  it('no rows and one row', () => {
+    expect(storageOrder([])).toEqual([]);
+    expect(storageOrder([row(base, 'only')])).toEqual([0]);
+  });
+});
