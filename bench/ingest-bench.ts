@@ -16,7 +16,15 @@ import { otlpRecords } from '../src/demo/otlp-traffic.ts';
 import { DEMO_HMAC_KEY, generateTraffic, trafficLines } from '../src/demo/traffic.ts';
 import { createIngestHandler, toStreamRecord } from '../src/jobs/ingest-job.ts';
 import type { LakeStore } from '../src/ports/lake-store.ts';
-import { type BenchResult, medianMs, result, type Timing, timed, timedAsync } from './measure.ts';
+import {
+  type BenchResult,
+  medianMs,
+  result,
+  steadyAsync,
+  type Timing,
+  timed,
+  timedAsync,
+} from './measure.ts';
 
 /** The columns a margin report reads (with event_id and received_at, which the deduplicated view reads). */
 export const MARGIN_COLUMNS = [
@@ -38,6 +46,9 @@ const BATCH_EVENTS = 10_000;
 const EVENTS_PER_RECORD = 500;
 /** Timed runs per measure (the median is kept): 15 rather than 7, as the machine is often shared. */
 const RUNS = 15;
+/** Steady state: repetitions (the median is kept) of so many batches back to back. */
+const STEADY_REPS = 5;
+const STEADY_BATCHES = 20;
 /** A lake store that stores nothing: the handler's time without the file system's. */
 const NULL_STORE: LakeStore = {
   putNew: async () => 'written',
@@ -58,11 +69,14 @@ function kinesisBatch(lines: readonly string[], arrivedAt: number): KinesisStrea
   );
 }
 
-/** Records as the event source mapping hands them to the function. */
-function kinesisEvent(records: readonly Buffer[], arrivedAt: number): KinesisStreamEvent {
+/**
+ * Records as the event source mapping hands them to the function. `first` is the first record's sequence number:
+ * the lake keys name the batch's sequence numbers, so batches of the same records with other numbers are new objects.
+ */
+function kinesisEvent(records: readonly Buffer[], arrivedAt: number, first = 1): KinesisStreamEvent {
   return {
     Records: records.map((data, i) => {
-      const sequenceNumber = String(i + 1).padStart(20, '0');
+      const sequenceNumber = String(first + i).padStart(20, '0');
       return {
         awsRegion: 'local',
         eventID: `shardId-000000000000:${sequenceNumber}`,
@@ -100,6 +114,18 @@ function oneBatchOfTraffic(): { lines: string[]; otlp: Buffer[] } {
   return { lines: trafficLines(batch), otlp };
 }
 
+/** The ceiling: decoding and JSON-parsing a batch, nothing else. */
+function decodeAndParse(event: KinesisStreamEvent, expected: number): void {
+  let n = 0;
+  for (const r of event.Records) {
+    for (const l of decodeRecord(Buffer.from(r.kinesis.data, 'base64'))) {
+      JSON.parse(l.text);
+      n++;
+    }
+  }
+  if (n !== expected) throw new Error(`ceiling decoded ${n} events, expected ${expected}`);
+}
+
 export async function ingestBenchmarks(): Promise<{ results: BenchResult[]; notes: string[] }> {
   const { lines, otlp } = oneBatchOfTraffic();
   const arrivedAt = Date.parse('2026-11-01T00:00:00Z');
@@ -107,16 +133,7 @@ export async function ingestBenchmarks(): Promise<{ results: BenchResult[]; note
   const otlpEvent = kinesisEvent(otlp, arrivedAt);
 
   // Ceiling: decoding and JSON-parsing the same batch, nothing else.
-  const ceiling = timed(RUNS, () => {
-    let n = 0;
-    for (const r of event.Records) {
-      for (const l of decodeRecord(Buffer.from(r.kinesis.data, 'base64'))) {
-        JSON.parse(l.text);
-        n++;
-      }
-    }
-    if (n !== lines.length) throw new Error(`ceiling decoded ${n} events, expected ${lines.length}`);
-  });
+  const ceiling = timed(RUNS, () => decodeAndParse(event, lines.length));
 
   // Where the handler's time goes: the consumer's decode + validate + dedup alone, and the Parquet writer alone.
   let accepted: EventRow[] = [];
@@ -163,6 +180,23 @@ export async function ingestBenchmarks(): Promise<{ results: BenchResult[]; note
   });
   if (otlpAccepted !== lines.length)
     throw new Error(`the OTLP batch gave ${otlpAccepted} events, expected ${lines.length}`);
+  // Steady state: the same batch, with new sequence numbers each time, back to back into one lake (its day's
+  // folder made by the first), and the ceiling the same way; the collector's work is in both times.
+  const steadyDir = join(dir, 'steady');
+  const steadyStore = new FsLakeStore(steadyDir);
+  const steadyHandler = createIngestHandler({ store: steadyStore });
+  const data = event.Records.map((r) => Buffer.from(r.kinesis.data, 'base64'));
+  const steadyEvents = Array.from({ length: 5 + STEADY_REPS * STEADY_BATCHES }, (_, k) =>
+    kinesisEvent(data, arrivedAt, 1 + k * data.length),
+  );
+  const steadyCeiling = await steadyAsync(STEADY_REPS, STEADY_BATCHES, () =>
+    decodeAndParse(event, lines.length),
+  );
+  const steady = await steadyAsync(STEADY_REPS, STEADY_BATCHES, async (call) => {
+    const response = await steadyHandler(steadyEvents[call] as KinesisStreamEvent);
+    if (response.batchItemFailures.length > 0) throw new Error('bench batch failed');
+  });
+  await rm(steadyDir, { recursive: true, force: true });
   const ceilingMs = ceiling.wallMs;
   const validateMs = validate.wallMs;
   const parquetMs = parquet.wallMs;
@@ -193,21 +227,23 @@ export async function ingestBenchmarks(): Promise<{ results: BenchResult[]; note
     .sort((a, b) => b.bytes - a.bytes)
     .map((m) => `${m.col} ${m.bytes.toFixed(2)}`);
 
+  // The batch's events a second, against a baseline's over the same events.
+  const eventsPerSecond = (name: string, ms: number, baseline: string, baselineMs: number) =>
+    result(name, (lines.length / ms) * 1000, 'events/s', baseline, (lines.length / baselineMs) * 1000);
   return {
     results: [
-      result(
-        'ingest.events_per_s',
-        (lines.length / handlerMs) * 1000,
-        'events/s',
-        'decode+JSON.parse only',
-        (lines.length / ceilingMs) * 1000,
+      eventsPerSecond('ingest.events_per_s', handlerMs, 'decode+JSON.parse only', ceilingMs),
+      eventsPerSecond(
+        'ingest.steady_events_per_s',
+        steady.wallMs,
+        'decode+JSON.parse only, back to back',
+        steadyCeiling.wallMs,
       ),
-      result(
+      eventsPerSecond(
         'ingest.otlp_events_per_s',
-        (lines.length / otlpHandler.wallMs) * 1000,
-        'events/s',
+        otlpHandler.wallMs,
         'client gzip NDJSON batches',
-        (lines.length / inMemory.wallMs) * 1000,
+        inMemory.wallMs,
       ),
       result(
         'parquet.bytes_per_event',
@@ -227,6 +263,7 @@ export async function ingestBenchmarks(): Promise<{ results: BenchResult[]; note
     notes: [
       `handler time per event: ${((handlerMs * 1000) / lines.length).toFixed(1)} µs, of which decode + validate + dedup ${((validateMs * 1000) / lines.length).toFixed(1)} µs and the Parquet writer ${((parquetMs * 1000) / lines.length).toFixed(1)} µs; the ceiling is ${((ceilingMs * 1000) / lines.length).toFixed(1)} µs`,
       `main-thread CPU per event (process.threadCpuUsage; wall time also counts waits for cores and V8's background threads): handler ${perEvent(handlerTiming.cpuMs)} µs (ratio ${cpuRatio(handlerTiming)}), with a store that keeps nothing ${perEvent(inMemory.cpuMs)} µs (wall ${perEvent(inMemory.wallMs)}), decode + validate + dedup ${perEvent(validate.cpuMs)}, the Parquet writer ${perEvent(parquet.cpuMs)}, the ceiling ${perEvent(ceiling.cpuMs)}`,
+      `steady state (${STEADY_BATCHES} batches back to back, no forced collection between them, median of ${STEADY_REPS}; one lake): handler ${perEvent(steady.wallMs)} µs/event wall, ${perEvent(steady.cpuMs)} µs main-thread CPU; the ceiling ${perEvent(steadyCeiling.wallMs)} wall, ${perEvent(steadyCeiling.cpuMs)} CPU (CPU ratio ${steady.cpuMs === null || steadyCeiling.cpuMs === null ? '?' : (steadyCeiling.cpuMs / steady.cpuMs).toFixed(3)})`,
       `events writer: ${EVENT_PAGES.codec} pages, ${((parquetMs * 1000) / lines.length).toFixed(1)} µs/event; the generic writer (before, GZIP) ${((genericMs * 1000) / lines.length).toFixed(1)} µs/event`,
       `OTLP (the same ${lines.length} calls as spans, otlp_proto gzip, ${otlpEvent.Records.length} records of ${EVENTS_PER_RECORD} spans, ${(otlp.reduce((n, r) => n + r.length, 0) / lines.length).toFixed(1)} stream bytes a span): handler with a store that keeps nothing ${perEvent(otlpHandler.wallMs)} µs/event wall, ${perEvent(otlpHandler.cpuMs)} µs CPU (the client batch: ${perEvent(inMemory.wallMs)} wall, ${perEvent(inMemory.cpuMs)} CPU); decode + map + validate + dedup ${perEvent(otlpValidate.wallMs)} µs (the client batch's decode + validate + dedup ${perEvent(validate.wallMs)})`,
       `batch: ${lines.length} events in ${event.Records.length} records; ${files[0]?.files} Parquet file(s), ${rows} rows`,

@@ -60,6 +60,31 @@ export async function timedAsync(runs: number, fn: () => Promise<void>): Promise
   return { wallMs: median(walls), cpuMs: cpus.length > 0 ? median(cpus) : null };
 }
 
+/**
+ * Steady state: `batches` calls back to back, without a forced collection between them, as a warm consumer takes
+ * one batch after another, so the garbage collector's work is in the time. Wall and main-thread CPU time per
+ * call, the medians over `reps` repetitions (after a warm-up of 5 calls); `fn` gets a running call number.
+ */
+export async function steadyAsync(
+  reps: number,
+  batches: number,
+  fn: (call: number) => Promise<void> | void,
+): Promise<Timing> {
+  let call = 0;
+  for (let i = 0; i < 5; i++) await fn(call++);
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const cpu = threadCpuUs();
+    const start = performance.now();
+    for (let i = 0; i < batches; i++) await fn(call++);
+    walls.push((performance.now() - start) / batches);
+    const end = threadCpuUs();
+    if (cpu !== null && end !== null) cpus.push((end - cpu) / 1000 / batches);
+  }
+  return { wallMs: median(walls), cpuMs: cpus.length > 0 ? median(cpus) : null };
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] as number;

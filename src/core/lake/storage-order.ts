@@ -5,8 +5,9 @@ import type { EventRow } from './event-columns.ts';
  * (only repeated events, which the consumer drops before writing) keep their input order. The same rows give the
  * same order, whatever order they came in.
  *
- * Time order, not label order: a batch arrives in time order, so its storage order usually costs one pass over
- * the rows, and the writer then reads the rows in the order they were made (docs/benchmarks.md, ingest). With
+ * Time order, not label order: a batch arrives nearly in time order (`ts` is when a call started, and clients
+ * send a call when it ends), so the writer reads the rows about in the order they were made, and the order costs
+ * one pass when the batch is already in it, else a native sort of packed keys (docs/benchmarks.md, ingest). With
  * ZSTD pages it also stores as small: the label columns' dictionary indexes grow, and the timestamps and UUIDv7
  * event ids, each close to the one before, shrink by about as much.
  */
