@@ -20,6 +20,7 @@ import {
   type BenchResult,
   medianMs,
   result,
+  STEADY_WARMUP,
   steadyAsync,
   type Timing,
   timed,
@@ -69,14 +70,11 @@ function kinesisBatch(lines: readonly string[], arrivedAt: number): KinesisStrea
   );
 }
 
-/**
- * Records as the event source mapping hands them to the function. `first` is the first record's sequence number:
- * the lake keys name the batch's sequence numbers, so batches of the same records with other numbers are new objects.
- */
-function kinesisEvent(records: readonly Buffer[], arrivedAt: number, first = 1): KinesisStreamEvent {
+/** Records as the event source mapping hands them to the function. */
+function kinesisEvent(records: readonly Buffer[], arrivedAt: number): KinesisStreamEvent {
   return {
     Records: records.map((data, i) => {
-      const sequenceNumber = String(first + i).padStart(20, '0');
+      const sequenceNumber = String(i + 1).padStart(20, '0');
       return {
         awsRegion: 'local',
         eventID: `shardId-000000000000:${sequenceNumber}`,
@@ -92,6 +90,23 @@ function kinesisEvent(records: readonly Buffer[], arrivedAt: number, first = 1):
           partitionKey: sequenceNumber,
           sequenceNumber,
         },
+      };
+    }),
+  };
+}
+
+/**
+ * The same records (their data strings shared) with sequence numbers from `first` on: the lake keys name a batch's
+ * sequence numbers, so the handler writes it as new objects.
+ */
+function renumbered(event: KinesisStreamEvent, first: number): KinesisStreamEvent {
+  return {
+    Records: event.Records.map((r, i) => {
+      const sequenceNumber = String(first + i).padStart(20, '0');
+      return {
+        ...r,
+        eventID: `shardId-000000000000:${sequenceNumber}`,
+        kinesis: { ...r.kinesis, partitionKey: sequenceNumber, sequenceNumber },
       };
     }),
   };
@@ -185,15 +200,19 @@ export async function ingestBenchmarks(): Promise<{ results: BenchResult[]; note
   const steadyDir = join(dir, 'steady');
   const steadyStore = new FsLakeStore(steadyDir);
   const steadyHandler = createIngestHandler({ store: steadyStore });
-  const data = event.Records.map((r) => Buffer.from(r.kinesis.data, 'base64'));
-  const steadyEvents = Array.from({ length: 5 + STEADY_REPS * STEADY_BATCHES }, (_, k) =>
-    kinesisEvent(data, arrivedAt, 1 + k * data.length),
+  const steadyEvents = Array.from({ length: STEADY_WARMUP + STEADY_REPS * STEADY_BATCHES }, (_, k) =>
+    renumbered(event, 1 + k * event.Records.length),
   );
-  const steadyCeiling = await steadyAsync(STEADY_REPS, STEADY_BATCHES, () =>
-    decodeAndParse(event, lines.length),
+  const steadyEvent = (call: number): KinesisStreamEvent => {
+    const e = steadyEvents[call];
+    if (!e) throw new Error(`steady state: no batch ${call}`);
+    return e;
+  };
+  const steadyCeiling = await steadyAsync(STEADY_REPS, STEADY_BATCHES, (call) =>
+    decodeAndParse(steadyEvent(call), lines.length),
   );
   const steady = await steadyAsync(STEADY_REPS, STEADY_BATCHES, async (call) => {
-    const response = await steadyHandler(steadyEvents[call] as KinesisStreamEvent);
+    const response = await steadyHandler(steadyEvent(call));
     if (response.batchItemFailures.length > 0) throw new Error('bench batch failed');
   });
   await rm(steadyDir, { recursive: true, force: true });

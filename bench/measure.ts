@@ -60,10 +60,14 @@ export async function timedAsync(runs: number, fn: () => Promise<void>): Promise
   return { wallMs: median(walls), cpuMs: cpus.length > 0 ? median(cpus) : null };
 }
 
+/** Calls `steadyAsync` makes before it times any. */
+export const STEADY_WARMUP = 5;
+
 /**
  * Steady state: `batches` calls back to back, without a forced collection between them, as a warm consumer takes
  * one batch after another, so the garbage collector's work is in the time. Wall and main-thread CPU time per
- * call, the medians over `reps` repetitions (after a warm-up of 5 calls); `fn` gets a running call number.
+ * call, the medians over `reps` repetitions (after `STEADY_WARMUP` calls); `fn` gets a running call number, from 0
+ * through `STEADY_WARMUP + reps × batches - 1`.
  */
 export async function steadyAsync(
   reps: number,
@@ -71,7 +75,7 @@ export async function steadyAsync(
   fn: (call: number) => Promise<void> | void,
 ): Promise<Timing> {
   let call = 0;
-  for (let i = 0; i < 5; i++) await fn(call++);
+  for (let i = 0; i < STEADY_WARMUP; i++) await fn(call++);
   const walls: number[] = [];
   const cpus: number[] = [];
   for (let r = 0; r < reps; r++) {

@@ -234,7 +234,7 @@ describe('events writer: the same file contents as the generic writer', () => {
     ]);
   });
 
-  it('rows out of time order, ts spanning 2^50 ms: the same rows as the generic writer', async () => {
+  it('rows out of time order, ts spanning 2^50 ms: stored in ts then event_id order, as the generic writer stores them', async () => {
     const first = edge[0] as EventRow;
     const rows: EventRow[] = Array.from({ length: 40 }, (_, i) => ({
       ...first,
@@ -243,7 +243,13 @@ describe('events writer: the same file contents as the generic writer', () => {
       ts: (i % 3) * 2 ** 49,
     }));
     const bytes = eventsToParquet(rows, { pages: GZIP_PAGES });
-    expect(await decode(bytes)).toEqual(await decode(eventsToParquetGeneric(rows)));
+    const stored = await decode(bytes);
+    expect(stored).toEqual(await decode(eventsToParquetGeneric(rows)));
+    const key = (r: Record<string, unknown>) => [r.ts as number, r.event_id as string] as const;
+    const expected = rows
+      .map((r) => [r.ts, r.event_id] as const)
+      .sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+    expect(stored.map(key)).toEqual(expected);
   });
 
   it('the same rows in another input order give the same bytes', () => {

@@ -49,6 +49,20 @@ describe('storageOrder', () => {
     expect(storageOrder(rows)).toEqual(rows.map((_, i) => i));
   });
 
+  it('a batch in ts order with ties whose ids are the other way round: only the ties move', () => {
+    const rows = [
+      row(base, 'a'),
+      row(base + 1, 'c'),
+      row(base + 1, 'b'),
+      row(base + 2, 'd'),
+      row(base + 3, 'z'),
+      row(base + 3, 'y'),
+      row(base + 3, 'x'),
+    ];
+    expect(storageOrder(rows)).toEqual([0, 2, 1, 3, 6, 5, 4]);
+    expect(storageOrder(rows)).toEqual(reference(rows));
+  });
+
   it('shuffled rows with tied timestamps: ts, then event_id', () => {
     // 3,000 rows over 200 distinct ms: every ts is tied, and ids within a tie are out of order.
     const rows = shuffled(

@@ -37,9 +37,13 @@ export class EventIdSet {
   }
 }
 
-/** 30 bits of the id's last 8 UTF-16 units and its length (a small integer, which a `Map` hashes at once). */
+/**
+ * 30 bits of an FNV-1a hash of the id's length and last 8 UTF-16 units: a small integer, which a `Map` hashes at
+ * once (a multiplier of 31 would let neighbouring characters cancel out, as in `…0n` and `…20`).
+ */
 export function bucketOf(id: string): number {
-  let h = id.length;
-  for (let i = Math.max(0, id.length - 8); i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
+  let h = Math.imul(0x811c9dc5 ^ id.length, 0x01000193);
+  for (let i = Math.max(0, id.length - 8); i < id.length; i++)
+    h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
   return h & 0x3fffffff;
 }

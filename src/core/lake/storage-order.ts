@@ -7,25 +7,23 @@ import type { EventRow } from './event-columns.ts';
  *
  * Time order, not label order: a batch arrives nearly in time order (`ts` is when a call started, and clients
  * send a call when it ends), so the writer reads the rows about in the order they were made, and the order costs
- * one pass when the batch is already in it, else a native sort of packed keys (docs/benchmarks.md, ingest). With
- * ZSTD pages it also stores as small: the label columns' dictionary indexes grow, and the timestamps and UUIDv7
- * event ids, each close to the one before, shrink by about as much.
+ * one pass when the batch's `ts` never decreases (ties then put in event_id order), else a native sort of packed
+ * keys (docs/benchmarks.md, ingest). With ZSTD pages it stores about as small: the label columns' dictionary
+ * indexes grow, and the timestamps and UUIDv7 event ids, each close to the one before, shrink by nearly as much.
  */
 export function storageOrder(rows: readonly EventRow[]): number[] {
   const n = rows.length;
   const order = new Array<number>(n);
-  let inOrder = true;
+  let inTimeOrder = true;
   for (let i = 0; i < n; i++) {
     order[i] = i;
-    if (inOrder && i > 0) inOrder = !before(rows[i] as EventRow, rows[i - 1] as EventRow);
+    if (inTimeOrder && i > 0) inTimeOrder = (rows[i] as EventRow).ts >= (rows[i - 1] as EventRow).ts;
   }
-  if (inOrder) return order;
+  if (inTimeOrder) {
+    orderTies(rows, order);
+    return order;
+  }
   return orderByPackedKeys(rows) ?? order.sort((a, b) => compareRows(rows, a, b));
-}
-
-/** Whether `a` goes strictly before `b`. */
-function before(a: EventRow, b: EventRow): boolean {
-  return a.ts < b.ts || (a.ts === b.ts && a.event_id < b.event_id);
 }
 
 function compareRows(rows: readonly EventRow[], a: number, b: number): number {
@@ -70,7 +68,13 @@ function orderByPackedKeys(rows: readonly EventRow[]): number[] | null {
   const order = new Array<number>(n);
   const positionMask = positionBits === 32 ? 0xffffffff : positionScale - 1;
   for (let i = 0; i < n; i++) order[i] = ((words[2 * i] as number) & positionMask) >>> 0;
-  // Ties of ts (equal keys above the position bits): each run in event_id order.
+  orderTies(rows, order);
+  return order;
+}
+
+/** Rows already in `ts` order: each run of equal `ts` put in event_id order (then input order). */
+function orderTies(rows: readonly EventRow[], order: number[]): void {
+  const n = order.length;
   let runStart = 0;
   for (let i = 1; i <= n; i++) {
     if (
@@ -84,7 +88,6 @@ function orderByPackedKeys(rows: readonly EventRow[]): number[] | null {
     }
     runStart = i;
   }
-  return order;
 }
 
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

@@ -49,8 +49,15 @@ describe('EventIdSet', () => {
     // Two different ids of one bucket (found by trying): both are new, and each repeat is seen.
     const seen = new Map<number, string>();
     let pair: [string, string] | null = null;
-    for (let i = 0; pair === null && i < 200_000; i++) {
-      const id = `id-${i.toString(36).padStart(8, '0')}`;
+    // Ids with random 12-hex-digit ends, as UUIDs have (a fixed-seed generator): among some 40,000 two share a
+    // bucket about half the time, among 400,000 all but surely.
+    let state = 12345;
+    const hex = () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return (state >>> 8).toString(16).padStart(6, '0');
+    };
+    for (let i = 0; pair === null && i < 400_000; i++) {
+      const id = `0190a1b2-c3d4-7e5f-8a9b-${hex()}${hex()}`;
       const key = bucketOf(id);
       const other = seen.get(key);
       if (other !== undefined) pair = [other, id];
