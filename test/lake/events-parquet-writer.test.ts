@@ -252,6 +252,25 @@ describe('events writer: the same file contents as the generic writer', () => {
     expect(stored.map(key)).toEqual(expected);
   });
 
+  it('dictionaries of 1 to 20 values (searched value by value up to 8, then by Map): the generic writer’s rows', async () => {
+    // Each value is built anew for every row (as JSON.parse makes them), so no two rows share a string object.
+    const first = edge[0] as EventRow;
+    const rows: EventRow[] = Array.from({ length: 400 }, (_, i) => ({
+      ...first,
+      event_id: `evt_dict_${String(i).padStart(3, '0')}`,
+      ts: 1_000 + i,
+      feature: ['feature', String(i % 9)].join('-'),
+      model: ['model', String((i * 7) % 20)].join('-'),
+      cohort: ['cohort', String(i % 8)].join('-'),
+      provider: ['provider', '1'].join('-'),
+    }));
+    const stored = await decode(eventsToParquet(rows, { pages: GZIP_PAGES }));
+    expect(stored).toEqual(await decode(eventsToParquetGeneric(rows)));
+    expect(stored.map((r) => [r.feature, r.model, r.cohort, r.provider])).toEqual(
+      rows.map((r) => [r.feature, r.model, r.cohort, r.provider]),
+    );
+  });
+
   it('the same rows in another input order give the same bytes', () => {
     const rows = demo.slice(0, 2_000);
     expect(eventsToParquet([...rows].reverse(), { pages: GZIP_PAGES })).toEqual(

@@ -11,6 +11,12 @@ import {
 } from './encoded-column.ts';
 
 const stringLength = (value: string) => value.length;
+/**
+ * A dictionary of at most this many values is searched by comparing strings, not through its `Map`: a string
+ * fresh from JSON.parse has no hash yet, and computing one costs more than a few comparisons, which mostly stop
+ * at the length (docs/benchmarks.md, ingest).
+ */
+const SCAN_MAX = 8;
 
 /**
  * A string column (UTF-8 byte arrays), dictionary-encoded where hyparquet-writer's rule says it pays, else
@@ -46,7 +52,15 @@ export function stringColumn(cells: readonly (string | null)[], nullable: boolea
       const value = cells[i];
       if (value === null || value === undefined) continue;
       if (value !== prev) {
-        let id = ids.get(value);
+        let id: number | undefined;
+        if (dictionary.length <= SCAN_MAX) {
+          for (let d = 0; d < dictionary.length; d++) {
+            if (dictionary[d] === value) {
+              id = d;
+              break;
+            }
+          }
+        } else id = ids.get(value);
         if (id === undefined) {
           id = dictionary.length;
           dictionary.push(value);
