@@ -1,30 +1,18 @@
 -- customers: per customer for one month (docs/contracts.md §7), from the daily rollups: each customer's usage per hour
--- and pricing key (customer_usage_hourly) × the unit costs of that hour and key (hourly_rates), as the margin report
--- costs its groups. Requests without a customer are one row, customer_id and cohort null; a customer with revenue
--- and no requests is a row (requests 0, cost 0). cohort: the revenue row's, else that of the customer's latest
--- request in the month. cost_share = cost ÷ the month's cost of all requests. Costliest first.
--- Parameters: 1 first day of the month 'YYYY-MM-DD', 2 first day of the next month, 3-6 the same twice again,
--- 7 the month 'YYYY-MM'. Filtering on dt lets Athena read only the month's partitions.
-WITH usage AS (
-  SELECT dt, hour, customer_id, provider, price_model, usage_type, service_tier, context_tier, requests, quantity
-  FROM customer_usage_hourly
-  WHERE dt >= ? AND dt < ?
-),
-rates AS (
-  SELECT dt, hour, provider, price_model, usage_type, service_tier, context_tier, unit_allocated, unit_estimated
-  FROM hourly_rates
-  WHERE dt >= ? AND dt < ?
-),
-costs AS (
+-- and pricing key, costed at the unit costs of that hour and key (customer_cost_hourly), as the margin report costs
+-- its groups. Requests without a customer are one row, customer_id and cohort null; a customer with revenue and no
+-- requests is a row (requests 0, cost 0). cohort: the revenue row's, else that of the customer's latest request in
+-- the month. cost_share = cost ÷ the month's cost of all requests. Costliest first.
+-- Parameters: 1 first day of the month 'YYYY-MM-DD', 2 first day of the next month, 3-4 the same again, 5 the month
+-- 'YYYY-MM'. Filtering on dt lets Athena read only the month's partitions.
+WITH costs AS (
   SELECT
-    u.customer_id,
-    sum(CASE WHEN u.usage_type = 'output' THEN u.requests ELSE 0 END) AS requests,
-    sum(u.quantity * r.unit_allocated) + sum(u.quantity * r.unit_estimated) AS cost
-  FROM usage u
-  JOIN rates r
-    ON r.dt = u.dt AND r.hour = u.hour AND r.provider = u.provider AND r.price_model = u.price_model
-    AND r.usage_type = u.usage_type AND r.service_tier = u.service_tier AND r.context_tier = u.context_tier
-  GROUP BY u.customer_id
+    customer_id,
+    sum(CASE WHEN usage_type = 'output' THEN requests ELSE 0 END) AS requests,
+    sum(allocated_cost) + sum(estimated_cost) AS cost
+  FROM customer_cost_hourly
+  WHERE dt >= ? AND dt < ?
+  GROUP BY customer_id
 ),
 latest_cohort AS (
   -- the cohort of each customer's latest request in the month (a tie broken by cohort, for one answer)

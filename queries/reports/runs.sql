@@ -1,7 +1,7 @@
 -- runs: per feature over a range of UTC days (docs/contracts.md §7), from the daily rollups. A run is the requests
 -- in the range that carry one trace_id; it belongs to the feature of its first request (by ts, then event_id), and
 -- is escalated when its requests used more than one model (an alias counts as its snapshot). Its cost is its
--- usage per hour and pricing key (run_usage_hourly) × the unit costs of that hour and key (hourly_rates).
+-- usage per hour and pricing key costed at the unit costs of that hour and key (run_cost_hourly).
 -- Percentiles are nearest-rank: the value at position ceil(p × runs) in ascending order.
 -- escalation_cost_share = the cost of escalated runs' requests on a model other than their first request's ÷ the
 -- cost of all the feature's runs. runs_cost_bin_0 … _11 count the runs per cost band, for the report's distribution
@@ -12,17 +12,12 @@
 -- is a trace of its own, and a feature that routes some requests to a dearer model would flag each of them); a
 -- feature most of whose runs cost nothing flags its costed runs, not every run. Each feature's row comes once per
 -- runaway run and model it used (runaway_* columns; null when the feature has none), costliest run first.
--- Parameters: 1 first day 'YYYY-MM-DD', 2 the day after the last, 3 and 4 the same, 5 the runaway factor.
+-- Parameters: 1 first day 'YYYY-MM-DD', 2 the day after the last, 3 the runaway factor.
 WITH usage AS (
   SELECT
-    dt, hour, trace_id, model, provider, price_model, usage_type, service_tier, context_tier, requests, quantity,
+    trace_id, model, usage_type, requests, allocated_cost, estimated_cost,
     first_ts, last_ts, day_first_ts, day_first_event_id, day_first_feature, day_first_model
-  FROM run_usage_hourly
-  WHERE dt >= ? AND dt < ?
-),
-rates AS (
-  SELECT dt, hour, provider, price_model, usage_type, service_tier, context_tier, unit_allocated, unit_estimated
-  FROM hourly_rates
+  FROM run_cost_hourly
   WHERE dt >= ? AND dt < ?
 ),
 firsts AS (
@@ -40,11 +35,8 @@ model_costs AS (
   SELECT
     u.trace_id, u.model,
     sum(CASE WHEN u.usage_type = 'output' THEN u.requests ELSE 0 END) AS requests,
-    sum(u.quantity * r.unit_allocated) + sum(u.quantity * r.unit_estimated) AS cost
+    sum(u.allocated_cost) + sum(u.estimated_cost) AS cost
   FROM usage u
-  JOIN rates r
-    ON r.dt = u.dt AND r.hour = u.hour AND r.provider = u.provider AND r.price_model = u.price_model
-    AND r.usage_type = u.usage_type AND r.service_tier = u.service_tier AND r.context_tier = u.context_tier
   GROUP BY u.trace_id, u.model
 ),
 runs AS (

@@ -110,7 +110,7 @@ export async function alertsReport(
   const from = nextDay(day, -TRAILING_DAYS);
   const to = nextDay(day);
   const [customerRows, featureRows, runs] = await Promise.all([
-    queries.run('reports/alerts_customers.sql', [from, to, from, to]),
+    queries.run('reports/alerts_customers.sql', [from, to]),
     queries.run('reports/alerts_features.sql', [from, to]),
     runsReport(queries, from, to, t.runaway_factor),
   ]);

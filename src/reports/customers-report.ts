@@ -51,7 +51,7 @@ const amount = (v: unknown) => (v === null || v === undefined ? null : Number(v)
 /** The customers report of a month, from queries/reports/customers.sql (the daily rollups). */
 export async function customersReport(queries: QueryRunner, m: Month): Promise<CustomersReport> {
   const days = [m.from, m.to];
-  const rows = (await queries.run('reports/customers.sql', [...days, ...days, ...days, m.month])).map(
+  const rows = (await queries.run('reports/customers.sql', [...days, ...days, m.month])).map(
     (r): CustomerRow => ({
       customer_id: text(r.customer_id),
       cohort: text(r.cohort),

@@ -79,7 +79,7 @@ export async function runsReport(
   runawayFactor = DEFAULT_RUNAWAY_FACTOR,
 ): Promise<RunsReport & { bands: RunCostBands[] }> {
   const days = [from, to];
-  const rows = await queries.run('reports/runs.sql', [...days, ...days, String(runawayFactor)]);
+  const rows = await queries.run('reports/runs.sql', [...days, String(runawayFactor)]);
   // One row per feature, repeated once per runaway run and model of the feature (runaway_* columns).
   const features = [...new Map(rows.map((r) => [String(r.feature), r])).values()];
   return {

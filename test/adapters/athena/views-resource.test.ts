@@ -81,6 +81,8 @@ describe('the views custom resource (over the real Athena SDK, against the local
       'run_usage_hourly',
       'margin_monthly',
       'waste_daily',
+      'customer_cost_hourly',
+      'run_cost_hourly',
     ]);
     const started = athena.requestsOf('StartQueryExecution').map((r) => r.body);
     expect(started.map((b) => b.QueryString)).toEqual(views.map((v) => v.sql));
