@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventRow } from '../../src/core/lake/event-columns.ts';
 import { storageOrder } from '../../src/core/lake/storage-order.ts';
+import { Random } from '../../src/demo/random.ts';
 
 // The events files' row order: ts, then event_id, then input position (docs/contracts.md). The answer is checked
 // against a plain comparator sort, on input already in order (the usual batch), shuffled input with many tied
@@ -22,18 +23,12 @@ function reference(rows: readonly EventRow[]): number[] {
     });
 }
 
-/** A deterministic shuffle (mulberry32). */
+/** A deterministic shuffle (the demo's seeded generator). */
 function shuffled<T>(items: readonly T[], seed: number): T[] {
-  let s = seed;
-  const random = () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
+    const j = random.int(0, i);
     [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;

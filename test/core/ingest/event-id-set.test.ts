@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bucketOf, EventIdSet } from '../../../src/core/ingest/event-id-set.ts';
+import { Random } from '../../../src/demo/random.ts';
 
 // EventIdSet answers like a Set of strings: true for an id not seen yet, false for a repeat. Its buckets are made
 // of an id's last 8 characters, so these cases aim at what a bucket must still tell apart.
@@ -51,11 +52,8 @@ describe('EventIdSet', () => {
     let pair: [string, string] | null = null;
     // Ids with random 12-hex-digit ends, as UUIDs have (a fixed-seed generator): among some 40,000 two share a
     // bucket about half the time, among 400,000 all but surely.
-    let state = 12345;
-    const hex = () => {
-      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-      return (state >>> 8).toString(16).padStart(6, '0');
-    };
+    const random = new Random(12345);
+    const hex = () => random.int(0, 0xffffff).toString(16).padStart(6, '0');
     for (let i = 0; pair === null && i < 400_000; i++) {
       const id = `0190a1b2-c3d4-7e5f-8a9b-${hex()}${hex()}`;
       const key = bucketOf(id);
