@@ -61,13 +61,12 @@ export async function timedAsync(runs: number, fn: () => Promise<void>): Promise
 }
 
 /** Calls `steadyAsync` makes before it times any. */
-export const STEADY_WARMUP = 5;
+const STEADY_WARMUP = 5;
 
 /**
  * Steady state: `batches` calls back to back, without a forced collection between them, as a warm consumer takes
  * one batch after another, so the garbage collector's work is in the time. Wall and main-thread CPU time per
- * call, the medians over `reps` repetitions (after `STEADY_WARMUP` calls); `fn` gets a running call number, from 0
- * through `STEADY_WARMUP + reps × batches - 1`.
+ * call, the medians over `reps` repetitions (after `STEADY_WARMUP` calls); `fn` gets a running call number.
  */
 export async function steadyAsync(
   reps: number,
