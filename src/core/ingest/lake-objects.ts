@@ -58,19 +58,7 @@ const DAY_MS = 86_400_000;
 function rowsByDate(
   accepted: readonly EventRow[],
   records: readonly number[],
-): { dt: string; rows: readonly EventRow[]; firstRecord: number }[] {
-  // Most batches fall within one UTC day: then its rows are that day's as they are, not copied.
-  const first = accepted[0];
-  if (first !== undefined) {
-    const firstDay = Math.floor(first.ts / DAY_MS);
-    let oneDay = true;
-    let firstRecord = records[0] as number;
-    for (let i = 1; i < accepted.length && oneDay; i++) {
-      oneDay = Math.floor((accepted[i] as EventRow).ts / DAY_MS) === firstDay;
-      if ((records[i] as number) < firstRecord) firstRecord = records[i] as number;
-    }
-    if (oneDay) return [{ dt: utcDate(first.ts), rows: accepted, firstRecord }];
-  }
+): { dt: string; rows: EventRow[]; firstRecord: number }[] {
   const groups = new Map<number, { dt: string; rows: EventRow[]; firstRecord: number }>();
   let day = Number.NaN;
   let group: { dt: string; rows: EventRow[]; firstRecord: number } | undefined;
