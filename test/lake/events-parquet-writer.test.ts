@@ -271,6 +271,41 @@ describe('events writer: the same file contents as the generic writer', () => {
     );
   });
 
+  it('event ids that share prefixes of every length, one the start of the next: the generic writer’s rows', async () => {
+    // The ASCII path of the DELTA_BYTE_ARRAY encoder compares each id with the one before it in storage order.
+    const first = edge[0] as EventRow;
+    const ids = [
+      'a',
+      'ab',
+      'abc',
+      'abc',
+      'abd',
+      'b',
+      'ba',
+      'bab',
+      'bb',
+      'Z',
+      'z-long-suffix-0123456789',
+      'z',
+    ];
+    const rows: EventRow[] = ids.map((event_id, i) => ({ ...first, event_id, ts: 1_000 + i }));
+    const stored = await decode(eventsToParquet(rows, { pages: GZIP_PAGES }));
+    expect(stored).toEqual(await decode(eventsToParquetGeneric(rows)));
+    expect(stored.map((r) => r.event_id)).toEqual(ids);
+  });
+
+  it('a required number missing, or a number column holding text: refused, naming the column', () => {
+    const first = edge[0] as EventRow;
+    const missing = { ...first, input_tokens: undefined } as unknown as EventRow;
+    expect(() => eventsToParquet([first, missing])).toThrow(/column input_tokens/);
+    const text = { ...first, latency_ms: '12' } as unknown as EventRow;
+    expect(() => eventsToParquet([text])).toThrow(/column latency_ms, got 12/);
+    const noTs = { ...first, ts: null } as unknown as EventRow;
+    expect(() => eventsToParquet([noTs])).toThrow(/column ts/);
+    // The writer is left as it was: the next file is written whole.
+    expect(eventsToParquet([first]).length).toBeGreaterThan(0);
+  });
+
   it('the same rows in another input order give the same bytes', () => {
     const rows = demo.slice(0, 2_000);
     expect(eventsToParquet([...rows].reverse(), { pages: GZIP_PAGES })).toEqual(

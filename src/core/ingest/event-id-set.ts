@@ -1,3 +1,5 @@
+import { tailHash } from '../tail-hash.ts';
+
 /** Ids whose bucket holds more than this many are kept in a `Set` of their own (see `EventIdSet`). */
 const LIST_MAX = 8;
 
@@ -14,7 +16,7 @@ export class EventIdSet {
 
   /** Adds `id`; false when it was already there. */
   add(id: string): boolean {
-    const key = bucketOf(id);
+    const key = tailHash(id);
     const bucket = this.buckets.get(key);
     if (bucket === undefined) {
       this.buckets.set(key, id);
@@ -35,15 +37,4 @@ export class EventIdSet {
     bucket.add(id);
     return bucket.size !== size;
   }
-}
-
-/**
- * 30 bits of an FNV-1a hash of the id's length and last 8 UTF-16 units: a small integer, which a `Map` hashes at
- * once (a multiplier of 31 would let neighbouring characters cancel out, as in `…0n` and `…20`).
- */
-export function bucketOf(id: string): number {
-  let h = Math.imul(0x811c9dc5 ^ id.length, 0x01000193);
-  for (let i = Math.max(0, id.length - 8); i < id.length; i++)
-    h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-  return h & 0x3fffffff;
 }

@@ -9,9 +9,11 @@ import { ByteBuffer } from './byte-buffer.ts';
  * it encodes the next. Not reentrant (the writer is synchronous).
  */
 export const scratch = {
-  /** Definition levels (hyparquet-writer's RLE encoder writes through a ByteWriter). */
-  levels: new ByteWriter(1 << 12),
-  /** Dictionary indexes, and DELTA_BINARY_PACKED lengths. */
+  /** Definition levels. */
+  levels: new ByteBuffer(1 << 12),
+  /** Dictionary indexes. */
+  indexPage: new ByteBuffer(1 << 14),
+  /** DELTA_BINARY_PACKED lengths (hyparquet-writer's encoder writes through a ByteWriter). */
   packed: new ByteWriter(1 << 14),
   /** A data page. */
   page: new ByteBuffer(1 << 16),

@@ -1,8 +1,9 @@
 import { ByteWriter } from 'hyparquet-writer';
 import { deltaBinaryPack } from 'hyparquet-writer/src/delta.js';
 import { deltaArrays, reset, scratch } from './column-scratch.ts';
-import type { EncodedColumn } from './encoded-column.ts';
-import { bounds } from './string-column.ts';
+import { type ChunkStatistics, type EncodedColumn, encodedColumn } from './encoded-column.ts';
+import type { NumberCells } from './event-column-cells.ts';
+import { stringStatistics } from './string-column.ts';
 
 const BLOCK = 128;
 const MINIBLOCKS = 4;
@@ -18,13 +19,15 @@ const widths = new Uint8Array(MINIBLOCKS);
  * arithmetic: hyparquet-writer's encoder takes INT64 values through BigInt, one allocation a value. A column
  * whose deltas do not fit is handed to that encoder.
  */
-export function timestampColumn(cells: readonly number[]): EncodedColumn {
-  const n = cells.length;
+export function timestampColumn(column: NumberCells, n: number): EncodedColumn {
+  const cells = column.values.subarray(0, n);
+  const defined = column.defined;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
-    const value = cells[i];
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    const value = cells[i] as number;
+    if (defined[i] === 0) throw new Error(`parquet required value is undefined (column ${column.column})`);
+    if (!Number.isSafeInteger(value)) {
       throw new RangeError(`a timestamp column holds ${String(value)}, which is not a safe integer`);
     }
     if (value < min) min = value;
@@ -34,18 +37,16 @@ export function timestampColumn(cells: readonly number[]): EncodedColumn {
     n > 0 && max - min < NUMBER_PACK_LIMIT / 2 && -min < 2 ** 52 && max < 2 ** 52
       ? deltaPackNumbers(cells)
       : deltaPackBigInts(cells);
-  return {
-    encoding: 'DELTA_BINARY_PACKED',
-    dictionary: null,
-    levels: NO_LEVELS,
-    page,
-    rows: n,
-    nulls: 0,
-    statistics: n > 0 ? { min_value: min, max_value: max, null_count: 0n } : { null_count: 0n },
+  const statistics: ChunkStatistics = {
+    min_value: n > 0 ? min : undefined,
+    max_value: n > 0 ? max : undefined,
+    null_count: 0n,
+    nan_count: undefined,
   };
+  return encodedColumn('DELTA_BINARY_PACKED', null, NO_LEVELS, page, n, 0, statistics);
 }
 
-function deltaPackBigInts(cells: readonly number[]): Uint8Array {
+function deltaPackBigInts(cells: Float64Array): Uint8Array {
   const writer = new ByteWriter(cells.length * 8 + 64);
   deltaBinaryPack(
     writer,
@@ -56,7 +57,7 @@ function deltaPackBigInts(cells: readonly number[]): Uint8Array {
 }
 
 /** DELTA_BINARY_PACKED of safe integers whose range is below 2^44, so every adjusted delta is below 2^45. */
-function deltaPackNumbers(values: readonly number[]): Uint8Array {
+function deltaPackNumbers(values: Float64Array): Uint8Array {
   const n = values.length;
   const out = scratch.page.reset();
   out.varint(BLOCK);
@@ -127,8 +128,47 @@ function bitWidth(value: number): number {
 /**
  * A required string column as DELTA_BYTE_ARRAY: each value's shared prefix with the previous one (in UTF-8
  * bytes) and the rest. The lengths go through hyparquet-writer's DELTA_BINARY_PACKED encoder.
+ *
+ * An ASCII column (event ids always are: the contract allows `[A-Za-z0-9_-]`) is done in one pass over the
+ * strings, comparing each with the previous one character by character and keeping only its suffix, since its
+ * characters are its UTF-8 bytes; a value that is not ASCII sends the column to the general path, which encodes
+ * every value to UTF-8 first (docs/benchmarks.md, ingest).
  */
 export function deltaStringColumn(cells: readonly string[]): EncodedColumn {
+  const n = cells.length;
+  const { prefixes, suffixes } = deltaArrays(n);
+  const text = scratch.text.reset();
+  let prev = '';
+  let min = '';
+  let max = '';
+  for (let i = 0; i < n; i++) {
+    const value = cells[i];
+    if (typeof value !== 'string') throw new Error('parquet required value is undefined');
+    const length = value.length;
+    const most = Math.min(length, prev.length);
+    let shared = 0;
+    while (shared < most && value.charCodeAt(shared) === prev.charCodeAt(shared)) shared++;
+    if (!text.asciiFrom(value, shared)) return deltaUtf8Column(cells);
+    prefixes[i] = shared;
+    suffixes[i] = length - shared;
+    if (i === 0) {
+      min = value;
+      max = value;
+    } else if (value > max) max = value;
+    else if (value < min) min = value;
+    prev = value;
+  }
+  const statistics: ChunkStatistics = {
+    min_value: n > 0 ? min : undefined,
+    max_value: n > 0 ? max : undefined,
+    null_count: 0n,
+    nan_count: undefined,
+  };
+  return deltaColumn(n, prefixes, suffixes, text.written(), statistics);
+}
+
+/** The general path of `deltaStringColumn`: every value to UTF-8, then prefixes compared byte by byte. */
+function deltaUtf8Column(cells: readonly string[]): EncodedColumn {
   const n = cells.length;
   const all = scratch.text.reset();
   const { offsets, prefixes, suffixes } = deltaArrays(n);
@@ -156,28 +196,30 @@ export function deltaStringColumn(cells: readonly string[]): EncodedColumn {
     suffixes[i] = end - start - shared;
     suffixTotal += end - start - shared;
   }
+  const suffixBytes = new Uint8Array(suffixTotal);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const end = offsets[i + 1] as number;
+    for (let b = (offsets[i] as number) + (prefixes[i] as number); b < end; b++)
+      suffixBytes[at++] = bytes[b] as number;
+  }
+  // As many UTF-8 bytes as UTF-16 units: every value is ASCII.
+  return deltaColumn(n, prefixes, suffixes, suffixBytes, stringStatistics(cells, all.length === chars, 0));
+}
+
+/** The DELTA_BYTE_ARRAY page: prefix lengths, suffix lengths (DELTA_BINARY_PACKED), then the suffixes' bytes. */
+function deltaColumn(
+  n: number,
+  prefixes: Int32Array,
+  suffixes: Int32Array,
+  suffixBytes: Uint8Array,
+  statistics: ChunkStatistics,
+): EncodedColumn {
   const lengths = reset(scratch.packed);
   deltaBinaryPack(lengths, prefixes, 'INT32');
   deltaBinaryPack(lengths, suffixes, 'INT32');
   const page = scratch.page.reset();
   page.append(lengths.getBytes());
-  page.reserve(suffixTotal);
-  const out = page.bytes;
-  let at = page.length;
-  for (let i = 0; i < n; i++) {
-    const end = offsets[i + 1] as number;
-    for (let b = (offsets[i] as number) + (prefixes[i] as number); b < end; b++)
-      out[at++] = bytes[b] as number;
-  }
-  page.length = at;
-  return {
-    encoding: 'DELTA_BYTE_ARRAY',
-    dictionary: null,
-    levels: NO_LEVELS,
-    page: page.written(),
-    rows: n,
-    nulls: 0,
-    // As many UTF-8 bytes as UTF-16 units: every value is ASCII.
-    statistics: { ...bounds(cells, all.length === chars), null_count: 0n },
-  };
+  page.append(suffixBytes);
+  return encodedColumn('DELTA_BYTE_ARRAY', null, NO_LEVELS, page.written(), n, 0, statistics);
 }

@@ -1,5 +1,5 @@
-import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
-import { reset, scratch } from './column-scratch.ts';
+import { scratch } from './column-scratch.ts';
+import { writeRleBitPacked } from './rle-hybrid.ts';
 
 /** Column statistics as hyparquet-writer's metadata writer takes them (JS values; it converts them). */
 export interface ChunkStatistics {
@@ -29,21 +29,39 @@ export interface EncodedColumn {
 
 const NO_LEVELS = new Uint8Array(0);
 
+/**
+ * An `EncodedColumn`, always built by this one literal, so that every column's object has the same shape. A
+ * shape made by spreading is held only weakly by the code that uses it: when a full garbage collection finds no
+ * object of it alive between two files, the encoders' optimised code is dropped and made again while the next
+ * file is written (docs/benchmarks.md, ingest).
+ */
+export function encodedColumn(
+  encoding: EncodedColumn['encoding'],
+  dictionary: EncodedColumn['dictionary'],
+  levels: Uint8Array,
+  page: Uint8Array,
+  rows: number,
+  nulls: number,
+  statistics: ChunkStatistics,
+): EncodedColumn {
+  return { encoding, dictionary, levels, page, rows, nulls, statistics };
+}
+
 /** Definition levels of an optional column (1 present, 0 null), as the data page stores them. */
 export function definitionLevels(defined: Uint8Array, nullable: boolean): Uint8Array {
   if (!nullable) return NO_LEVELS;
-  const writer = reset(scratch.levels);
-  writeRleBitPackedHybrid(writer, defined, 1);
-  return writer.getBytes();
+  const out = scratch.levels.reset();
+  writeRleBitPacked(out, defined, 1);
+  return out.written();
 }
 
 /** RLE_DICTIONARY data: the bit width, then the indexes RLE/bit-packed (as hyparquet-writer writes them). */
 export function dictionaryIndexes(indexes: Int32Array, distinct: number): Uint8Array {
   const bitWidth = distinct <= 1 ? 0 : 32 - Math.clz32(distinct - 1);
-  const writer = reset(scratch.packed);
-  writer.appendUint8(bitWidth);
-  writeRleBitPackedHybrid(writer, indexes, bitWidth);
-  return writer.getBytes();
+  const out = scratch.indexPage.reset();
+  out.u8(bitWidth);
+  writeRleBitPacked(out, indexes, bitWidth);
+  return out.written();
 }
 
 /**
@@ -89,12 +107,12 @@ export function sampleRejectsDictionary<T>(
   prefix: number,
 ): boolean {
   const n = values.length;
-  const samples = Math.min(n, 1000);
+  const samples = sampleSize(n);
   const seen = new Set<T | null>();
   let distinctBytes = 0;
   let totalBytes = 0;
   for (let i = 0; i < samples; i++) {
-    const value = values[samples === 1 ? 0 : Math.floor((i * (n - 1)) / (samples - 1))] ?? null;
+    const value = values[samplePosition(i, samples, n)] ?? null;
     if (value === null) continue;
     const size = sizeOf(value) + prefix;
     if (!seen.has(value)) {
@@ -103,7 +121,20 @@ export function sampleRejectsDictionary<T>(
     }
     totalBytes += size;
   }
-  return totalBytes === 0 || distinctBytes / totalBytes > 0.9;
+  return totalBytes === 0 || distinctBytes / totalBytes > SAMPLE_DISTINCT_SHARE;
+}
+
+/** Above this share of distinct bytes in the sample, a column is written PLAIN. */
+export const SAMPLE_DISTINCT_SHARE = 0.9;
+
+/** How many values the dictionary rule samples from a column of `n`. */
+export function sampleSize(n: number): number {
+  return Math.min(n, 1000);
+}
+
+/** The row of the `i`th of `samples` values sampled from a column of `n`, spread evenly. */
+export function samplePosition(i: number, samples: number, n: number): number {
+  return samples === 1 ? 0 : Math.floor((i * (n - 1)) / (samples - 1));
 }
 
 /**

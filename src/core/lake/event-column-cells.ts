@@ -1,51 +1,95 @@
 import type { EventRow } from './event-columns.ts';
 
-/** One array per column, reused from one file to the next (see `eventColumnCells`). */
-const CELLS = {
-  event_id: [] as unknown[],
-  ts: [] as unknown[],
-  feature: [] as unknown[],
-  cohort: [] as unknown[],
-  customer_id: [] as unknown[],
-  user_hash: [] as unknown[],
-  provider: [] as unknown[],
-  model: [] as unknown[],
-  operation: [] as unknown[],
-  service_tier: [] as unknown[],
-  prompt_id: [] as unknown[],
-  prompt_version: [] as unknown[],
-  input_tokens: [] as unknown[],
-  cache_read_tokens: [] as unknown[],
-  cache_write_tokens: [] as unknown[],
-  output_tokens: [] as unknown[],
-  reasoning_tokens: [] as unknown[],
-  delivered_output_tokens: [] as unknown[],
-  status: [] as unknown[],
-  latency_ms: [] as unknown[],
-  ttft_ms: [] as unknown[],
-  tags: [] as unknown[],
-  received_at: [] as unknown[],
-  cache_write_1h_tokens: [] as unknown[],
-  tool_calls: [] as unknown[],
-  trace_id: [] as unknown[],
+/**
+ * A number column's cells: the values in a `Float64Array` (0 where null) and a presence flag per row. Numbers
+ * kept in a plain array of mixed cells are boxed, one heap object per timestamp or fractional latency; a typed
+ * array stores them unboxed (docs/benchmarks.md, ingest).
+ */
+export interface NumberCells {
+  column: string;
+  values: Float64Array;
+  /** 1 where the row has a value, 0 where it is null. */
+  defined: Uint8Array;
+}
+
+/** The cells of every events column, by column name: strings (null where absent) or numbers. */
+export interface EventCells {
+  strings: Record<StringColumnName, (string | null)[]>;
+  numbers: Record<NumberColumnName, NumberCells>;
+}
+
+type StringColumnName = (typeof STRING_COLUMNS)[number];
+type NumberColumnName = (typeof NUMBER_COLUMNS)[number];
+
+const STRING_COLUMNS = [
+  'event_id',
+  'feature',
+  'cohort',
+  'customer_id',
+  'user_hash',
+  'provider',
+  'model',
+  'operation',
+  'service_tier',
+  'prompt_id',
+  'prompt_version',
+  'status',
+  'tags',
+  'tool_calls',
+  'trace_id',
+] as const;
+
+const NUMBER_COLUMNS = [
+  'ts',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'delivered_output_tokens',
+  'latency_ms',
+  'ttft_ms',
+  'received_at',
+  'cache_write_1h_tokens',
+] as const;
+
+/** The arrays, reused from one file to the next (see `eventColumnCells`). */
+const CELLS: EventCells = {
+  strings: Object.fromEntries(
+    STRING_COLUMNS.map((name) => [name, [] as (string | null)[]]),
+  ) as EventCells['strings'],
+  numbers: Object.fromEntries(
+    NUMBER_COLUMNS.map((name) => [
+      name,
+      { column: name, values: new Float64Array(0), defined: new Uint8Array(0) },
+    ]),
+  ) as EventCells['numbers'],
 };
 
+/** Whether `name` is one of the columns `eventColumnCells` gives as numbers. */
+export function isNumberColumn(name: string): name is NumberColumnName {
+  return (NUMBER_COLUMNS as readonly string[]).includes(name);
+}
+
 /**
- * The cells of every events column, by column name, rows taken in `order`: the values `EVENT_CELLS` gives,
- * read in one pass with a property load per cell (the rows share one shape, so each load is monomorphic)
- * rather than a call through 26 accessors. A missing optional field reads as null. The arrays are reused
- * from one call to the next (allocating 26 arrays a file cost more than filling them); they hold the cells
- * until `releaseColumnCells`.
+ * The cells of every events column, rows taken in `order`: the values `EVENT_CELLS` gives, read in one pass
+ * with a property load per cell (the rows share one shape, so each load is monomorphic) rather than a call
+ * through 26 accessors. A missing optional field reads as null. The arrays are reused from one call to the
+ * next (allocating 26 arrays a file cost more than filling them); the strings stay referenced until
+ * `releaseColumnCells`.
  */
-export function eventColumnCells(
-  rows: readonly EventRow[],
-  order: ArrayLike<number>,
-): Record<string, unknown[]> {
+export function eventColumnCells(rows: readonly EventRow[], order: ArrayLike<number>): EventCells {
   const n = order.length;
-  for (const cells of Object.values(CELLS)) cells.length = n;
+  for (const cells of Object.values(CELLS.strings)) cells.length = n;
+  for (const cells of Object.values(CELLS.numbers)) {
+    if (cells.values.length < n) {
+      const size = Math.max(1024, 2 ** Math.ceil(Math.log2(n)));
+      cells.values = new Float64Array(size);
+      cells.defined = new Uint8Array(size);
+    }
+  }
   const {
     event_id,
-    ts,
     feature,
     cohort,
     customer_id,
@@ -56,25 +100,28 @@ export function eventColumnCells(
     service_tier,
     prompt_id,
     prompt_version,
+    status,
+    tags,
+    tool_calls,
+    trace_id,
+  } = CELLS.strings;
+  const {
+    ts,
     input_tokens,
     cache_read_tokens,
     cache_write_tokens,
     output_tokens,
     reasoning_tokens,
     delivered_output_tokens,
-    status,
     latency_ms,
     ttft_ms,
-    tags,
     received_at,
     cache_write_1h_tokens,
-    tool_calls,
-    trace_id,
-  } = CELLS;
+  } = CELLS.numbers;
   for (let i = 0; i < n; i++) {
     const r = rows[order[i] as number] as EventRow;
     event_id[i] = r.event_id;
-    ts[i] = r.ts;
+    setNumber(ts, i, r.ts);
     feature[i] = r.feature;
     cohort[i] = r.cohort;
     customer_id[i] = r.customer_id ?? null;
@@ -85,25 +132,38 @@ export function eventColumnCells(
     service_tier[i] = r.service_tier;
     prompt_id[i] = r.prompt_id ?? null;
     prompt_version[i] = r.prompt_version ?? null;
-    input_tokens[i] = r.input_tokens;
-    cache_read_tokens[i] = r.cache_read_tokens;
-    cache_write_tokens[i] = r.cache_write_tokens;
-    output_tokens[i] = r.output_tokens;
-    reasoning_tokens[i] = r.reasoning_tokens;
-    delivered_output_tokens[i] = r.delivered_output_tokens ?? null;
+    setNumber(input_tokens, i, r.input_tokens);
+    setNumber(cache_read_tokens, i, r.cache_read_tokens);
+    setNumber(cache_write_tokens, i, r.cache_write_tokens);
+    setNumber(output_tokens, i, r.output_tokens);
+    setNumber(reasoning_tokens, i, r.reasoning_tokens);
+    setNumber(delivered_output_tokens, i, r.delivered_output_tokens);
     status[i] = r.status;
-    latency_ms[i] = r.latency_ms ?? null;
-    ttft_ms[i] = r.ttft_ms ?? null;
+    setNumber(latency_ms, i, r.latency_ms);
+    setNumber(ttft_ms, i, r.ttft_ms);
     tags[i] = r.tags === null || r.tags === undefined ? null : JSON.stringify(r.tags);
-    received_at[i] = r.received_at;
-    cache_write_1h_tokens[i] = r.cache_write_1h_tokens ?? null;
+    setNumber(received_at, i, r.received_at);
+    setNumber(cache_write_1h_tokens, i, r.cache_write_1h_tokens);
     tool_calls[i] = r.tool_calls === null || r.tool_calls === undefined ? null : JSON.stringify(r.tool_calls);
     trace_id[i] = r.trace_id ?? null;
   }
   return CELLS;
 }
 
-/** Lets go of the cells of the last file (their strings), keeping the arrays. */
+/** A number cell; null or absent leaves 0 and no presence flag (a required column's encoder refuses that). */
+function setNumber(cells: NumberCells, i: number, value: number | null | undefined): void {
+  if (value === null || value === undefined) {
+    cells.values[i] = 0;
+    cells.defined[i] = 0;
+  } else {
+    if (typeof value !== 'number')
+      throw new Error(`parquet expected a number in column ${cells.column}, got ${String(value)}`);
+    cells.values[i] = value;
+    cells.defined[i] = 1;
+  }
+}
+
+/** Lets go of the last file's strings, keeping the arrays. */
 export function releaseColumnCells(): void {
-  for (const cells of Object.values(CELLS)) cells.fill(null);
+  for (const cells of Object.values(CELLS.strings)) cells.fill(null);
 }

@@ -3,7 +3,12 @@ import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { type ColumnChunk, type SchemaElement, writeColumnChunk } from './column-chunk.ts';
 import { deltaStringColumn, timestampColumn } from './delta-columns.ts';
 import type { EncodedColumn } from './encoded-column.ts';
-import { eventColumnCells, releaseColumnCells } from './event-column-cells.ts';
+import {
+  type EventCells,
+  eventColumnCells,
+  isNumberColumn,
+  releaseColumnCells,
+} from './event-column-cells.ts';
 import { EVENT_COLUMNS, type EventColumn, type EventRow } from './event-columns.ts';
 import { numberColumn } from './number-column.ts';
 import { EVENT_PAGES, type PageCodec } from './page-codec.ts';
@@ -40,7 +45,7 @@ export function eventsToParquet(rows: readonly EventRow[], options: EventsParque
   if (n > 0) {
     try {
       EVENT_COLUMNS.forEach((column, i) => {
-        const encoded = encode(column, cells[column.name]);
+        const encoded = encode(column, cells, n);
         columns.push(writeColumnChunk(writer, SCHEMA[i + 1] as SchemaElement, encoded, pages));
       });
     } finally {
@@ -71,18 +76,24 @@ export function eventsToParquet(rows: readonly EventRow[], options: EventsParque
   return writer.getBytes();
 }
 
-function encode(column: EventColumn, cells: unknown[] | undefined): EncodedColumn {
-  if (!cells) throw new Error(`events-parquet: no cells for column ${column.name}`);
+function encode(column: EventColumn, cells: EventCells, n: number): EncodedColumn {
+  const { name } = column;
+  const numbers = isNumberColumn(name) ? cells.numbers[name] : undefined;
+  const strings = isNumberColumn(name) ? undefined : cells.strings[name as keyof EventCells['strings']];
+  if (!numbers && !strings) throw new Error(`events-parquet: no cells for column ${name}`);
   switch (column.parquet) {
     case 'TIMESTAMP':
-      return timestampColumn(cells as number[]);
+      if (!numbers) throw new Error(`events-parquet: column ${name} is not a number column`);
+      return timestampColumn(numbers, n);
     case 'STRING':
-      return column.name === 'event_id'
-        ? deltaStringColumn(cells as string[])
-        : stringColumn(cells as (string | null)[], column.nullable);
+      if (!strings) throw new Error(`events-parquet: column ${name} is not a string column`);
+      return name === 'event_id'
+        ? deltaStringColumn(strings as string[])
+        : stringColumn(strings, column.nullable);
     case 'INT32':
     case 'DOUBLE':
-      return numberColumn(cells as (number | null)[], column.parquet, column.nullable);
+      if (!numbers) throw new Error(`events-parquet: column ${name} is not a number column`);
+      return numberColumn(numbers, n, column.parquet, column.nullable);
     default:
       throw new Error(`events-parquet: no encoder for ${column.parquet} (column ${column.name})`);
   }

@@ -1,5 +1,5 @@
 import type { ByteBuffer } from './byte-buffer.ts';
-import { definedFlags, indexes as indexArray, numbers, scratch } from './column-scratch.ts';
+import { indexes as indexArray, numbers, scratch } from './column-scratch.ts';
 import {
   type ChunkStatistics,
   definitionLevels,
@@ -7,54 +7,63 @@ import {
   dictionaryIndexes,
   dictionaryPays,
   type EncodedColumn,
-  sampleRejectsDictionary,
+  encodedColumn,
+  SAMPLE_DISTINCT_SHARE,
+  samplePosition,
+  sampleSize,
 } from './encoded-column.ts';
+import type { NumberCells } from './event-column-cells.ts';
 
 /**
  * An INT32 or DOUBLE column, dictionary-encoded where hyparquet-writer's rule says it pays, else PLAIN. An
  * INT32 cell must be an integer in range, as hyparquet-writer requires.
  */
 export function numberColumn(
-  cells: readonly (number | null)[],
+  cells: NumberCells,
+  n: number,
   type: 'INT32' | 'DOUBLE',
   nullable: boolean,
 ): EncodedColumn {
-  const n = cells.length;
   const size = type === 'INT32' ? 4 : 8;
-  const defined = definedFlags(n);
-  const values = numbers(n);
+  const defined = cells.defined.subarray(0, n);
+  const all = cells.values;
+  // Present values, compacted only when some are null.
+  let values = all;
   let present = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   let nans = 0;
   for (let i = 0; i < n; i++) {
-    const value = cells[i];
-    if (value === null || value === undefined) {
-      if (!nullable) throw new Error('parquet required value is undefined');
+    if (defined[i] === 0) {
+      if (!nullable) throw new Error(`parquet required value is undefined (column ${cells.column})`);
+      if (values === all) {
+        values = numbers(n);
+        values.set(all.subarray(0, i));
+      }
       continue;
     }
-    if (typeof value !== 'number') throw new Error(`parquet expected number value, got ${String(value)}`);
+    const value = all[i] as number;
     if (type === 'INT32' && (!Number.isSafeInteger(value) || value < -2147483648 || value > 2147483647)) {
-      throw new Error(`parquet expected int32 value, got ${value}`);
+      throw new Error(`parquet expected int32 value, got ${value} (column ${cells.column})`);
     }
-    defined[i] = 1;
-    values[present++] = value;
+    if (values !== all) values[present] = value;
+    present++;
     if (value < min) min = value;
     if (value > max) max = value;
     if (Number.isNaN(value)) nans++;
   }
   const nulls = n - present;
-  const statistics: ChunkStatistics = { null_count: BigInt(nulls) };
-  if (min <= max) {
-    // Signed zero as Parquet wants it: a minimum of 0 is -0, a maximum of -0 is 0.
-    statistics.min_value = min === 0 ? -0 : min;
-    statistics.max_value = max === 0 ? 0 : max;
-  }
-  if (type === 'DOUBLE') statistics.nan_count = BigInt(nans);
-  const base = { levels: definitionLevels(defined, nullable), rows: n, nulls, statistics };
+  // Signed zero as Parquet wants it: a minimum of 0 is -0, a maximum of -0 is 0.
+  const statistics: ChunkStatistics = {
+    min_value: min <= max ? (min === 0 ? -0 : min) : undefined,
+    max_value: min <= max ? (max === 0 ? 0 : max) : undefined,
+    null_count: BigInt(nulls),
+    nan_count: type === 'DOUBLE' ? BigInt(nans) : undefined,
+  };
+  const levels = definitionLevels(defined, nullable);
   const present_ = values.subarray(0, present);
 
-  if (!sampleRejectsDictionary(cells, () => size, 0)) {
+  if (!sampleRejectsNumberDictionary(cells, n)) {
     const ids = new Map<number, number>();
     const dictionary: number[] = [];
     const indexes = indexArray(present);
@@ -77,15 +86,26 @@ export function numberColumn(
       indexes[k] = prevId;
     }
     if (dictionaryPays(dictionary.length * size, dictionary.length, present, present * size, 0)) {
-      return {
-        ...base,
-        encoding: 'RLE_DICTIONARY',
-        dictionary: { page: plainNumbers(dictionary, type, scratch.dictionary), count: dictionary.length },
-        page: dictionaryIndexes(indexes, dictionary.length),
-      };
+      return encodedColumn(
+        'RLE_DICTIONARY',
+        { page: plainNumbers(dictionary, type, scratch.dictionary), count: dictionary.length },
+        levels,
+        dictionaryIndexes(indexes, dictionary.length),
+        n,
+        nulls,
+        statistics,
+      );
     }
   }
-  return { ...base, encoding: 'PLAIN', dictionary: null, page: plainNumbers(present_, type, scratch.page) };
+  return encodedColumn(
+    'PLAIN',
+    null,
+    levels,
+    plainNumbers(present_, type, scratch.page),
+    n,
+    nulls,
+    statistics,
+  );
 }
 
 function plainNumbers(values: ArrayLike<number>, type: 'INT32' | 'DOUBLE', out: ByteBuffer): Uint8Array {
@@ -94,4 +114,21 @@ function plainNumbers(values: ArrayLike<number>, type: 'INT32' | 'DOUBLE', out: 
   if (type === 'INT32') for (let i = 0; i < values.length; i++) out.i32(values[i] as number);
   else for (let i = 0; i < values.length; i++) out.f64(values[i] as number);
   return out.written();
+}
+
+/**
+ * `sampleRejectsDictionary` for a number column: the same sampled rows, each present value of the same size, so
+ * the share of distinct bytes is the share of distinct values.
+ */
+function sampleRejectsNumberDictionary(cells: NumberCells, n: number): boolean {
+  const samples = sampleSize(n);
+  const seen = new Set<number>();
+  let total = 0;
+  for (let i = 0; i < samples; i++) {
+    const at = samplePosition(i, samples, n);
+    if (cells.defined[at] === 0) continue;
+    seen.add(cells.values[at] as number);
+    total++;
+  }
+  return total === 0 || seen.size / total > SAMPLE_DISTINCT_SHARE;
 }

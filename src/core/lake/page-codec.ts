@@ -1,18 +1,15 @@
 import * as zlib from 'node:zlib';
+import { reusableZstd } from './zstd-context.ts';
 
 /** How the pages of a column chunk are compressed: the codec the file names, and the compressor. */
 export interface PageCodec {
   codec: 'ZSTD' | 'GZIP';
-  /** A page's compressed bytes; `rows` is the number of rows the page holds. */
+  /**
+   * A page's compressed bytes; `rows` is the number of rows the page holds. The bytes may be a view of the
+   * codec's own buffer, valid until its next call: write them out first.
+   */
   compress: (page: Uint8Array, rows: number) => Uint8Array;
 }
-
-type ZstdCompressSync = (data: Uint8Array, options: { params: Record<number, number> }) => Uint8Array;
-
-/** `zlib.zstdCompressSync`, which Node has from 22.15 and 23.8 (the Lambda runtime is Node 24); absent on Node 20. */
-const zstdCompressSync = (zlib as unknown as { zstdCompressSync?: ZstdCompressSync }).zstdCompressSync;
-/** `ZSTD_c_compressionLevel` in zstd's parameter enum. */
-const ZSTD_LEVEL_PARAMETER = 100;
 
 /**
  * GZIP, chosen from a page's size per row so that the same rows give the same bytes. A page of more than 16
@@ -29,12 +26,10 @@ export const GZIP_PAGES: PageCodec = {
       : zlib.gzipSync(page, { level: 3 }),
 };
 
-/** ZSTD at `level`, or null where this Node has no zstd. */
+/** ZSTD at `level`, one compression context kept for every page (zstd-context.ts), or null where this Node has no zstd. */
 export function zstdPages(level: number): PageCodec | null {
-  const compress = zstdCompressSync;
-  if (!compress) return null;
-  const options = { params: { [ZSTD_LEVEL_PARAMETER]: level } };
-  return { codec: 'ZSTD', compress: (page) => compress(page, options) };
+  const compress = reusableZstd(level);
+  return compress ? { codec: 'ZSTD', compress } : null;
 }
 
 /**

@@ -1,12 +1,15 @@
 import type { ByteBuffer } from './byte-buffer.ts';
 import { definedFlags, indexes as indexArray, scratch } from './column-scratch.ts';
+import { DictionaryIds } from './dictionary-ids.ts';
 import {
+  type ChunkStatistics,
   compareUtf8,
   definitionLevels,
   dictionaryCannotPay,
   dictionaryIndexes,
   dictionaryPays,
   type EncodedColumn,
+  encodedColumn,
   sampleRejectsDictionary,
 } from './encoded-column.ts';
 
@@ -39,10 +42,9 @@ export function stringColumn(cells: readonly (string | null)[], nullable: boolea
   }
   const present = n - nulls;
   const levels = definitionLevels(defined, nullable);
-  const base = { levels, rows: n, nulls };
   if (!sampleRejectsDictionary(cells, stringLength, 4)) {
-    const ids = new Map<string, number>();
     const dictionary: string[] = [];
+    const ids = new DictionaryIds(dictionary);
     const indexes = indexArray(present);
     let distinctChars = 0;
     let prev: string | null = null;
@@ -64,7 +66,7 @@ export function stringColumn(cells: readonly (string | null)[], nullable: boolea
         if (id === undefined) {
           id = dictionary.length;
           dictionary.push(value);
-          ids.set(value, id);
+          ids.add(value, id);
           distinctChars += value.length;
           if (dictionaryCannotPay(distinctChars, dictionary.length, present, totalChars, 4)) break;
         }
@@ -74,13 +76,15 @@ export function stringColumn(cells: readonly (string | null)[], nullable: boolea
       indexes[k++] = prevId;
     }
     if (dictionaryPays(distinctChars, dictionary.length, present, totalChars, 4)) {
-      return {
-        ...base,
-        encoding: 'RLE_DICTIONARY',
-        dictionary: { page: plainStrings(dictionary, scratch.dictionary), count: dictionary.length },
-        page: dictionaryIndexes(indexes, dictionary.length),
-        statistics: { ...bounds(dictionary), null_count: BigInt(nulls) },
-      };
+      return encodedColumn(
+        'RLE_DICTIONARY',
+        { page: plainStrings(dictionary, scratch.dictionary), count: dictionary.length },
+        levels,
+        dictionaryIndexes(indexes, dictionary.length),
+        n,
+        nulls,
+        stringStatistics(dictionary, false, nulls),
+      );
     }
   }
   const values =
@@ -89,13 +93,7 @@ export function stringColumn(cells: readonly (string | null)[], nullable: boolea
       : (cells.filter((c) => c !== null && c !== undefined) as string[]);
   const page = plainStrings(values, scratch.page);
   const ascii = page.length - 4 * values.length === totalChars;
-  return {
-    ...base,
-    encoding: 'PLAIN',
-    dictionary: null,
-    page,
-    statistics: { ...bounds(values, ascii), null_count: BigInt(nulls) },
-  };
+  return encodedColumn('PLAIN', null, levels, page, n, nulls, stringStatistics(values, ascii, nulls));
 }
 
 /** PLAIN byte arrays: each value's UTF-8 length (4 bytes, little-endian), then its bytes. */
@@ -112,6 +110,12 @@ function plainStrings(values: readonly string[], out: ByteBuffer): Uint8Array {
     out.bytes[at + 3] = bytes >>> 24;
   }
   return out.written();
+}
+
+/** A string column's statistics: min and max in UTF-8 byte order (absent when every value is null), nulls. */
+export function stringStatistics(values: readonly string[], ascii: boolean, nulls: number): ChunkStatistics {
+  const { min_value, max_value } = bounds(values, ascii);
+  return { min_value, max_value, null_count: BigInt(nulls), nan_count: undefined };
 }
 
 /**

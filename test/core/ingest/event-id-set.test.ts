@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bucketOf, EventIdSet } from '../../../src/core/ingest/event-id-set.ts';
+import { EventIdSet } from '../../../src/core/ingest/event-id-set.ts';
+import { tailHash } from '../../../src/core/tail-hash.ts';
 import { Random } from '../../../src/demo/random.ts';
 
 // EventIdSet answers like a Set of strings: true for an id not seen yet, false for a repeat. Its buckets are made
@@ -56,7 +57,7 @@ describe('EventIdSet', () => {
     const hex = () => random.int(0, 0xffffff).toString(16).padStart(6, '0');
     for (let i = 0; pair === null && i < 400_000; i++) {
       const id = `0190a1b2-c3d4-7e5f-8a9b-${hex()}${hex()}`;
-      const key = bucketOf(id);
+      const key = tailHash(id);
       const other = seen.get(key);
       if (other !== undefined) pair = [other, id];
       else seen.set(key, id);

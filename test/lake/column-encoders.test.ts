@@ -1,0 +1,180 @@
+import * as zlib from 'node:zlib';
+import { ByteWriter } from 'hyparquet-writer';
+import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
+import { describe, expect, it } from 'vitest';
+import { ByteBuffer } from '../../src/core/lake/byte-buffer.ts';
+import { DictionaryIds } from '../../src/core/lake/dictionary-ids.ts';
+import { writeRleBitPacked } from '../../src/core/lake/rle-hybrid.ts';
+import { reusableZstd } from '../../src/core/lake/zstd-context.ts';
+import { tailHash } from '../../src/core/tail-hash.ts';
+import { Random } from '../../src/demo/random.ts';
+
+// The events writer's own encoders, each against the library or Node call it stands in for: the same bytes, or
+// the same answers, on inputs made to reach their edges.
+
+type ZstdCompressSync = (data: Uint8Array, options: { params: Record<number, number> }) => Uint8Array;
+const zstdCompressSync = (zlib as unknown as { zstdCompressSync?: ZstdCompressSync }).zstdCompressSync;
+type ZstdDecompressSync = (data: Uint8Array) => Uint8Array;
+const zstdDecompressSync = (zlib as unknown as { zstdDecompressSync?: ZstdDecompressSync })
+  .zstdDecompressSync;
+
+/** Bytes that compress as a column page does: runs, repeated short strings, and some random ones. */
+function pageLike(random: Random, size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; ) {
+    const kind = random.int(0, 2);
+    const length = Math.min(size - i, random.int(1, 64));
+    const value = random.int(0, 255);
+    for (let k = 0; k < length; k++, i++)
+      bytes[i] = kind === 0 ? value : kind === 1 ? 97 + (k % 7) : random.int(0, 255);
+  }
+  return bytes;
+}
+
+describe.skipIf(!zstdCompressSync)('reusableZstd: one context for every page', () => {
+  const oneShot = (page: Uint8Array, level: number) =>
+    new Uint8Array((zstdCompressSync as ZstdCompressSync)(page, { params: { 100: level } }));
+
+  it("gives the one-shot call's bytes, page after page, small and large (past its buffer)", () => {
+    const compress = reusableZstd(1);
+    expect(compress).not.toBeNull();
+    const random = new Random(7);
+    // Empty, tiny, typical, and incompressible pages larger than the compressor's first 64 KiB buffer.
+    const sizes = [0, 1, 63, 64, 4_000, 65_536, 100_000, 12, 140_000, 5, 70_000];
+    for (const size of sizes) {
+      const page = pageLike(random, size);
+      if (size >= 65_536 && size % 2 === 0) random.fill(page);
+      const got = new Uint8Array((compress as (p: Uint8Array) => Uint8Array)(page));
+      expect(got).toEqual(oneShot(page, 1));
+      expect(new Uint8Array((zstdDecompressSync as ZstdDecompressSync)(got))).toEqual(page);
+    }
+  });
+
+  it('keeps the level it was made with', () => {
+    const page = pageLike(new Random(11), 20_000);
+    const level3 = reusableZstd(3) as (p: Uint8Array) => Uint8Array;
+    expect(new Uint8Array(level3(page))).toEqual(oneShot(page, 3));
+  });
+
+  it('returns a view of its own buffer, which the next call overwrites: callers copy or write it first', () => {
+    const compress = reusableZstd(1) as (p: Uint8Array) => Uint8Array;
+    const a = pageLike(new Random(1), 3_000);
+    const b = pageLike(new Random(2), 3_000);
+    const first = compress(a);
+    const copy = first.slice();
+    compress(b);
+    expect(copy).toEqual(oneShot(a, 1));
+    expect(first.buffer).toBe(compress(a).buffer);
+  });
+});
+
+describe('writeRleBitPacked: the bytes of hyparquet-writer’s RLE / bit-packing hybrid', () => {
+  /** Values with runs of every length around 8, at `width` bits. */
+  function values(random: Random, n: number, width: number): Int32Array {
+    const out = new Int32Array(n);
+    const most = width === 0 ? 0 : 2 ** width - 1;
+    for (let i = 0; i < n; ) {
+      const run = random.chance(0.3) ? random.int(1, 20) : 1;
+      const value = random.int(0, most);
+      for (let k = 0; k < run && i < n; k++, i++) out[i] = value;
+    }
+    return out;
+  }
+
+  it.each([0, 1, 2, 3, 7, 8, 9, 12, 16, 20, 24])('bit width %i, lengths 0 to 300', (width) => {
+    const random = new Random(width + 100);
+    for (let n = 0; n <= 300; n += random.int(1, 13)) {
+      const input = values(random, n, width);
+      const reference = new ByteWriter(1024);
+      writeRleBitPackedHybrid(reference, input, width);
+      const out = new ByteBuffer(4);
+      out.u8(0xab);
+      writeRleBitPacked(out, input, width);
+      expect(out.written()[0]).toBe(0xab);
+      expect(out.written().subarray(1)).toEqual(new Uint8Array(reference.getBytes()));
+    }
+  });
+
+  it('presence flags (width 1) of a column of 10,000 with long runs and scattered nulls', () => {
+    const random = new Random(5);
+    const flags = new Uint8Array(10_000).map(() => (random.chance(0.97) ? 1 : 0));
+    const reference = new ByteWriter(1024);
+    writeRleBitPackedHybrid(reference, flags, 1);
+    const out = new ByteBuffer(16);
+    writeRleBitPacked(out, flags, 1);
+    expect(out.written()).toEqual(new Uint8Array(reference.getBytes()));
+  });
+});
+
+describe('DictionaryIds: the answers of a Map from value to id', () => {
+  /** Looks each value up, adding it when absent; every answer from both. */
+  function answers(stream: readonly string[]): { got: (number | undefined)[]; want: (number | undefined)[] } {
+    const dictionary: string[] = [];
+    const ids = new DictionaryIds(dictionary);
+    const reference = new Map<string, number>();
+    const got: (number | undefined)[] = [];
+    const want: (number | undefined)[] = [];
+    for (const value of stream) {
+      const id = ids.get(value);
+      got.push(id);
+      want.push(reference.get(value));
+      if (id === undefined) {
+        ids.add(value, dictionary.length);
+        dictionary.push(value);
+      }
+      if (!reference.has(value)) reference.set(value, reference.size);
+    }
+    return { got, want };
+  }
+
+  it('user hashes and customer ids with repeats, each value built anew (as JSON.parse makes them)', () => {
+    const random = new Random(3);
+    const hex = () => random.int(0, 0xffffff).toString(16).padStart(6, '0');
+    const hashes = Array.from({ length: 500 }, () => `${hex()}${hex()}${hex()}${hex()}`);
+    const stream = Array.from({ length: 5_000 }, () => [random.pick(hashes)].join(''));
+    const { got, want } = answers(stream);
+    expect(got).toEqual(want);
+    expect(new Set(got.filter((id) => id !== undefined)).size).toBe(new Set(stream).size);
+  });
+
+  it('values ending alike (one bucket, which becomes a Map past 8), of other lengths, and empty', () => {
+    const alike = Array.from({ length: 30 }, (_, i) => `${'x'.repeat(i % 4)}${i}-same-end-12345678`);
+    const stream = [...alike, '', 'a', '', ...alike.reverse(), 'same-end-12345678', '12345678'];
+    expect(alike.every((v) => tailHash(v) === tailHash(`${v.slice(0, -8)}12345678`))).toBe(true);
+    const { got, want } = answers(stream);
+    expect(got).toEqual(want);
+  });
+});
+
+describe('ByteBuffer: UTF-8 as TextEncoder writes it', () => {
+  const samples = [
+    '',
+    'short',
+    'a'.repeat(15),
+    'b'.repeat(16),
+    'f3a1c0de'.repeat(8),
+    'växjö 🚀 東京 — a label long enough for the native path',
+    `lone \uD800 high and \uDFFF low surrogates, ${'pad'.repeat(5)}`,
+    '\u{1F600}'.repeat(20),
+  ];
+
+  it.each(samples.map((s) => [s.length, s]))('a string of %i UTF-16 units', (_n, text) => {
+    const out = new ByteBuffer(2);
+    out.u8(1);
+    const written = out.utf8(text as string);
+    const expected = new TextEncoder().encode(text as string);
+    expect(written).toBe(expected.length);
+    expect(out.written()).toEqual(new Uint8Array([1, ...expected]));
+  });
+
+  it('asciiFrom: the characters from `from` on for ASCII, nothing and false otherwise', () => {
+    const out = new ByteBuffer(2);
+    expect(out.asciiFrom('0190a1b2-c3d4-7e5f-8a9b-0123456789ab', 9)).toBe(true);
+    expect(out.asciiFrom('xyz', 0)).toBe(true);
+    const before = out.written().slice();
+    expect(out.asciiFrom('0190a1b2-é', 9)).toBe(false);
+    expect(out.asciiFrom(`${'a'.repeat(40)}\uD800`, 2)).toBe(false);
+    expect(out.written()).toEqual(before);
+    expect(Buffer.from(before).toString('latin1')).toBe('c3d4-7e5f-8a9b-0123456789abxyz');
+  });
+});
