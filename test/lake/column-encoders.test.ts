@@ -4,6 +4,7 @@ import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 import { describe, expect, it } from 'vitest';
 import { ByteBuffer } from '../../src/core/lake/byte-buffer.ts';
 import { DictionaryIds } from '../../src/core/lake/dictionary-ids.ts';
+import { NumberIds } from '../../src/core/lake/number-ids.ts';
 import { writeRleBitPacked } from '../../src/core/lake/rle-hybrid.ts';
 import { reusableZstd } from '../../src/core/lake/zstd-context.ts';
 import { tailHash } from '../../src/core/tail-hash.ts';
@@ -176,5 +177,40 @@ describe('ByteBuffer: UTF-8 as TextEncoder writes it', () => {
     expect(out.asciiFrom(`${'a'.repeat(40)}\uD800`, 2)).toBe(false);
     expect(out.written()).toEqual(before);
     expect(Buffer.from(before).toString('latin1')).toBe('c3d4-7e5f-8a9b-0123456789abxyz');
+  });
+});
+
+describe('NumberIds: the answers of a Map from number to id', () => {
+  it('token counts, fractional latencies, and the edge values a Map treats as one key (NaN; 0 and -0)', () => {
+    const random = new Random(21);
+    const values = [
+      ...Array.from({ length: 6_000 }, () => random.int(0, 5_000)),
+      ...Array.from({ length: 3_000 }, () => Math.round(random.next() * 1e5) / 100),
+      Number.NaN,
+      Number.NaN,
+      0,
+      -0,
+      -1,
+      2 ** 31,
+      -(2 ** 31),
+      Number.MAX_VALUE,
+      Number.MIN_VALUE,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+    ];
+    const stream = [...values, ...values.reverse()];
+    const ids = new NumberIds();
+    const reference = new Map<number, number>();
+    let next = 0;
+    for (const value of stream) {
+      expect(ids.get(value)).toBe(reference.get(value));
+      if (!reference.has(value)) {
+        ids.add(value, next);
+        reference.set(value, next++);
+      }
+    }
+    expect(next).toBe(reference.size);
+    // Grown from 1,024 slots several times, every id still found.
+    for (const [value, id] of reference) expect(ids.get(value)).toBe(id);
   });
 });

@@ -76,14 +76,17 @@ export function stringColumn(cells: readonly (string | null)[], nullable: boolea
       indexes[k++] = prevId;
     }
     if (dictionaryPays(distinctChars, dictionary.length, present, totalChars, 4)) {
+      const page = plainStrings(dictionary, scratch.dictionary);
+      // As many UTF-8 bytes as UTF-16 units: every value is ASCII, and compares with `<`.
+      const ascii = page.length - 4 * dictionary.length === distinctChars;
       return encodedColumn(
         'RLE_DICTIONARY',
-        { page: plainStrings(dictionary, scratch.dictionary), count: dictionary.length },
+        { page, count: dictionary.length },
         levels,
         dictionaryIndexes(indexes, dictionary.length),
         n,
         nulls,
-        stringStatistics(dictionary, false, nulls),
+        stringStatistics(dictionary, ascii, nulls),
       );
     }
   }
