@@ -7,6 +7,7 @@ import { FsLakeStore } from '../../src/adapters/local/fs-lake-store.ts';
 import { encodeBatch } from '../../src/core/framing/record-framing.ts';
 import { EventBatch } from '../../src/core/ingest/event-batch.ts';
 import { parseEventLine } from '../../src/core/ingest/parse-event-line.ts';
+import { samplePosition } from '../../src/core/lake/encoded-column.ts';
 import { EVENT_COLUMNS, type EventRow } from '../../src/core/lake/event-columns.ts';
 import { eventsToParquet } from '../../src/core/lake/events-parquet.ts';
 import { eventsToParquetGeneric } from '../../src/core/lake/events-parquet-generic.ts';
@@ -292,6 +293,40 @@ describe('events writer: the same file contents as the generic writer', () => {
     const stored = await decode(eventsToParquet(rows, { pages: GZIP_PAGES }));
     expect(stored).toEqual(await decode(eventsToParquetGeneric(rows)));
     expect(stored.map((r) => r.event_id)).toEqual(ids);
+  });
+
+  it('the dictionary rule’s sample, answered from bounds or taken: the generic writer’s encodings', async () => {
+    // prompt_id: a few values, present only on rows the sample does not pick (the sample then sees none and
+    // rejects the dictionary); customer_id: 100 values, past the small dictionary, so the sample is taken;
+    // model: two values, one of them long, the sample answered from the dictionary's bounds.
+    const first = edge[0] as EventRow;
+    const n = 2_000;
+    const picked = new Set(Array.from({ length: 1_000 }, (_, i) => samplePosition(i, 1_000, n)));
+    const rows: EventRow[] = Array.from({ length: n }, (_, i) => ({
+      ...first,
+      event_id: `evt_sample_${String(i).padStart(4, '0')}`,
+      ts: 1_000 + i,
+      prompt_id: picked.has(i) ? null : ['prompt', String(i % 3)].join('-'),
+      prompt_version: picked.has(i) ? null : 'v1',
+      customer_id: ['customer', String(i % 100)].join('-'),
+      model: i % 2 === 0 ? 'm' : 'x'.repeat(200),
+    }));
+    const bytes = eventsToParquet(rows, { pages: GZIP_PAGES });
+    const reference = eventsToParquetGeneric(rows);
+    expect(await decode(bytes)).toEqual(await decode(reference));
+    const encodings = (file: Uint8Array) =>
+      Object.fromEntries(
+        parquetMetadata(arrayBuffer(file)).row_groups[0]?.columns.map((c) => [
+          c.meta_data?.path_in_schema[0],
+          c.meta_data?.encodings.at(-1),
+        ]) ?? [],
+      );
+    expect(encodings(bytes)).toEqual(encodings(reference));
+    expect(encodings(bytes)).toMatchObject({
+      prompt_id: 'PLAIN',
+      customer_id: 'RLE_DICTIONARY',
+      model: 'RLE_DICTIONARY',
+    });
   });
 
   it('a required number missing, or a number column holding text: refused, naming the column', () => {

@@ -10,7 +10,10 @@ import {
   dictionaryPays,
   type EncodedColumn,
   encodedColumn,
+  SAMPLE_DISTINCT_SHARE,
+  samplePosition,
   sampleRejectsDictionary,
+  sampleSize,
 } from './encoded-column.ts';
 
 const stringLength = (value: string) => value.length;
@@ -22,14 +25,27 @@ const stringLength = (value: string) => value.length;
 const SCAN_MAX = 8;
 
 /**
+ * A dictionary that grows past this many values before the column's end stops to ask the dictionary rule's sample
+ * (see `stringColumn`).
+ */
+const SMALL_DICTIONARY = 64;
+
+/**
  * A string column (UTF-8 byte arrays), dictionary-encoded where hyparquet-writer's rule says it pays, else
  * PLAIN. Rows come sorted, so a value usually equals the previous one and costs no dictionary lookup.
+ *
+ * The rule first samples 1,000 values and writes PLAIN when over 90% of their bytes are distinct. Here the
+ * dictionary is built first: a column that ends with a small dictionary (a label) answers the sample's question
+ * from its bounds (every sampled value is in the dictionary, and none is shorter than the column's shortest), so
+ * the sample, which hashes a thousand fresh strings, is only taken for a column whose dictionary grows large, or
+ * whose bounds do not settle it. The answer, and so the file, is the rule's (docs/benchmarks.md, ingest).
  */
 export function stringColumn(cells: readonly (string | null)[], nullable: boolean): EncodedColumn {
   const n = cells.length;
   const defined = definedFlags(n);
   let nulls = 0;
   let totalChars = 0;
+  let shortest = Number.POSITIVE_INFINITY;
   for (let i = 0; i < n; i++) {
     const value = cells[i];
     if (value === null || value === undefined) {
@@ -38,19 +54,99 @@ export function stringColumn(cells: readonly (string | null)[], nullable: boolea
     } else {
       defined[i] = 1;
       totalChars += value.length;
+      if (value.length < shortest) shortest = value.length;
     }
   }
   const present = n - nulls;
   const levels = definitionLevels(defined, nullable);
-  if (!sampleRejectsDictionary(cells, stringLength, 4)) {
-    const dictionary: string[] = [];
-    const ids = new DictionaryIds(dictionary);
-    const indexes = indexArray(present);
-    let distinctChars = 0;
-    let prev: string | null = null;
-    let prevId = 0;
-    let k = 0;
-    for (let i = 0; i < n; i++) {
+  const build = new DictionaryBuild(cells, present, totalChars);
+  let sampled = false;
+  if (build.run(SMALL_DICTIONARY) === 'large') {
+    sampled = true;
+    if (!sampleRejectsDictionary(cells, stringLength, 4)) build.run(Number.POSITIVE_INFINITY);
+  }
+  const { dictionary, distinctChars } = build;
+  const usesDictionary =
+    build.stopped === 'end' &&
+    dictionaryPays(distinctChars, dictionary.length, present, totalChars, 4) &&
+    (sampled ||
+      sampleCannotReject(cells, distinctChars + 4 * dictionary.length, shortest + 4) ||
+      !sampleRejectsDictionary(cells, stringLength, 4));
+  if (usesDictionary) {
+    const page = plainStrings(dictionary, scratch.dictionary);
+    // As many UTF-8 bytes as UTF-16 units: every value is ASCII, and compares with `<`.
+    const ascii = page.length - 4 * dictionary.length === distinctChars;
+    return encodedColumn(
+      'RLE_DICTIONARY',
+      { page, count: dictionary.length },
+      levels,
+      dictionaryIndexes(build.indexes, dictionary.length),
+      n,
+      nulls,
+      stringStatistics(dictionary, ascii, nulls),
+    );
+  }
+  const values =
+    nulls === 0
+      ? (cells as readonly string[])
+      : (cells.filter((c) => c !== null && c !== undefined) as string[]);
+  const page = plainStrings(values, scratch.page);
+  const ascii = page.length - 4 * values.length === totalChars;
+  return encodedColumn('PLAIN', null, levels, page, n, nulls, stringStatistics(values, ascii, nulls));
+}
+
+/**
+ * Whether the dictionary rule's sample surely keeps the dictionary, from bounds: its distinct bytes are at most
+ * the whole dictionary's (`distinctBytes`), its bytes at least its present values times the shortest value's size
+ * (`leastSize`), and it rejects when there are none, or when over 90% of its bytes are distinct.
+ */
+function sampleCannotReject(
+  cells: readonly (string | null)[],
+  distinctBytes: number,
+  leastSize: number,
+): boolean {
+  const n = cells.length;
+  const samples = sampleSize(n);
+  let present = 0;
+  for (let i = 0; i < samples; i++) {
+    const value = cells[samplePosition(i, samples, n)];
+    if (value !== null && value !== undefined) present++;
+  }
+  // A hair below the rule's share, so that rounding cannot put the bound on the wrong side of it.
+  return present > 0 && distinctBytes < SAMPLE_DISTINCT_SHARE * (1 - 1e-9) * present * leastSize;
+}
+
+/**
+ * A string column's dictionary and each present value's id, built a stretch at a time: `run` goes on from where
+ * it stopped, until the column's end, until the dictionary can no longer pay, or until it would pass `limit`
+ * values.
+ */
+class DictionaryBuild {
+  readonly dictionary: string[] = [];
+  readonly indexes: Int32Array;
+  distinctChars = 0;
+  stopped: 'end' | 'cannot pay' | 'large' | null = null;
+  private readonly ids: DictionaryIds;
+  private i = 0;
+  private k = 0;
+  private prev: string | null = null;
+  private prevId = 0;
+
+  constructor(
+    private readonly cells: readonly (string | null)[],
+    private readonly present: number,
+    private readonly totalChars: number,
+  ) {
+    this.ids = new DictionaryIds(this.dictionary);
+    this.indexes = indexArray(present);
+  }
+
+  run(limit: number): 'end' | 'cannot pay' | 'large' {
+    const { cells, dictionary, ids, indexes, present, totalChars } = this;
+    const n = cells.length;
+    let { i, k, prev, prevId, distinctChars } = this;
+    let stopped: 'end' | 'cannot pay' | 'large' = 'end';
+    for (; i < n; i++) {
       const value = cells[i];
       if (value === null || value === undefined) continue;
       if (value !== prev) {
@@ -64,39 +160,32 @@ export function stringColumn(cells: readonly (string | null)[], nullable: boolea
           }
         } else id = ids.get(value);
         if (id === undefined) {
+          if (dictionary.length >= limit) {
+            stopped = 'large';
+            break;
+          }
           id = dictionary.length;
           dictionary.push(value);
           ids.add(value, id);
           distinctChars += value.length;
-          if (dictionaryCannotPay(distinctChars, dictionary.length, present, totalChars, 4)) break;
+          if (dictionaryCannotPay(distinctChars, dictionary.length, present, totalChars, 4)) {
+            stopped = 'cannot pay';
+            break;
+          }
         }
         prev = value;
         prevId = id;
       }
       indexes[k++] = prevId;
     }
-    if (dictionaryPays(distinctChars, dictionary.length, present, totalChars, 4)) {
-      const page = plainStrings(dictionary, scratch.dictionary);
-      // As many UTF-8 bytes as UTF-16 units: every value is ASCII, and compares with `<`.
-      const ascii = page.length - 4 * dictionary.length === distinctChars;
-      return encodedColumn(
-        'RLE_DICTIONARY',
-        { page, count: dictionary.length },
-        levels,
-        dictionaryIndexes(indexes, dictionary.length),
-        n,
-        nulls,
-        stringStatistics(dictionary, ascii, nulls),
-      );
-    }
+    this.i = i;
+    this.k = k;
+    this.prev = prev;
+    this.prevId = prevId;
+    this.distinctChars = distinctChars;
+    this.stopped = stopped;
+    return stopped;
   }
-  const values =
-    nulls === 0
-      ? (cells as readonly string[])
-      : (cells.filter((c) => c !== null && c !== undefined) as string[]);
-  const page = plainStrings(values, scratch.page);
-  const ascii = page.length - 4 * values.length === totalChars;
-  return encodedColumn('PLAIN', null, levels, page, n, nulls, stringStatistics(values, ascii, nulls));
 }
 
 /** PLAIN byte arrays: each value's UTF-8 length (4 bytes, little-endian), then its bytes. */
