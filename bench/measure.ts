@@ -60,32 +60,46 @@ export async function timedAsync(runs: number, fn: () => Promise<void>): Promise
   return { wallMs: median(walls), cpuMs: cpus.length > 0 ? median(cpus) : null };
 }
 
-/** Calls `steadyAsync` makes before it times any. */
+/** Calls `steadyPair` makes of each function before it times any. */
 const STEADY_WARMUP = 5;
 
 /**
- * Steady state: `batches` calls back to back, without a forced collection between them, as a warm consumer takes
- * one batch after another, so the garbage collector's work is in the time. Wall and main-thread CPU time per
- * call, the medians over `reps` repetitions (after `STEADY_WARMUP` calls); `fn` gets a running call number.
+ * Steady state, a subject against its baseline: blocks of `batches` calls back to back, without a forced
+ * collection, as a warm consumer takes one batch after another (the garbage collector's work is in the time);
+ * a block of the baseline and a block of the subject in turn, `reps` times, the first of each pair alternating,
+ * so that both meet the same machine (on a shared 2-core machine the speed drifts from one second to the next).
+ * Wall and main-thread CPU time per call, the medians over the blocks; `fn` gets a running call number.
  */
-export async function steadyAsync(
+export async function steadyPair(
   reps: number,
   batches: number,
-  fn: (call: number) => Promise<void> | void,
-): Promise<Timing> {
+  baseline: (call: number) => Promise<void> | void,
+  subject: (call: number) => Promise<void> | void,
+): Promise<{ baseline: Timing; subject: Timing }> {
   let call = 0;
-  for (let i = 0; i < STEADY_WARMUP; i++) await fn(call++);
-  const walls: number[] = [];
-  const cpus: number[] = [];
+  for (let i = 0; i < STEADY_WARMUP; i++) await baseline(call++);
+  for (let i = 0; i < STEADY_WARMUP; i++) await subject(call++);
+  const times: Record<'baseline' | 'subject', { walls: number[]; cpus: number[] }> = {
+    baseline: { walls: [], cpus: [] },
+    subject: { walls: [], cpus: [] },
+  };
   for (let r = 0; r < reps; r++) {
-    const cpu = threadCpuUs();
-    const start = performance.now();
-    for (let i = 0; i < batches; i++) await fn(call++);
-    walls.push((performance.now() - start) / batches);
-    const end = threadCpuUs();
-    if (cpu !== null && end !== null) cpus.push((end - cpu) / 1000 / batches);
+    const order = r % 2 === 0 ? (['baseline', 'subject'] as const) : (['subject', 'baseline'] as const);
+    for (const which of order) {
+      const fn = which === 'baseline' ? baseline : subject;
+      const cpu = threadCpuUs();
+      const start = performance.now();
+      for (let i = 0; i < batches; i++) await fn(call++);
+      times[which].walls.push((performance.now() - start) / batches);
+      const end = threadCpuUs();
+      if (cpu !== null && end !== null) times[which].cpus.push((end - cpu) / 1000 / batches);
+    }
   }
-  return { wallMs: median(walls), cpuMs: cpus.length > 0 ? median(cpus) : null };
+  const timing = (t: { walls: number[]; cpus: number[] }): Timing => ({
+    wallMs: median(t.walls),
+    cpuMs: t.cpus.length > 0 ? median(t.cpus) : null,
+  });
+  return { baseline: timing(times.baseline), subject: timing(times.subject) };
 }
 
 function median(values: number[]): number {
