@@ -4,6 +4,7 @@ import {
   decodeRecord,
   encodeBatch,
   FramingError,
+  gunzipOptions,
   serialiseEvent,
 } from '../../src/core/framing/record-framing.ts';
 import { line, wireEvent } from '../helpers/factories.ts';
@@ -60,6 +61,26 @@ describe('record framing', () => {
     const bomb = gzipSync(Buffer.alloc(65 * 1024 * 1024, 0x20), { level: 9 });
     expect(bomb.length).toBeLessThan(1024 * 1024);
     expect(() => decodeRecord(bomb)).toThrow(/inflates to more than/);
+  });
+
+  it('inflates a gzip record in one buffer of the size its trailer states, capped at 4 MiB', () => {
+    const lines = Array.from({ length: 300 }, () => line(wireEvent()));
+    const [record] = encodeBatch(lines);
+    const data = record?.data as Buffer;
+    const inflated = Buffer.byteLength(`${lines.join('\n')}\n`);
+    expect(gunzipOptions(data).chunkSize).toBe(inflated + 1);
+    // A trailer stating 4 GiB (a bomb, or bytes that are not a trailer) asks for no more than 4 MiB up front.
+    const huge = Buffer.concat([data.subarray(0, -4), Buffer.from([0xff, 0xff, 0xff, 0xff])]);
+    expect(gunzipOptions(huge).chunkSize).toBe(4 * 1024 * 1024);
+    expect(gunzipOptions(Buffer.from([0x1f, 0x8b])).chunkSize).toBeUndefined();
+  });
+
+  it('reads a gzip record of two members, whose trailer states only the last one’s size', () => {
+    const first = Array.from({ length: 200 }, () => line(wireEvent()));
+    const second = Array.from({ length: 3 }, () => line(wireEvent()));
+    const data = Buffer.concat([gzipSync(`${first.join('\n')}\n`), gzipSync(`${second.join('\n')}\n`)]);
+    expect(gunzipOptions(data).chunkSize).toBeLessThan(Buffer.byteLength(first.join('\n')));
+    expect(decodeRecord(data).map((l) => l.text)).toEqual([...first, ...second]);
   });
 
   it('refuses to serialise an event over 32 KiB', () => {

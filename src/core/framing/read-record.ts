@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { gunzipSync, inflateRawSync, inflateSync, constants as zlib } from 'node:zlib';
 import { RECORD_LIMITS } from '@tokenledger/client/contract';
-import { decodeRecord, type FramedLine, FramingError, splitLines } from './record-framing.ts';
+import { decodeRecord, type FramedLine, FramingError, gunzipOptions, splitLines } from './record-framing.ts';
 
 /**
  * Every framing a record of the stream may have (docs/contracts.md §3): the client's (one JSON event, or gzip
@@ -62,7 +62,7 @@ function readGzip(data: Uint8Array): RecordPayload {
   checkSize(data, 'gzip');
   let inner: Buffer;
   try {
-    inner = gunzipSync(data, { maxOutputLength: RECORD_LIMITS.inflatedBytesMax });
+    inner = gunzipSync(data, gunzipOptions(data));
   } catch (err) {
     tooLarge(err);
     // A collector's record without the gzip trailer: readable when it holds OTLP, which a client never sends.
