@@ -1,4 +1,4 @@
-import type { EventRow } from './event-columns.ts';
+import { EVENT_COLUMNS, type EventRow } from './event-columns.ts';
 
 /**
  * A number column's cells: the values in a `Float64Array` (0 where null) and a presence flag per row. Numbers
@@ -12,63 +12,38 @@ export interface NumberCells {
   defined: Uint8Array;
 }
 
-/** The cells of every events column, by column name: strings (null where absent) or numbers. */
+/**
+ * The cells of every events column, by column name: the table's STRING columns as strings (null where absent),
+ * the others as numbers.
+ */
 export interface EventCells {
-  strings: Record<StringColumnName, (string | null)[]>;
-  numbers: Record<NumberColumnName, NumberCells>;
+  strings: ReadonlyMap<string, (string | null)[]>;
+  numbers: ReadonlyMap<string, NumberCells>;
 }
 
-type StringColumnName = (typeof STRING_COLUMNS)[number];
-type NumberColumnName = (typeof NUMBER_COLUMNS)[number];
-
-const STRING_COLUMNS = [
-  'event_id',
-  'feature',
-  'cohort',
-  'customer_id',
-  'user_hash',
-  'provider',
-  'model',
-  'operation',
-  'service_tier',
-  'prompt_id',
-  'prompt_version',
-  'status',
-  'tags',
-  'tool_calls',
-  'trace_id',
-] as const;
-
-const NUMBER_COLUMNS = [
-  'ts',
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  'delivered_output_tokens',
-  'latency_ms',
-  'ttft_ms',
-  'received_at',
-  'cache_write_1h_tokens',
-] as const;
-
-/** The arrays, reused from one file to the next (see `eventColumnCells`). */
-const CELLS: EventCells = {
-  strings: Object.fromEntries(
-    STRING_COLUMNS.map((name) => [name, [] as (string | null)[]]),
-  ) as EventCells['strings'],
-  numbers: Object.fromEntries(
-    NUMBER_COLUMNS.map((name) => [
-      name,
-      { column: name, values: new Float64Array(0), defined: new Uint8Array(0) },
+/** The arrays, one per column of `EVENT_COLUMNS`, reused from one file to the next (see `eventColumnCells`). */
+const CELLS = {
+  strings: new Map<string, (string | null)[]>(
+    EVENT_COLUMNS.filter((c) => c.parquet === 'STRING').map((c) => [c.name, []]),
+  ),
+  numbers: new Map<string, NumberCells>(
+    EVENT_COLUMNS.filter((c) => c.parquet !== 'STRING').map((c) => [
+      c.name,
+      { column: c.name, values: new Float64Array(0), defined: new Uint8Array(0) },
     ]),
-  ) as EventCells['numbers'],
+  ),
 };
 
-/** Whether `name` is one of the columns `eventColumnCells` gives as numbers. */
-export function isNumberColumn(name: string): name is NumberColumnName {
-  return (NUMBER_COLUMNS as readonly string[]).includes(name);
+function strings(name: keyof EventRow): (string | null)[] {
+  const cells = CELLS.strings.get(name);
+  if (!cells) throw new Error(`events writer: ${name} is not a string column of the events table`);
+  return cells;
+}
+
+function numbers(name: keyof EventRow): NumberCells {
+  const cells = CELLS.numbers.get(name);
+  if (!cells) throw new Error(`events writer: ${name} is not a number column of the events table`);
+  return cells;
 }
 
 /**
@@ -80,44 +55,40 @@ export function isNumberColumn(name: string): name is NumberColumnName {
  */
 export function eventColumnCells(rows: readonly EventRow[], order: ArrayLike<number>): EventCells {
   const n = order.length;
-  for (const cells of Object.values(CELLS.strings)) cells.length = n;
-  for (const cells of Object.values(CELLS.numbers)) {
+  for (const cells of CELLS.strings.values()) cells.length = n;
+  for (const cells of CELLS.numbers.values()) {
     if (cells.values.length < n) {
       const size = Math.max(1024, 2 ** Math.ceil(Math.log2(n)));
       cells.values = new Float64Array(size);
       cells.defined = new Uint8Array(size);
     }
   }
-  const {
-    event_id,
-    feature,
-    cohort,
-    customer_id,
-    user_hash,
-    provider,
-    model,
-    operation,
-    service_tier,
-    prompt_id,
-    prompt_version,
-    status,
-    tags,
-    tool_calls,
-    trace_id,
-  } = CELLS.strings;
-  const {
-    ts,
-    input_tokens,
-    cache_read_tokens,
-    cache_write_tokens,
-    output_tokens,
-    reasoning_tokens,
-    delivered_output_tokens,
-    latency_ms,
-    ttft_ms,
-    received_at,
-    cache_write_1h_tokens,
-  } = CELLS.numbers;
+  const event_id = strings('event_id');
+  const feature = strings('feature');
+  const cohort = strings('cohort');
+  const customer_id = strings('customer_id');
+  const user_hash = strings('user_hash');
+  const provider = strings('provider');
+  const model = strings('model');
+  const operation = strings('operation');
+  const service_tier = strings('service_tier');
+  const prompt_id = strings('prompt_id');
+  const prompt_version = strings('prompt_version');
+  const status = strings('status');
+  const tags = strings('tags');
+  const tool_calls = strings('tool_calls');
+  const trace_id = strings('trace_id');
+  const ts = numbers('ts');
+  const input_tokens = numbers('input_tokens');
+  const cache_read_tokens = numbers('cache_read_tokens');
+  const cache_write_tokens = numbers('cache_write_tokens');
+  const output_tokens = numbers('output_tokens');
+  const reasoning_tokens = numbers('reasoning_tokens');
+  const delivered_output_tokens = numbers('delivered_output_tokens');
+  const latency_ms = numbers('latency_ms');
+  const ttft_ms = numbers('ttft_ms');
+  const received_at = numbers('received_at');
+  const cache_write_1h_tokens = numbers('cache_write_1h_tokens');
   for (let i = 0; i < n; i++) {
     const r = rows[order[i] as number] as EventRow;
     event_id[i] = r.event_id;
@@ -165,5 +136,5 @@ function setNumber(cells: NumberCells, i: number, value: number | null | undefin
 
 /** Lets go of the last file's strings, keeping the arrays. */
 export function releaseColumnCells(): void {
-  for (const cells of Object.values(CELLS.strings)) cells.fill(null);
+  for (const cells of CELLS.strings.values()) cells.fill(null);
 }

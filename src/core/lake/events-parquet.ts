@@ -3,12 +3,7 @@ import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { type ColumnChunk, type SchemaElement, writeColumnChunk } from './column-chunk.ts';
 import { deltaStringColumn, timestampColumn } from './delta-columns.ts';
 import type { EncodedColumn } from './encoded-column.ts';
-import {
-  type EventCells,
-  eventColumnCells,
-  isNumberColumn,
-  releaseColumnCells,
-} from './event-column-cells.ts';
+import { type EventCells, eventColumnCells, releaseColumnCells } from './event-column-cells.ts';
 import { EVENT_COLUMNS, type EventColumn, type EventRow } from './event-columns.ts';
 import { numberColumn } from './number-column.ts';
 import { EVENT_PAGES, type PageCodec } from './page-codec.ts';
@@ -78,8 +73,8 @@ export function eventsToParquet(rows: readonly EventRow[], options: EventsParque
 
 function encode(column: EventColumn, cells: EventCells, n: number): EncodedColumn {
   const { name } = column;
-  const numbers = isNumberColumn(name) ? cells.numbers[name] : undefined;
-  const strings = isNumberColumn(name) ? undefined : cells.strings[name as keyof EventCells['strings']];
+  const numbers = cells.numbers.get(name);
+  const strings = cells.strings.get(name);
   if (!numbers && !strings) throw new Error(`events-parquet: no cells for column ${name}`);
   switch (column.parquet) {
     case 'TIMESTAMP':
