@@ -1,5 +1,6 @@
 import { ByteWriter } from 'hyparquet-writer';
 import { deltaBinaryPack } from 'hyparquet-writer/src/delta.js';
+import { packBits } from './bit-pack.ts';
 import { deltaArrays, reset, scratch } from './column-scratch.ts';
 import { type ChunkStatistics, type EncodedColumn, encodedColumn } from './encoded-column.ts';
 import type { NumberCells } from './event-column-cells.ts';
@@ -77,6 +78,7 @@ function deltaPackNumbers(values: Float64Array): Uint8Array {
       let most = 0;
       for (let i = mb * PER_MINIBLOCK; i < Math.min((mb + 1) * PER_MINIBLOCK, size); i++) {
         const adjusted = (deltas[i] as number) - minDelta;
+        deltas[i] = adjusted;
         if (adjusted > most) most = adjusted;
       }
       widths[mb] = bitWidth(most);
@@ -86,35 +88,32 @@ function deltaPackNumbers(values: Float64Array): Uint8Array {
       const width = widths[mb] as number;
       if (width === 0) continue;
       out.reserve(width * 4);
-      const bytes = out.bytes;
-      let at = out.length;
-      let buffer = 0;
-      let used = 0;
       const from = mb * PER_MINIBLOCK;
-      for (let i = from; i < from + PER_MINIBLOCK; i++) {
-        const adjusted = i < size ? (deltas[i] as number) - minDelta : 0;
-        if (width <= 24) {
-          buffer |= adjusted << used;
-          used += width;
-          while (used >= 8) {
-            bytes[at++] = buffer & 0xff;
-            buffer >>>= 8;
-            used -= 8;
-          }
-        } else {
-          buffer += adjusted * 2 ** used;
-          used += width;
-          while (used >= 8) {
-            bytes[at++] = buffer % 0x100;
-            buffer = Math.floor(buffer / 0x100);
-            used -= 8;
-          }
-        }
-      }
-      out.length = at;
+      // The adjusted deltas (below 2^45) in float arithmetic past 24 bits, where 32-bit shifts would lose them.
+      out.length =
+        width <= 24
+          ? packBits(out.bytes, out.length, deltas, from, from + PER_MINIBLOCK, size, width)
+          : packWide(out.bytes, out.length, from, size, width);
     }
   }
   return out.written();
+}
+
+/** One miniblock of adjusted deltas wider than 24 bits, packed LSB first in float arithmetic. */
+function packWide(bytes: Uint8Array, from: number, start: number, size: number, width: number): number {
+  let at = from;
+  let buffer = 0;
+  let used = 0;
+  for (let i = start; i < start + PER_MINIBLOCK; i++) {
+    buffer += (i < size ? (deltas[i] as number) : 0) * 2 ** used;
+    used += width;
+    while (used >= 8) {
+      bytes[at++] = buffer % 0x100;
+      buffer = Math.floor(buffer / 0x100);
+      used -= 8;
+    }
+  }
+  return at;
 }
 
 /** Bits needed for a non-negative integer below 2^53. */

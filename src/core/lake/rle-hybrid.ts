@@ -1,3 +1,4 @@
+import { packBits } from './bit-pack.ts';
 import type { ByteBuffer } from './byte-buffer.ts';
 
 /**
@@ -49,25 +50,9 @@ function packGroups(
   groups: number,
   bitWidth: number,
 ): number {
-  let at = varint(bytes, from, groups * 2 + 1);
+  const at = varint(bytes, from, groups * 2 + 1);
   if (bitWidth === 0) return at;
-  const n = values.length;
-  const mask = (1 << bitWidth) - 1;
-  const end = start + groups * 8;
-  let buffer = 0;
-  let used = 0;
-  for (let i = start; i < end; i++) {
-    const v = i < n ? (values[i] as number) & mask : 0;
-    buffer |= v << used;
-    used += bitWidth;
-    while (used >= 8) {
-      bytes[at++] = buffer & 0xff;
-      buffer >>>= 8;
-      used -= 8;
-    }
-  }
-  if (used > 0) bytes[at++] = buffer & 0xff;
-  return at;
+  return packBits(bytes, at, values, start, start + groups * 8, values.length, bitWidth);
 }
 
 /** An unsigned integer below 2^31 as a ULEB128 varint. */

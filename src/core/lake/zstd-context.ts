@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import * as zlib from 'node:zlib';
 
 /** The parts of a `zlib.ZstdCompress` stream this uses: its native handle and the state that handle reports in. */
@@ -85,7 +86,7 @@ export function reusableZstd(level: number): ((page: Uint8Array) => Uint8Array) 
   const probe = new TextEncoder().encode('tokenledger zstd probe, tokenledger zstd probe');
   const expected = fallback(probe);
   for (let i = 0; i < 2; i++) {
-    if (!sameBytes(compress(probe), expected)) return fallback;
+    if (!Buffer.from(compress(probe)).equals(expected)) return fallback;
   }
   return context === null ? fallback : compress;
 }
@@ -110,10 +111,4 @@ function openContext(options: { params: Record<number, number> }): {
   } catch {
     return null;
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
