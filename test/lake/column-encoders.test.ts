@@ -3,10 +3,10 @@ import { ByteWriter } from 'hyparquet-writer';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 import { describe, expect, it } from 'vitest';
 import { ByteBuffer } from '../../src/core/lake/byte-buffer.ts';
-import { DictionaryIds } from '../../src/core/lake/dictionary-ids.ts';
 import { NumberIds } from '../../src/core/lake/number-ids.ts';
 import { writeRleBitPacked } from '../../src/core/lake/rle-hybrid.ts';
 import { reusableZstd } from '../../src/core/lake/zstd-context.ts';
+import { StringIds } from '../../src/core/string-ids.ts';
 import { tailHash } from '../../src/core/tail-hash.ts';
 import { Random } from '../../src/demo/random.ts';
 
@@ -107,44 +107,63 @@ describe('writeRleBitPacked: the bytes of hyparquet-writer’s RLE / bit-packing
   });
 });
 
-describe('DictionaryIds: the answers of a Map from value to id', () => {
-  /** Looks each value up, adding it when absent; every answer from both. */
-  function answers(stream: readonly string[]): { got: (number | undefined)[]; want: (number | undefined)[] } {
-    const dictionary: string[] = [];
-    const ids = new DictionaryIds(dictionary);
+describe('StringIds: the answers of a Map from value to id', () => {
+  /** Looks each value up, adding it when absent (by `get` and `add`, or by `getOrAdd`); every answer from both. */
+  function answers(
+    stream: readonly string[],
+    how: 'get, add' | 'getOrAdd',
+  ): { got: (number | undefined)[]; want: (number | undefined)[] } {
+    const values: string[] = [];
+    const ids = new StringIds(values);
     const reference = new Map<string, number>();
     const got: (number | undefined)[] = [];
     const want: (number | undefined)[] = [];
     for (const value of stream) {
-      const id = ids.get(value);
+      let id: number | undefined;
+      if (how === 'getOrAdd') {
+        const known = ids.getOrAdd(value, values.length);
+        id = known < 0 ? undefined : known;
+      } else {
+        id = ids.get(value);
+        if (id === undefined) ids.add(value, values.length);
+      }
+      if (id === undefined) values.push(value);
       got.push(id);
       want.push(reference.get(value));
-      if (id === undefined) {
-        ids.add(value, dictionary.length);
-        dictionary.push(value);
-      }
       if (!reference.has(value)) reference.set(value, reference.size);
     }
     return { got, want };
   }
 
-  it('user hashes and customer ids with repeats, each value built anew (as JSON.parse makes them)', () => {
-    const random = new Random(3);
-    const hex = () => random.int(0, 0xffffff).toString(16).padStart(6, '0');
-    const hashes = Array.from({ length: 500 }, () => `${hex()}${hex()}${hex()}${hex()}`);
-    const stream = Array.from({ length: 5_000 }, () => [random.pick(hashes)].join(''));
-    const { got, want } = answers(stream);
-    expect(got).toEqual(want);
-    expect(new Set(got.filter((id) => id !== undefined)).size).toBe(new Set(stream).size);
-  });
+  for (const how of ['get, add', 'getOrAdd'] as const) {
+    it(`user hashes and customer ids with repeats, each value built anew (as JSON.parse makes them): ${how}`, () => {
+      const random = new Random(3);
+      const hex = () => random.int(0, 0xffffff).toString(16).padStart(6, '0');
+      const hashes = Array.from({ length: 500 }, () => `${hex()}${hex()}${hex()}${hex()}`);
+      const stream = Array.from({ length: 5_000 }, () => [random.pick(hashes)].join(''));
+      const { got, want } = answers(stream, how);
+      expect(got).toEqual(want);
+      expect(new Set(got.filter((id) => id !== undefined)).size).toBe(new Set(stream).size);
+    });
 
-  it('values ending alike (one bucket, which becomes a Map past 8), of other lengths, and empty', () => {
-    const alike = Array.from({ length: 30 }, (_, i) => `${'x'.repeat(i % 4)}${i}-same-end-12345678`);
-    const stream = [...alike, '', 'a', '', ...alike.reverse(), 'same-end-12345678', '12345678'];
-    expect(alike.every((v) => tailHash(v) === tailHash(`${v.slice(0, -8)}12345678`))).toBe(true);
-    const { got, want } = answers(stream);
-    expect(got).toEqual(want);
-  });
+    it(`values ending alike (one hash), of other lengths, and empty: ${how}`, () => {
+      const alike = Array.from({ length: 30 }, (_, i) => `${'x'.repeat(i % 4)}${i}-same-end-12345678`);
+      const stream = [...alike, '', 'a', '', ...alike.reverse(), 'same-end-12345678', '12345678'];
+      expect(alike.every((v) => tailHash(v) === tailHash(`${v.slice(0, -8)}12345678`))).toBe(true);
+      const { got, want } = answers(stream, how);
+      expect(got).toEqual(want);
+    });
+
+    it(`so many values ending alike that the table turns into a Map, then more values: ${how}`, () => {
+      // 600 values of one length and one tail share one hash: each new one meets all the others before it, so
+      // the collisions pass the table's bound early and the rest is answered by a Map of the values.
+      const alike = Array.from({ length: 600 }, (_, i) => `${String(i).padStart(6, 'q')}-tail-87654321`);
+      const others = Array.from({ length: 300 }, (_, i) => `other-${i}`);
+      const stream = [...alike, ...others, ...alike.slice(0, 50), ...others.slice(0, 50), 'last'];
+      const { got, want } = answers(stream, how);
+      expect(got).toEqual(want);
+    });
+  }
 });
 
 describe('ByteBuffer: UTF-8 as TextEncoder writes it', () => {

@@ -1,6 +1,6 @@
+import { StringIds } from '../string-ids.ts';
 import type { ByteBuffer } from './byte-buffer.ts';
 import { definedFlags, indexes as indexArray, scratch } from './column-scratch.ts';
-import { DictionaryIds } from './dictionary-ids.ts';
 import {
   type ChunkStatistics,
   compareUtf8,
@@ -18,11 +18,11 @@ import {
 
 const stringLength = (value: string) => value.length;
 /**
- * A dictionary of at most this many values is searched by comparing strings, not through its `Map`: a string
- * fresh from JSON.parse has no hash yet, and computing one costs more than a few comparisons, which mostly stop
- * at the length (docs/benchmarks.md, ingest).
+ * A dictionary of at most this many values is searched by comparing strings, not through its `StringIds` table:
+ * for a few values (short labels, which JSON.parse may hand over already interned) comparing costs less than
+ * hashing the value's tail (docs/benchmarks.md, ingest).
  */
-const SCAN_MAX = 8;
+const SCAN_MAX = 4;
 
 /**
  * A dictionary that grows past this many values before the column's end stops to ask the dictionary rule's sample
@@ -126,7 +126,7 @@ class DictionaryBuild {
   readonly indexes: Int32Array;
   distinctChars = 0;
   stopped: 'end' | 'cannot pay' | 'large' | null = null;
-  private readonly ids: DictionaryIds;
+  private readonly ids: StringIds;
   private i = 0;
   private k = 0;
   private prev: string | null = null;
@@ -137,7 +137,7 @@ class DictionaryBuild {
     private readonly present: number,
     private readonly totalChars: number,
   ) {
-    this.ids = new DictionaryIds(this.dictionary);
+    this.ids = new StringIds(this.dictionary);
     this.indexes = indexArray(present);
   }
 
