@@ -1,6 +1,6 @@
 import { tailHash } from './tail-hash.ts';
 
-/** The first capacity of a table: 64 slots, doubled whenever it is half full. */
+/** The first capacity of a table unless told otherwise: 64 slots, doubled whenever it is half full. */
 const FIRST_BITS = 6;
 /**
  * Once lookups have met this many slots whose value shares the looked-up value's hash without being it (plus
@@ -17,17 +17,33 @@ const COLLISIONS_MAX = 256;
  * whole with `values`, so the answer is exact whatever the values (docs/benchmarks.md, ingest).
  */
 export class StringIds {
-  private bits = FIRST_BITS;
-  private hashes = new Int32Array(1 << FIRST_BITS);
+  private bits: number;
+  private hashes: Int32Array;
   /** The id at each slot; -1 where the slot is empty. */
-  private ids = new Int32Array(1 << FIRST_BITS).fill(-1);
+  private ids: Int32Array;
   private size = 0;
   private collisions = 0;
   /** Every value's id, once too many values have shared hashes; then the only table. */
   private crowded: Map<string, number> | null = null;
 
-  /** The caller appends each new value to `values` and calls `add` with its index. */
-  constructor(private readonly values: readonly string[]) {}
+  /**
+   * The caller appends each new value to `values` and calls `add` with its index. `bits`: the table starts with
+   * 2^bits slots (a table's `capacityBits` when it was last done with, for one that will hold as much: growing
+   * rehashes every value held, some 12 ns each).
+   */
+  constructor(
+    private readonly values: readonly string[],
+    bits = FIRST_BITS,
+  ) {
+    this.bits = Math.min(Math.max(bits, FIRST_BITS), 30);
+    this.hashes = new Int32Array(1 << this.bits);
+    this.ids = new Int32Array(1 << this.bits).fill(-1);
+  }
+
+  /** The table's size, as a power of two. */
+  get capacityBits(): number {
+    return this.bits;
+  }
 
   get(value: string): number | undefined {
     if (this.crowded !== null) return this.crowded.get(value);

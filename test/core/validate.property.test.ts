@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { validateEvent } from '../../packages/client/src/contract/validate.ts';
+import { isLabel, LABEL_PATTERN, validateEvent } from '../../packages/client/src/contract/validate.ts';
 import { decodeRecord, encodeBatch, FramingError } from '../../src/core/framing/record-framing.ts';
 import { wireEventSchema } from '../helpers/reference-schema.ts';
 
@@ -167,6 +167,45 @@ describe('validateEvent agrees with the zod reference of the contract', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('isLabel, the loop the contract reads labels with', () => {
+  // Strings near the pattern's edges: its characters, the ones either side of its ranges in code order, capitals,
+  // spaces, a non-ASCII letter and a lone surrogate, at lengths around its limit of 64.
+  const near = fc.constantFrom(...'az09._:/-`{/@[AZ ~\u00e9\ud800\u017f\u212a'.split(''), 'a', 'z', '0', '9');
+  const labelish = fc.oneof(
+    fc.string({ unit: near, maxLength: 70 }),
+    fc.string({ unit: near, minLength: 63, maxLength: 66 }),
+    fc.string({ maxLength: 70 }),
+    fc.stringMatching(LABEL_PATTERN),
+  );
+
+  it('answers as LABEL_PATTERN does, for any string', () => {
+    fc.assert(
+      fc.property(labelish, (text) => {
+        expect(isLabel(text)).toBe(LABEL_PATTERN.test(text));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('the edges, spelled out', () => {
+    for (const text of [
+      '',
+      'a',
+      '0',
+      'a'.repeat(64),
+      'a'.repeat(65),
+      '-a',
+      '.a',
+      'a-',
+      'A',
+      'a b',
+      'a\n',
+      'é',
+    ])
+      expect([text, isLabel(text)]).toEqual([text, LABEL_PATTERN.test(text)]);
   });
 });
 

@@ -329,6 +329,49 @@ describe('events writer: the same file contents as the generic writer', () => {
     });
   });
 
+  it('string columns counted in the dictionary pass: nulls around the 65th value, dictionaries that stop paying part-way, the generic writer’s files', async () => {
+    // customer_id: nulls every 3rd row, and the 65th distinct value on row 190 (the pass stops there and the rest is
+    // counted apart); user_hash: 40 long distinct values on 60 rows (the dictionary cannot pay, found only at the
+    // end); trace_id: 200 distinct values (past 64, the sample then says PLAIN); tags: null but on the last row.
+    const first = edge[0] as EventRow;
+    const n = 600;
+    const rows: EventRow[] = Array.from({ length: n }, (_, i) => ({
+      ...first,
+      event_id: `evt_count_${String(i).padStart(4, '0')}`,
+      ts: 1_000 + i,
+      customer_id:
+        i % 3 === 0 ? null : ['cus', String(Math.min(i, 190) % 65), i > 190 ? String(i % 90) : ''].join('-'),
+      user_hash: i < 60 ? `${'h'.repeat(60)}${i % 40}` : null,
+      trace_id: `trace${String(i % 200).padStart(8, '0')}`,
+      tags: i === n - 1 ? { last: 'row' } : null,
+    }));
+    const bytes = eventsToParquet(rows, { pages: GZIP_PAGES });
+    const reference = eventsToParquetGeneric(rows);
+    expect(await decode(bytes)).toEqual(await decode(reference));
+    const meta = (file: Uint8Array) =>
+      parquetMetadata(arrayBuffer(file)).row_groups[0]?.columns.map((c) => [
+        c.meta_data?.path_in_schema[0],
+        c.meta_data?.encodings.at(-1),
+        c.meta_data?.statistics,
+      ]);
+    expect(meta(bytes)).toEqual(meta(reference));
+  });
+
+  it('a required string missing before or after the dictionary pass stops: refused, and the next file is whole', () => {
+    const first = edge[0] as EventRow;
+    const many = (missingAt: number) =>
+      Array.from({ length: 300 }, (_, i) => ({
+        ...first,
+        event_id: `evt_req_${String(i).padStart(4, '0')}`,
+        ts: 1_000 + i,
+        feature: i === missingAt ? null : `feature-${i}`,
+      })) as unknown as EventRow[];
+    // Row 10 is met while the dictionary is small; row 250 only after it passed 64 values.
+    expect(() => eventsToParquet(many(10))).toThrow(/required value/);
+    expect(() => eventsToParquet(many(250))).toThrow(/required value/);
+    expect(eventsToParquet([first]).length).toBeGreaterThan(0);
+  });
+
   it('a required number missing, or a number column holding text: refused, naming the column', () => {
     const first = edge[0] as EventRow;
     const missing = { ...first, input_tokens: undefined } as unknown as EventRow;

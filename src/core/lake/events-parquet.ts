@@ -84,7 +84,7 @@ function encode(column: EventColumn, cells: EventCells, n: number): EncodedColum
       if (!strings) throw new Error(`events-parquet: column ${name} is not a string column`);
       return name === 'event_id'
         ? deltaStringColumn(strings as string[])
-        : stringColumn(strings, column.nullable);
+        : stringColumn(strings, column.nullable, name);
     case 'INT32':
     case 'DOUBLE':
       if (!numbers) throw new Error(`events-parquet: column ${name} is not a number column`);

@@ -1,3 +1,4 @@
+import { rememberTableBits, tableBits } from '../table-sizes.ts';
 import type { ByteBuffer } from './byte-buffer.ts';
 import { indexes as indexArray, numbers, scratch } from './column-scratch.ts';
 import {
@@ -65,7 +66,7 @@ export function numberColumn(
   const present_ = values.subarray(0, present);
 
   if (!sampleRejectsNumberDictionary(cells, n)) {
-    const ids = new NumberIds();
+    const ids = new NumberIds(tableBits(cells.column));
     const dictionary: number[] = [];
     const indexes = indexArray(present);
     let prev = Number.NaN;
@@ -86,6 +87,7 @@ export function numberColumn(
       }
       indexes[k] = prevId;
     }
+    rememberTableBits(cells.column, ids.capacityBits);
     if (dictionaryPays(dictionary.length * size, dictionary.length, present, present * size, 0)) {
       return encodedColumn(
         'RLE_DICTIONARY',

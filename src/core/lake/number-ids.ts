@@ -1,4 +1,4 @@
-/** The first capacity of a table: 1,024 slots, doubled whenever it is half full. */
+/** The first capacity of a table unless told otherwise: 1,024 slots, doubled whenever it is half full. */
 const FIRST_BITS = 10;
 /** One number's bits, for hashing a value that is not a 32-bit integer. */
 const bits = new Float64Array(1);
@@ -10,12 +10,24 @@ const halves = new Uint32Array(bits.buffer);
  * most of them new, for a dictionary the size rule then turns down (docs/benchmarks.md, ingest).
  */
 export class NumberIds {
-  private bits = FIRST_BITS;
-  private keys = new Float64Array(1 << FIRST_BITS);
+  private bits: number;
+  private keys: Float64Array;
   /** The id at each slot; -1 where the slot is empty. */
-  private ids = new Int32Array(1 << FIRST_BITS).fill(-1);
+  private ids: Int32Array;
   private size = 0;
   private nanId = -1;
+
+  /** `bits`: the table starts with 2^bits slots (see `StringIds`). */
+  constructor(bits = FIRST_BITS) {
+    this.bits = Math.min(Math.max(bits, FIRST_BITS), 30);
+    this.keys = new Float64Array(1 << this.bits);
+    this.ids = new Int32Array(1 << this.bits).fill(-1);
+  }
+
+  /** The table's size, as a power of two. */
+  get capacityBits(): number {
+    return this.bits;
+  }
 
   get(value: number): number | undefined {
     if (Number.isNaN(value)) return this.nanId < 0 ? undefined : this.nanId;

@@ -1,4 +1,5 @@
 import { StringIds } from '../string-ids.ts';
+import { rememberTableBits, tableBits } from '../table-sizes.ts';
 import type { ByteBuffer } from './byte-buffer.ts';
 import { definedFlags, indexes as indexArray, scratch } from './column-scratch.ts';
 import {
@@ -40,31 +41,24 @@ const SMALL_DICTIONARY = 64;
  * the sample, which hashes a thousand fresh strings, is only taken for a column whose dictionary grows large, or
  * whose bounds do not settle it. The answer, and so the file, is the rule's (docs/benchmarks.md, ingest).
  */
-export function stringColumn(cells: readonly (string | null)[], nullable: boolean): EncodedColumn {
+export function stringColumn(
+  cells: readonly (string | null)[],
+  nullable: boolean,
+  name = 'string column',
+): EncodedColumn {
   const n = cells.length;
   const defined = definedFlags(n);
-  let nulls = 0;
-  let totalChars = 0;
-  let shortest = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const value = cells[i];
-    if (value === null || value === undefined) {
-      if (!nullable) throw new Error('parquet required value is undefined');
-      nulls++;
-    } else {
-      defined[i] = 1;
-      totalChars += value.length;
-      if (value.length < shortest) shortest = value.length;
-    }
-  }
-  const present = n - nulls;
-  const levels = definitionLevels(defined, nullable);
-  const build = new DictionaryBuild(cells, present, totalChars);
+  const build = new DictionaryBuild(cells, nullable, defined, tableBits(name));
   let sampled = false;
   if (build.run(SMALL_DICTIONARY) === 'large') {
     sampled = true;
+    build.countRest();
     if (!sampleRejectsDictionary(cells, stringLength, 4)) build.run(Number.POSITIVE_INFINITY);
   }
+  rememberTableBits(name, build.ids.capacityBits);
+  const { present, totalChars, shortest } = build;
+  const nulls = n - present;
+  const levels = definitionLevels(defined, nullable);
   const { dictionary, distinctChars } = build;
   const usesDictionary =
     build.stopped === 'end' &&
@@ -80,7 +74,7 @@ export function stringColumn(cells: readonly (string | null)[], nullable: boolea
       'RLE_DICTIONARY',
       { page, count: dictionary.length },
       levels,
-      dictionaryIndexes(build.indexes, dictionary.length),
+      dictionaryIndexes(build.indexes.subarray(0, present), dictionary.length),
       n,
       nulls,
       stringStatistics(dictionary, ascii, nulls),
@@ -119,36 +113,50 @@ function sampleCannotReject(
 /**
  * A string column's dictionary and each present value's id, built a stretch at a time: `run` goes on from where
  * it stopped, until the column's end, until the dictionary can no longer pay, or until it would pass `limit`
- * values.
+ * values. The column's counts (present values, their characters, the shortest) and presence flags are taken in
+ * the same pass, so that a label column is read once; `countRest` takes them for the rows a stopped run has not
+ * reached. Until they are whole, a run does not ask whether the dictionary can still pay: it stops at `limit`
+ * (and a dictionary that could not pay part-way cannot pay at the end either, so the answer is the same).
  */
 class DictionaryBuild {
   readonly dictionary: string[] = [];
   readonly indexes: Int32Array;
   distinctChars = 0;
+  present = 0;
+  totalChars = 0;
+  shortest = Number.POSITIVE_INFINITY;
   stopped: 'end' | 'cannot pay' | 'large' | null = null;
-  private readonly ids: StringIds;
+  readonly ids: StringIds;
   private i = 0;
   private k = 0;
+  /** Rows before this one are in the counts. */
+  private counted = 0;
   private prev: string | null = null;
   private prevId = 0;
 
   constructor(
     private readonly cells: readonly (string | null)[],
-    private readonly present: number,
-    private readonly totalChars: number,
+    private readonly nullable: boolean,
+    private readonly defined: Uint8Array,
+    tableBits: number | undefined,
   ) {
-    this.ids = new StringIds(this.dictionary);
-    this.indexes = indexArray(present);
+    this.ids = new StringIds(this.dictionary, tableBits);
+    this.indexes = indexArray(cells.length);
   }
 
   run(limit: number): 'end' | 'cannot pay' | 'large' {
-    const { cells, dictionary, ids, indexes, present, totalChars } = this;
+    const { cells, dictionary, ids, indexes, defined } = this;
     const n = cells.length;
-    let { i, k, prev, prevId, distinctChars } = this;
+    const whole = this.counted === n;
+    let { i, k, prev, prevId, distinctChars, present, totalChars, shortest } = this;
+    const counted = this.counted;
     let stopped: 'end' | 'cannot pay' | 'large' = 'end';
     for (; i < n; i++) {
       const value = cells[i];
-      if (value === null || value === undefined) continue;
+      if (value === null || value === undefined) {
+        if (!this.nullable) throw new Error('parquet required value is undefined');
+        continue;
+      }
       if (value !== prev) {
         let id: number | undefined;
         if (dictionary.length <= SCAN_MAX) {
@@ -168,7 +176,7 @@ class DictionaryBuild {
           dictionary.push(value);
           ids.add(value, id);
           distinctChars += value.length;
-          if (dictionaryCannotPay(distinctChars, dictionary.length, present, totalChars, 4)) {
+          if (whole && dictionaryCannotPay(distinctChars, dictionary.length, present, totalChars, 4)) {
             stopped = 'cannot pay';
             break;
           }
@@ -177,14 +185,47 @@ class DictionaryBuild {
         prevId = id;
       }
       indexes[k++] = prevId;
+      if (i >= counted) {
+        defined[i] = 1;
+        present++;
+        totalChars += value.length;
+        if (value.length < shortest) shortest = value.length;
+      }
     }
     this.i = i;
     this.k = k;
     this.prev = prev;
     this.prevId = prevId;
     this.distinctChars = distinctChars;
+    this.present = present;
+    this.totalChars = totalChars;
+    this.shortest = shortest;
+    // The row a run stopped at is not done (not counted): the next run, or `countRest`, starts from it.
+    if (i > counted) this.counted = i;
     this.stopped = stopped;
     return stopped;
+  }
+
+  /** Takes the counts of the rows no run has reached. */
+  countRest(): void {
+    const { cells, defined } = this;
+    const n = cells.length;
+    let { present, totalChars, shortest } = this;
+    for (let i = this.counted; i < n; i++) {
+      const value = cells[i];
+      if (value === null || value === undefined) {
+        if (!this.nullable) throw new Error('parquet required value is undefined');
+        continue;
+      }
+      defined[i] = 1;
+      present++;
+      totalChars += value.length;
+      if (value.length < shortest) shortest = value.length;
+    }
+    this.present = present;
+    this.totalChars = totalChars;
+    this.shortest = shortest;
+    this.counted = n;
   }
 }
 
