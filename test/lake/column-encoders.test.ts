@@ -7,6 +7,7 @@ import { NumberIds } from '../../src/core/lake/number-ids.ts';
 import { writeRleBitPacked } from '../../src/core/lake/rle-hybrid.ts';
 import { reusableZstd } from '../../src/core/lake/zstd-context.ts';
 import { StringIds } from '../../src/core/string-ids.ts';
+import { rememberTableBits, tableBits } from '../../src/core/table-sizes.ts';
 import { tailHash } from '../../src/core/tail-hash.ts';
 import { Random } from '../../src/demo/random.ts';
 
@@ -196,6 +197,46 @@ describe('ByteBuffer: UTF-8 as TextEncoder writes it', () => {
     expect(out.asciiFrom(`${'a'.repeat(40)}\uD800`, 2)).toBe(false);
     expect(out.written()).toEqual(before);
     expect(Buffer.from(before).toString('latin1')).toBe('c3d4-7e5f-8a9b-0123456789abxyz');
+  });
+});
+
+describe('StringIds and NumberIds started at a size given (a table of the same name last grew to it)', () => {
+  it('a table started larger, or at less than its least, answers as one that grew', () => {
+    const random = new Random(8);
+    const strings = Array.from({ length: 3_000 }, () => `user-${random.int(0, 900)}`);
+    for (const bits of [0, 6, 12, 17]) {
+      const values: string[] = [];
+      const ids = new StringIds(values, bits);
+      const reference = new Map<string, number>();
+      for (const value of strings) {
+        const known = ids.getOrAdd(value, values.length);
+        expect(known < 0 ? undefined : known).toBe(reference.get(value));
+        if (known < 0) values.push(value);
+        if (!reference.has(value)) reference.set(value, reference.size);
+      }
+      expect(ids.capacityBits).toBe(Math.max(bits, 6, Math.ceil(Math.log2(2 * (reference.size + 1)))));
+    }
+    const numbers = Array.from({ length: 3_000 }, () => random.int(0, 2_500));
+    for (const bits of [0, 10, 15]) {
+      const ids = new NumberIds(bits);
+      const reference = new Map<number, number>();
+      for (const value of numbers) {
+        expect(ids.get(value)).toBe(reference.get(value));
+        if (!reference.has(value)) {
+          ids.add(value, reference.size);
+          reference.set(value, reference.size);
+        }
+      }
+      expect(ids.capacityBits).toBeGreaterThanOrEqual(Math.max(bits, 10));
+    }
+  });
+
+  it('a size remembered for a name is capped, so one huge table does not make every later one huge', () => {
+    rememberTableBits('test: a column', 25);
+    expect(tableBits('test: a column')).toBe(17);
+    rememberTableBits('test: a column', 9);
+    expect(tableBits('test: a column')).toBe(9);
+    expect(tableBits('test: a name never used')).toBeUndefined();
   });
 });
 

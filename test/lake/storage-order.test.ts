@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EventRow } from '../../src/core/lake/event-columns.ts';
-import { storageOrder } from '../../src/core/lake/storage-order.ts';
+import { StorageOrderTracker, storageOrder } from '../../src/core/lake/storage-order.ts';
 import { Random } from '../../src/demo/random.ts';
 
 // The events files' row order: ts, then event_id, then input position (docs/contracts.md). The answer is checked
@@ -98,5 +98,42 @@ describe('storageOrder', () => {
   it('no rows and one row', () => {
     expect(storageOrder([])).toEqual([]);
     expect(storageOrder([row(base, 'only')])).toEqual([0]);
+  });
+});
+
+describe('StorageOrderTracker', () => {
+  /** What the tracker, shown the rows one by one, gives as their order (null: not in time order). */
+  function tracked(rows: readonly EventRow[]): number[] | null {
+    const tracker = new StorageOrderTracker();
+    for (const r of rows) tracker.see(r);
+    const order = tracker.storageOrder(rows);
+    return order === null ? null : Array.from(order);
+  }
+
+  it('gives storageOrder’s answer for rows in time order, ties and repeats in any order; null otherwise', () => {
+    const random = new Random(77);
+    for (let trial = 0; trial < 600; trial++) {
+      const n = random.int(0, 14);
+      // Few distinct ts and ids, so that ties and repeats are common; in time order two times in three.
+      const rows = Array.from({ length: n }, () => row(base + random.int(0, 3), `id-${random.int(0, 3)}`));
+      if (random.int(0, 2) > 0) rows.sort((a, b) => a.ts - b.ts);
+      const inTimeOrder = rows.every((r, i) => i === 0 || r.ts >= (rows[i - 1] as EventRow).ts);
+      const label = rows.map((r) => `${r.ts - base} ${r.event_id}`).join(', ');
+      expect([label, tracked(rows)]).toEqual([label, inTimeOrder ? storageOrder(rows) : null]);
+    }
+  });
+
+  it('a large batch in time order with a few ties out of id order: only those runs move', () => {
+    const rows = Array.from({ length: 5_000 }, (_, i) => row(base + Math.floor(i / 3), `id-${(i * 7) % 5}`));
+    expect(tracked(rows)).toEqual(storageOrder(rows));
+    expect(tracked(rows)).not.toEqual(rows.map((_, i) => i));
+  });
+
+  it('a ts that is not a number, or rows other than those it saw: no order', () => {
+    expect(tracked([row(Number.NaN, 'a')])).toBeNull();
+    expect(tracked([row(base, 'a'), row(Number.NaN, 'b')])).toBeNull();
+    const tracker = new StorageOrderTracker();
+    tracker.see(row(base, 'a'));
+    expect(tracker.storageOrder([row(base, 'a'), row(base + 1, 'b')])).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
 import { type Rejection, rejectionKey, type Validation, validateEvent } from '@tokenledger/client/contract';
 import { mayBeOtlpJson, type RecordPayload, readRecord } from '../framing/read-record.ts';
 import { type FramedLine, FramingError, toText } from '../framing/record-framing.ts';
-import type { EventRow } from '../lake/event-columns.ts';
+import { type EventRow, utcDate } from '../lake/event-columns.ts';
+import { StorageOrderTracker } from '../lake/storage-order.ts';
 import { type Attributes, OtlpError, type OtlpSpan, type SpanVisitor } from '../otlp/otlp-span.ts';
 import { readJsonRequest } from '../otlp/read-json.ts';
 import { readProtoRequest } from '../otlp/read-proto.ts';
@@ -28,6 +29,20 @@ export interface BatchCounts {
   /** Broken rules by reason key (`field:code`); an event that breaks several rules counts under each. */
   reasons: Record<string, number>;
 }
+
+/** One UTC day's accepted events (see `EventBatch.days`). */
+export interface DayRows {
+  /** Days since 1970-01-01 (UTC). */
+  day: number;
+  /** The day as `YYYY-MM-DD`. */
+  dt: string;
+  rows: EventRow[];
+  /** Index (in the batch's records) of the earliest record these rows came from. */
+  firstRecord: number;
+  order: StorageOrderTracker;
+}
+
+const DAY_MS = 86_400_000;
 
 export function emptyCounts(): BatchCounts {
   return {
@@ -62,14 +77,12 @@ export function addCounts(into: BatchCounts, from: BatchCounts): void {
 export class EventBatch {
   /** The accepted events, in the order they were read. */
   readonly rows: EventRow[] = [];
-  /**
-   * For each of `rows`, the index in `records` of the record it came from. Two arrays rather than an object per
-   * event: the batch keeps every row until it is written (docs/benchmarks.md, ingest).
-   */
-  readonly rowRecords: number[] = [];
   readonly quarantined: QuarantineEntry[] = [];
   readonly records: StreamRecord[] = [];
   private readonly seen = new EventIdSet();
+  /** The accepted events by UTC day of `ts` (see `days`), and the day the last one fell in. */
+  private readonly byDay = new Map<number, DayRows>();
+  private lastDay: DayRows | null = null;
   private readonly counts: BatchCounts = emptyCounts();
 
   constructor(private readonly otlp: OtlpMapping = otlpMapping()) {}
@@ -101,6 +114,15 @@ export class EventBatch {
     for (const line of lines) this.addLine(record, position, line.index, line.text);
   }
 
+  /**
+   * The accepted events by UTC date of `ts`, dates in order, rows in the order read: each day's rows, the earliest
+   * record they came from, and whether they came in storage order (`StorageOrderTracker`), tracked as each was
+   * accepted, while fresh, so that writing them takes no pass over the rows to group or order them.
+   */
+  days(): readonly DayRows[] {
+    return [...this.byDay.values()].sort((a, b) => a.day - b.day);
+  }
+
   stats(): BatchCounts {
     return { ...this.counts, reasons: { ...this.counts.reasons } };
   }
@@ -124,7 +146,26 @@ export class EventBatch {
       return;
     }
     this.rows.push(row);
-    this.rowRecords.push(position);
+    // A batch is about in time order, so a row's day is usually the one before's.
+    const day = Math.floor(row.ts / DAY_MS);
+    let group = this.lastDay;
+    if (group === null || group.day !== day) {
+      group = this.byDay.get(day) ?? null;
+      if (group === null) {
+        group = {
+          day,
+          dt: utcDate(row.ts),
+          rows: [],
+          firstRecord: position,
+          order: new StorageOrderTracker(),
+        };
+        this.byDay.set(day, group);
+      }
+      this.lastDay = group;
+    }
+    group.rows.push(row);
+    group.order.see(row);
+    if (position < group.firstRecord) group.firstRecord = position;
     this.counts.accepted++;
   }
 

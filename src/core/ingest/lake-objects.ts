@@ -1,4 +1,3 @@
-import { type EventRow, utcDate } from '../lake/event-columns.ts';
 import { eventsToParquet } from '../lake/events-parquet.ts';
 import type { EventBatch } from './event-batch.ts';
 import type { QuarantineEntry } from './quarantine-entry.ts';
@@ -26,13 +25,13 @@ export function lakeObjects(batch: EventBatch): LakeObject[] {
   const range = `${first.stream}/${first.shardId}/${first.sequenceNumber}-${last.sequenceNumber}`;
   const objects: LakeObject[] = [];
 
-  for (const { dt, rows, firstRecord } of rowsByDate(batch.rows, batch.rowRecords)) {
+  for (const { dt, rows, firstRecord, order } of batch.days()) {
     objects.push({
       key: `events/dt=${dt}/${range}.parquet`,
       contentType: 'application/vnd.apache.parquet',
       firstRecord,
       rows: rows.length,
-      body: () => eventsToParquet(rows),
+      body: () => eventsToParquet(rows, { tracked: order }),
     });
   }
   const refusedByDate = groupBy(batch.quarantined, (q) => q.received_at.slice(0, 10));
@@ -46,38 +45,6 @@ export function lakeObjects(batch: EventBatch): LakeObject[] {
     });
   }
   return objects;
-}
-
-const DAY_MS = 86_400_000;
-
-/**
- * Accepted events by UTC date of `ts`, dates in order, rows in batch order, with the earliest record each
- * date's rows came from. A batch is in time order, so a row's day is usually the previous row's: the day is
- * looked up (and named) only when it changes.
- */
-function rowsByDate(
-  accepted: readonly EventRow[],
-  records: readonly number[],
-): { dt: string; rows: EventRow[]; firstRecord: number }[] {
-  const groups = new Map<number, { dt: string; rows: EventRow[]; firstRecord: number }>();
-  let day = Number.NaN;
-  let group: { dt: string; rows: EventRow[]; firstRecord: number } | undefined;
-  for (let i = 0; i < accepted.length; i++) {
-    const row = accepted[i] as EventRow;
-    const record = records[i] as number;
-    const d = Math.floor(row.ts / DAY_MS);
-    if (d !== day || group === undefined) {
-      day = d;
-      group = groups.get(d);
-      if (group === undefined) {
-        group = { dt: utcDate(row.ts), rows: [], firstRecord: record };
-        groups.set(d, group);
-      }
-    }
-    group.rows.push(row);
-    if (record < group.firstRecord) group.firstRecord = record;
-  }
-  return [...groups.values()].sort((a, b) => (a.dt < b.dt ? -1 : a.dt > b.dt ? 1 : 0));
 }
 
 function quarantineJsonl(entries: readonly QuarantineEntry[]): Uint8Array {

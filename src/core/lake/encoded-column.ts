@@ -97,33 +97,6 @@ export function dictionaryCannotPay(
   return !dictionaryPays(distinctBytes, distinct, present, totalBytes, prefix);
 }
 
-/**
- * hyparquet-writer's sample check, which skips building a dictionary for a column of (nearly) unique values:
- * up to 1,000 values spread over the column; more than 90% of their bytes distinct means PLAIN.
- */
-export function sampleRejectsDictionary<T>(
-  values: readonly (T | null)[],
-  sizeOf: (value: T) => number,
-  prefix: number,
-): boolean {
-  const n = values.length;
-  const samples = sampleSize(n);
-  const seen = new Set<T | null>();
-  let distinctBytes = 0;
-  let totalBytes = 0;
-  for (let i = 0; i < samples; i++) {
-    const value = values[samplePosition(i, samples, n)] ?? null;
-    if (value === null) continue;
-    const size = sizeOf(value) + prefix;
-    if (!seen.has(value)) {
-      seen.add(value);
-      distinctBytes += size;
-    }
-    totalBytes += size;
-  }
-  return totalBytes === 0 || distinctBytes / totalBytes > SAMPLE_DISTINCT_SHARE;
-}
-
 /** Above this share of distinct bytes in the sample, a column is written PLAIN. */
 export const SAMPLE_DISTINCT_SHARE = 0.9;
 

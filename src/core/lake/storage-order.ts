@@ -26,6 +26,68 @@ export function storageOrder(rows: readonly EventRow[]): number[] {
   return orderByPackedKeys(rows) ?? order.sort((a, b) => compareRows(rows, a, b));
 }
 
+/**
+ * Follows rows as they are appended, to give their storage order without a pass over them: a batch built row by
+ * row shows it each row while the row is fresh. A batch arrives about in time order (see above); while `ts` never
+ * decreases, the tracker notes where a run of rows of one `ts` holds event ids out of order (UUIDv7 ids made in
+ * the same millisecond are random after it), and the order is then the input order with those runs sorted.
+ */
+export class StorageOrderTracker {
+  /** Whether `ts` never decreased (nor was not a number) in the rows seen. */
+  inTimeOrder = true;
+  /** Where each run of rows of one `ts` whose event ids are not increasing begins (positions in the rows seen). */
+  private readonly tieRuns: number[] = [];
+  private seen = 0;
+  private runStart = 0;
+  private lastTs = Number.NEGATIVE_INFINITY;
+  private lastId = '';
+
+  see(row: EventRow): void {
+    const i = this.seen++;
+    if (!this.inTimeOrder) return;
+    const ts = row.ts;
+    if (ts > this.lastTs) this.runStart = i;
+    else if (ts === this.lastTs) {
+      if (!(row.event_id > this.lastId) && this.tieRuns[this.tieRuns.length - 1] !== this.runStart)
+        this.tieRuns.push(this.runStart);
+    } else {
+      this.inTimeOrder = false;
+      return;
+    }
+    this.lastTs = ts;
+    this.lastId = row.event_id;
+  }
+
+  /**
+   * The storage order of `rows`, which must be the rows this tracker saw, in the order it saw them (what
+   * `storageOrder` gives), or null when they did not come in time order (then `storageOrder` must sort them).
+   */
+  storageOrder(rows: readonly EventRow[]): ArrayLike<number> | null {
+    if (!this.inTimeOrder || rows.length !== this.seen) return null;
+    if (this.tieRuns.length === 0) return inputOrder(rows.length);
+    const order = inputOrder(rows.length).slice();
+    for (const start of this.tieRuns) {
+      const ts = (rows[start] as EventRow).ts;
+      let end = start + 1;
+      while (end < rows.length && (rows[end] as EventRow).ts === ts) end++;
+      const run = Array.from(order.subarray(start, end)).sort((a, b) => compareRows(rows, a, b));
+      for (let k = 0; k < run.length; k++) order[start + k] = run[k] as number;
+    }
+    return order;
+  }
+}
+
+/** `0, 1, …, n - 1`, a view of one array kept for every call. */
+export function inputOrder(n: number): Int32Array {
+  if (identity.length < n) {
+    identity = new Int32Array(Math.max(1024, 2 ** Math.ceil(Math.log2(n))));
+    for (let i = 0; i < identity.length; i++) identity[i] = i;
+  }
+  return identity.subarray(0, n);
+}
+
+let identity = new Int32Array(0);
+
 function compareRows(rows: readonly EventRow[], a: number, b: number): number {
   const ra = rows[a] as EventRow;
   const rb = rows[b] as EventRow;

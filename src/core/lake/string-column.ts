@@ -13,11 +13,9 @@ import {
   encodedColumn,
   SAMPLE_DISTINCT_SHARE,
   samplePosition,
-  sampleRejectsDictionary,
   sampleSize,
 } from './encoded-column.ts';
 
-const stringLength = (value: string) => value.length;
 /**
  * A dictionary of at most this many values is searched by comparing strings, not through its `StringIds` table:
  * for a few values (short labels, which JSON.parse may hand over already interned) comparing costs less than
@@ -53,7 +51,7 @@ export function stringColumn(
   if (build.run(SMALL_DICTIONARY) === 'large') {
     sampled = true;
     build.countRest();
-    if (!sampleRejectsDictionary(cells, stringLength, 4)) build.run(Number.POSITIVE_INFINITY);
+    if (!sampleRejectsStrings(cells)) build.run(Number.POSITIVE_INFINITY);
   }
   rememberTableBits(name, build.ids.capacityBits);
   const { present, totalChars, shortest } = build;
@@ -65,7 +63,7 @@ export function stringColumn(
     dictionaryPays(distinctChars, dictionary.length, present, totalChars, 4) &&
     (sampled ||
       sampleCannotReject(cells, distinctChars + 4 * dictionary.length, shortest + 4) ||
-      !sampleRejectsDictionary(cells, stringLength, 4));
+      !sampleRejectsStrings(cells));
   if (usesDictionary) {
     const page = plainStrings(dictionary, scratch.dictionary);
     // As many UTF-8 bytes as UTF-16 units: every value is ASCII, and compares with `<`.
@@ -87,6 +85,32 @@ export function stringColumn(
   const page = plainStrings(values, scratch.page);
   const ascii = page.length - 4 * values.length === totalChars;
   return encodedColumn('PLAIN', null, levels, page, n, nulls, stringStatistics(values, ascii, nulls));
+}
+
+/**
+ * hyparquet-writer's sample check, which skips building a dictionary for a column of (nearly) unique values: up to
+ * 1,000 values spread over the column; more than 90% of their bytes distinct (a value's bytes counted as its
+ * UTF-16 units, plus 4 for its length, as the rule counts them) means PLAIN. The distinct values are found through
+ * a `StringIds` table, not a `Set`, which would hash each fresh string over all its characters.
+ */
+function sampleRejectsStrings(cells: readonly (string | null)[]): boolean {
+  const n = cells.length;
+  const samples = sampleSize(n);
+  const seen: string[] = [];
+  const ids = new StringIds(seen, 11);
+  let distinctBytes = 0;
+  let totalBytes = 0;
+  for (let i = 0; i < samples; i++) {
+    const value = cells[samplePosition(i, samples, n)];
+    if (value === null || value === undefined) continue;
+    const size = value.length + 4;
+    if (ids.getOrAdd(value, seen.length) < 0) {
+      seen.push(value);
+      distinctBytes += size;
+    }
+    totalBytes += size;
+  }
+  return totalBytes === 0 || distinctBytes / totalBytes > SAMPLE_DISTINCT_SHARE;
 }
 
 /**
