@@ -116,8 +116,8 @@ export class EventBatch {
 
   /**
    * The accepted events by UTC date of `ts`, dates in order, rows in the order read: each day's rows, the earliest
-   * record they came from, and whether they came in storage order (`StorageOrderTracker`), tracked as each was
-   * accepted, while fresh, so that writing them takes no pass over the rows to group or order them.
+   * record they came from, and a `StorageOrderTracker` that saw them as each was accepted, while fresh, so that
+   * writing them takes no pass over the rows to group or order them.
    */
   days(): readonly DayRows[] {
     return [...this.byDay.values()].sort((a, b) => a.day - b.day);

@@ -1,6 +1,9 @@
 import { StringIds } from '../string-ids.ts';
 import { rememberTableBits, tableBits } from '../table-sizes.ts';
 
+/** The name the id set's size is remembered under (see `tableBits`). */
+const TABLE = 'event ids';
+
 /**
  * The event ids a batch has accepted, to drop repeats: a `StringIds` table over the ids, which looks an id up by
  * its last characters (the random end of a UUIDv7) and compares ids whole, so the answer is a `Set`'s whatever
@@ -22,5 +25,3 @@ export class EventIdSet {
     return true;
   }
 }
-
-const TABLE = 'event ids';

@@ -38,6 +38,7 @@ const SMALL_DICTIONARY = 64;
  * from its bounds (every sampled value is in the dictionary, and none is shorter than the column's shortest), so
  * the sample, which hashes a thousand fresh strings, is only taken for a column whose dictionary grows large, or
  * whose bounds do not settle it. The answer, and so the file, is the rule's (docs/benchmarks.md, ingest).
+ * `name`: the column's, under which its dictionary table's size is remembered for the next file (`tableBits`).
  */
 export function stringColumn(
   cells: readonly (string | null)[],
@@ -155,8 +156,9 @@ class DictionaryBuild {
   private k = 0;
   /** Rows before this one are in the counts. */
   private counted = 0;
-  private prev: string | null = null;
-  private prevId = 0;
+  /** The last present value and its id (-1 before the first), kept as a string so that comparing with it stays a comparison of strings. */
+  private prev = '';
+  private prevId = -1;
 
   constructor(
     private readonly cells: readonly (string | null)[],
@@ -181,7 +183,7 @@ class DictionaryBuild {
         if (!this.nullable) throw new Error('parquet required value is undefined');
         continue;
       }
-      if (value !== prev) {
+      if (prevId < 0 || value !== prev) {
         let id: number | undefined;
         if (dictionary.length <= SCAN_MAX) {
           for (let d = 0; d < dictionary.length; d++) {
