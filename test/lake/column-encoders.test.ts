@@ -2,7 +2,9 @@ import * as zlib from 'node:zlib';
 import { ByteWriter } from 'hyparquet-writer';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 import { describe, expect, it } from 'vitest';
+import { packBits } from '../../src/core/lake/bit-pack.ts';
 import { ByteBuffer } from '../../src/core/lake/byte-buffer.ts';
+import { dictionaryPays } from '../../src/core/lake/encoded-column.ts';
 import { NumberIds } from '../../src/core/lake/number-ids.ts';
 import { writeRleBitPacked } from '../../src/core/lake/rle-hybrid.ts';
 import { reusableZstd } from '../../src/core/lake/zstd-context.ts';
@@ -70,6 +72,53 @@ describe.skipIf(!zstdCompressSync)('reusableZstd: one context for every page', (
   });
 });
 
+describe('packBits: values LSB first, bit by bit', () => {
+  /** The reference: each value's bits one at a time, zeros past `available`. */
+  function reference(
+    values: Int32Array,
+    from: number,
+    to: number,
+    available: number,
+    width: number,
+  ): number[] {
+    const bits: number[] = [];
+    for (let i = from; i < to; i++) {
+      const v = i < available ? (values[i] as number) : 0;
+      for (let b = 0; b < width; b++) bits.push((v >>> b) & 1);
+    }
+    const out: number[] = [];
+    for (let i = 0; i < bits.length; i += 8) {
+      let byte = 0;
+      for (let b = 0; b < 8 && i + b < bits.length; b++) byte |= (bits[i + b] as number) << b;
+      out.push(byte);
+    }
+    return out;
+  }
+
+  it.each([0, 1, 2, 3, 4, 5, 8, 11, 24])(
+    'width %i: whole groups, partial ones, and positions past the values',
+    (width) => {
+      const random = new Random(width + 7);
+      const values = Int32Array.from({ length: 200 }, () => random.int(0, 2 ** width - 1));
+      for (let trial = 0; trial < 200; trial++) {
+        const from = random.int(0, 40);
+        const to = from + 8 * random.int(0, 12) + (random.chance(0.3) ? random.int(0, 7) : 0);
+        const available = random.chance(0.5) ? 200 : random.int(from, to + 3);
+        const bytes = new Uint8Array(512).fill(0xee);
+        const end = packBits(bytes, 5, values, from, to, available, width);
+        const want = reference(values, from, to, available, width);
+        expect([from, to, available, Array.from(bytes.subarray(5, end))]).toEqual([
+          from,
+          to,
+          available,
+          want,
+        ]);
+        expect(bytes[4]).toBe(0xee);
+      }
+    },
+  );
+});
+
 describe('writeRleBitPacked: the bytes of hyparquet-writer’s RLE / bit-packing hybrid', () => {
   /** Values with runs of every length around 8, at `width` bits. */
   function values(random: Random, n: number, width: number): Int32Array {
@@ -83,7 +132,7 @@ describe('writeRleBitPacked: the bytes of hyparquet-writer’s RLE / bit-packing
     return out;
   }
 
-  it.each([0, 1, 2, 3, 7, 8, 9, 12, 16, 20, 24])('bit width %i, lengths 0 to 300', (width) => {
+  it.each([0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 16, 20, 24])('bit width %i, lengths 0 to 300', (width) => {
     const random = new Random(width + 100);
     for (let n = 0; n <= 300; n += random.int(1, 13)) {
       const input = values(random, n, width);
@@ -272,5 +321,39 @@ describe('NumberIds: the answers of a Map from number to id', () => {
     expect(next).toBe(reference.size);
     // Grown from 1,024 slots several times, every id still found.
     for (const [value, id] of reference) expect(ids.get(value)).toBe(id);
+  });
+});
+
+describe('dictionaryPays: the rule’s index width, in integer operations', () => {
+  it('answers as the rule written with Math.ceil(Math.log2(distinct)) for every count up to 2^20 and around powers of two', () => {
+    const rule = (
+      distinctBytes: number,
+      distinct: number,
+      present: number,
+      totalBytes: number,
+      prefix: number,
+    ) => {
+      if (distinct === 0) return false;
+      const bitWidth = Math.ceil(Math.log2(distinct));
+      return (
+        2 * (distinctBytes + distinct * prefix + Math.ceil((present * bitWidth) / 8)) <=
+        totalBytes + present * prefix
+      );
+    };
+    const counts = Array.from({ length: 1 << 20 }, (_, i) => i);
+    for (let bits = 20; bits < 31; bits++) counts.push(2 ** bits - 1, 2 ** bits, 2 ** bits + 1);
+    for (const distinct of counts) {
+      // A PLAIN size at which the index width decides the answer: the dictionary's own bytes are small.
+      const present = 1_000_003;
+      const width = distinct <= 1 ? 0 : Math.ceil(Math.log2(distinct));
+      const edge = 2 * (distinct + Math.ceil((present * width) / 8));
+      for (const total of [edge - 1, edge, edge + 1]) {
+        if (
+          dictionaryPays(distinct, distinct, present, total, 0) !==
+          rule(distinct, distinct, present, total, 0)
+        )
+          throw new Error(`distinct ${distinct}, total ${total}`);
+      }
+    }
   });
 });

@@ -77,7 +77,9 @@ export function dictionaryPays(
   prefix: number,
 ): boolean {
   if (distinct === 0) return false;
-  const bitWidth = Math.ceil(Math.log2(distinct));
+  // ceil(log2(distinct)), as the rule computes it, in integer operations: `Math.log2` is a call into C, made here
+  // once for every new value of a dictionary being built.
+  const bitWidth = distinct <= 1 ? 0 : 32 - Math.clz32(distinct - 1);
   const indexBytes = Math.ceil((present * bitWidth) / 8);
   return 2 * (distinctBytes + distinct * prefix + indexBytes) <= totalBytes + present * prefix;
 }
