@@ -1,7 +1,7 @@
 import { type Rejection, rejectionKey, type Validation, validateEvent } from '@tokenledger/client/contract';
 import { mayBeOtlpJson, type RecordPayload, readRecord } from '../framing/read-record.ts';
 import { type FramedLine, FramingError, toText } from '../framing/record-framing.ts';
-import { type EventRow, utcDate } from '../lake/event-columns.ts';
+import { type EventRow, utcDate, utcDay } from '../lake/event-columns.ts';
 import { StorageOrderTracker } from '../lake/storage-order.ts';
 import { type Attributes, OtlpError, type OtlpSpan, type SpanVisitor } from '../otlp/otlp-span.ts';
 import { readJsonRequest } from '../otlp/read-json.ts';
@@ -41,8 +41,6 @@ export interface DayRows {
   firstRecord: number;
   order: StorageOrderTracker;
 }
-
-const DAY_MS = 86_400_000;
 
 export function emptyCounts(): BatchCounts {
   return {
@@ -147,7 +145,7 @@ export class EventBatch {
     }
     this.rows.push(row);
     // A batch is about in time order, so a row's day is usually the one before's.
-    const day = Math.floor(row.ts / DAY_MS);
+    const day = utcDay(row.ts);
     let group = this.lastDay;
     if (group === null || group.day !== day) {
       group = this.byDay.get(day) ?? null;

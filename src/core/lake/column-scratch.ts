@@ -38,28 +38,28 @@ export function reset(writer: ByteWriter): ByteWriter {
 
 /** `n` zeroed presence flags. */
 export function definedFlags(n: number): Uint8Array {
-  if (scratch.defined.length < n) scratch.defined = new Uint8Array(grow(n));
+  if (scratch.defined.length < n) scratch.defined = new Uint8Array(capacityFor(n));
   const flags = scratch.defined.subarray(0, n);
   flags.fill(0);
   return flags;
 }
 
 export function numbers(n: number): Float64Array {
-  if (scratch.numbers.length < n) scratch.numbers = new Float64Array(grow(n));
+  if (scratch.numbers.length < n) scratch.numbers = new Float64Array(capacityFor(n));
   return scratch.numbers.subarray(0, n);
 }
 
 export function indexes(n: number): Int32Array {
-  if (scratch.indexes.length < n) scratch.indexes = new Int32Array(grow(n));
+  if (scratch.indexes.length < n) scratch.indexes = new Int32Array(capacityFor(n));
   return scratch.indexes.subarray(0, n);
 }
 
 /** Offsets (n + 1), prefix and suffix lengths (n) of a DELTA_BYTE_ARRAY column. */
 export function deltaArrays(n: number): { offsets: Int32Array; prefixes: Int32Array; suffixes: Int32Array } {
   if (scratch.prefixes.length < n) {
-    scratch.offsets = new Int32Array(grow(n) + 1);
-    scratch.prefixes = new Int32Array(grow(n));
-    scratch.suffixes = new Int32Array(grow(n));
+    scratch.offsets = new Int32Array(capacityFor(n) + 1);
+    scratch.prefixes = new Int32Array(capacityFor(n));
+    scratch.suffixes = new Int32Array(capacityFor(n));
   }
   return {
     offsets: scratch.offsets.subarray(0, n + 1),
@@ -68,6 +68,7 @@ export function deltaArrays(n: number): { offsets: Int32Array; prefixes: Int32Ar
   };
 }
 
-function grow(n: number): number {
+/** The length a reused array grows to when `n` no longer fit: a power of two, at least 1,024. */
+export function capacityFor(n: number): number {
   return Math.max(1024, 2 ** Math.ceil(Math.log2(n)));
 }

@@ -1,3 +1,4 @@
+import { capacityFor } from './column-scratch.ts';
 import { EVENT_COLUMNS, type EventRow } from './event-columns.ts';
 
 /**
@@ -58,7 +59,7 @@ export function eventColumnCells(rows: readonly EventRow[], order: ArrayLike<num
   for (const cells of CELLS.strings.values()) cells.length = n;
   for (const cells of CELLS.numbers.values()) {
     if (cells.values.length < n) {
-      const size = Math.max(1024, 2 ** Math.ceil(Math.log2(n)));
+      const size = capacityFor(n);
       cells.values = new Float64Array(size);
       cells.defined = new Uint8Array(size);
     }

@@ -102,9 +102,14 @@ export function cellOf(row: EventRow, column: EventColumn): unknown {
 const DAY_MS = 86_400_000;
 const dayNames = new Map<number, string>();
 
+/** The UTC day of an epoch-ms instant, as days since 1970-01-01 (the day `utcDate` names). */
+export function utcDay(ms: number): number {
+  return Math.floor(ms / DAY_MS);
+}
+
 /** `YYYY-MM-DD` of an epoch-ms instant, in UTC (cached per day: it is asked once per event). */
 export function utcDate(ms: number): string {
-  const day = Math.floor(ms / DAY_MS);
+  const day = utcDay(ms);
   let name = dayNames.get(day);
   if (name === undefined) {
     name = new Date(day * DAY_MS).toISOString().slice(0, 10);

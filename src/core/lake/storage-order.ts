@@ -1,3 +1,4 @@
+import { capacityFor } from './column-scratch.ts';
 import type { EventRow } from './event-columns.ts';
 
 /**
@@ -70,8 +71,7 @@ export class StorageOrderTracker {
       const ts = (rows[start] as EventRow).ts;
       let end = start + 1;
       while (end < rows.length && (rows[end] as EventRow).ts === ts) end++;
-      const run = Array.from(order.subarray(start, end)).sort((a, b) => compareRows(rows, a, b));
-      for (let k = 0; k < run.length; k++) order[start + k] = run[k] as number;
+      sortRun(rows, order, start, end);
     }
     return order;
   }
@@ -80,13 +80,19 @@ export class StorageOrderTracker {
 /** `0, 1, …, n - 1`, a view of one array kept for every call. */
 export function inputOrder(n: number): Int32Array {
   if (identity.length < n) {
-    identity = new Int32Array(Math.max(1024, 2 ** Math.ceil(Math.log2(n))));
+    identity = new Int32Array(capacityFor(n));
     for (let i = 0; i < identity.length; i++) identity[i] = i;
   }
   return identity.subarray(0, n);
 }
 
 let identity = new Int32Array(0);
+
+/** Puts `order[start..end)`, positions of rows tied on `ts`, in (ts, event_id, position) order. */
+function sortRun(rows: readonly EventRow[], order: number[] | Int32Array, start: number, end: number): void {
+  const run = order.slice(start, end).sort((a, b) => compareRows(rows, a, b));
+  for (let k = 0; k < run.length; k++) order[start + k] = run[k] as number;
+}
 
 function compareRows(rows: readonly EventRow[], a: number, b: number): number {
   const ra = rows[a] as EventRow;
@@ -144,10 +150,7 @@ function orderTies(rows: readonly EventRow[], order: number[]): void {
       (rows[order[i] as number] as EventRow).ts === (rows[order[runStart] as number] as EventRow).ts
     )
       continue;
-    if (i - runStart > 1) {
-      const run = order.slice(runStart, i).sort((a, b) => compareRows(rows, a, b));
-      for (let k = 0; k < run.length; k++) order[runStart + k] = run[k] as number;
-    }
+    if (i - runStart > 1) sortRun(rows, order, runStart, i);
     runStart = i;
   }
 }
