@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isLabel, LABEL_PATTERN, validateEvent } from '../../packages/client/src/contract/validate.ts';
+import {
+  isLabel,
+  knownLabel,
+  LABEL_PATTERN,
+  validateEvent,
+} from '../../packages/client/src/contract/validate.ts';
 import { decodeRecord, encodeBatch, FramingError } from '../../src/core/framing/record-framing.ts';
 import { wireEventSchema } from '../helpers/reference-schema.ts';
 
@@ -187,6 +192,35 @@ describe('isLabel, the loop the contract reads labels with', () => {
         expect(isLabel(text)).toBe(LABEL_PATTERN.test(text));
       }),
       { numRuns: 20_000 },
+    );
+  });
+
+  it('answers as LABEL_PATTERN does through its cache of known labels, whatever came before', () => {
+    // Runs of strings of one length and last character share a slot of the cache: valid and broken ones, and
+    // copies of one text made anew (equal, not the same string), in any order.
+    const slotMates = fc
+      .tuple(fc.integer({ min: 1, max: 66 }), fc.constantFrom(...'a0-.Z \u00e9'.split('')))
+      .chain(([length, last]) =>
+        fc.array(
+          fc
+            .string({ unit: near, minLength: length - 1, maxLength: length - 1 })
+            .map((head) => `${head}${last}`),
+          { minLength: 1, maxLength: 6 },
+        ),
+      );
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(slotMates, fc.array(labelish, { maxLength: 6 })), { maxLength: 8 }),
+        (runs) => {
+          for (const text of runs.flat()) {
+            const fresh = [...text].join('');
+            const expected = LABEL_PATTERN.test(text) ? text : null;
+            expect([fresh, knownLabel(fresh)]).toEqual([fresh, expected]);
+            expect([text, knownLabel(text)]).toEqual([text, expected]);
+          }
+        },
+      ),
+      { numRuns: 5_000 },
     );
   });
 

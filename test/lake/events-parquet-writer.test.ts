@@ -1,5 +1,6 @@
 import * as zlib from 'node:zlib';
 import type { ReceivedEvent } from '@tokenledger/client/contract';
+import fc from 'fast-check';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/local-query-engine.ts';
@@ -388,6 +389,81 @@ describe('events writer: the same file contents as the generic writer', () => {
     const rows = demo.slice(0, 2_000);
     expect(eventsToParquet([...rows].reverse(), { pages: GZIP_PAGES })).toEqual(
       eventsToParquet(rows, { pages: GZIP_PAGES }),
+    );
+  });
+});
+
+describe('events writer: shortcuts that must not change the file', () => {
+  const first = edgeRows()[0] as EventRow;
+  /** Each column chunk's statistics and last encoding: what the file says of its columns besides their values. */
+  const described = (bytes: Uint8Array) =>
+    parquetMetadata(arrayBuffer(bytes)).row_groups.flatMap((g) =>
+      g.columns.map((c) => [
+        c.meta_data?.path_in_schema,
+        c.meta_data?.statistics,
+        c.meta_data?.encodings.at(-1),
+      ]),
+    );
+  /** A string made anew, as JSON.parse makes each row's (no two rows share a string object). */
+  const fresh = (text: string) => [...text].join('');
+
+  it('event id bounds taken from each id and the one before it: the generic writer’s statistics, in any order', async () => {
+    // Ids over a few characters, so that neighbours share prefixes, are equal, or are each other's start; the rows
+    // are stored in this order (ts rising), ascending, descending or mixed.
+    const id = fc.string({ unit: fc.constantFrom('a', 'b', 'B', '0', '-', '_'), minLength: 1, maxLength: 6 });
+    const ids = fc.oneof(
+      fc.array(id, { minLength: 1, maxLength: 40 }),
+      fc.array(id, { minLength: 1, maxLength: 40 }).map((a) => [...a].sort()),
+      fc.array(id, { minLength: 1, maxLength: 40 }).map((a) => [...a].sort().reverse()),
+    );
+    await fc.assert(
+      fc.asyncProperty(ids, async (eventIds) => {
+        const rows = eventIds.map((eventId, i) => ({ ...first, event_id: fresh(eventId), ts: 1_000 + i }));
+        const bytes = eventsToParquet(rows, { pages: GZIP_PAGES });
+        const generic = eventsToParquetGeneric(rows);
+        expect(described(bytes)).toEqual(described(generic));
+        expect(await decode(bytes)).toEqual(await decode(generic));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('label dictionaries of 5 to 64 values, many of one length and last character: the generic writer’s file', async () => {
+    // Values that share a length and a last character meet in one slot of the dictionary pass's cache of recent
+    // values, so each turns the other out; the dictionary, its order and every row's value must not change.
+    // The empty string too: the writer stores whatever it is given.
+    const label = fc.oneof(
+      { arbitrary: fc.constant(''), weight: 1 },
+      {
+        arbitrary: fc
+          .tuple(
+            fc.constantFrom('x', 'xy', 'xyz'),
+            fc.integer({ min: 0, max: 99 }),
+            fc.constantFrom('a', 'b'),
+          )
+          .map(([head, n, last]) => `${head}-${String(n).padStart(2, '0')}${last}`),
+        weight: 20,
+      },
+    );
+    const column = fc
+      .uniqueArray(label, { minLength: 5, maxLength: 64 })
+      .chain((values) => fc.array(fc.constantFrom(...values), { minLength: values.length, maxLength: 300 }));
+    await fc.assert(
+      fc.asyncProperty(column, column, async (features, models) => {
+        const n = Math.min(features.length, models.length);
+        const rows = Array.from({ length: n }, (_, i) => ({
+          ...first,
+          event_id: `evt_recent_${String(i).padStart(3, '0')}`,
+          ts: 1_000 + i,
+          feature: fresh(features[i] as string),
+          model: fresh(models[i] as string),
+        }));
+        const bytes = eventsToParquet(rows, { pages: GZIP_PAGES });
+        const generic = eventsToParquetGeneric(rows);
+        expect(described(bytes)).toEqual(described(generic));
+        expect(await decode(bytes)).toEqual(await decode(generic));
+      }),
+      { numRuns: 60 },
     );
   });
 });

@@ -140,21 +140,37 @@ export function deltaStringColumn(cells: readonly string[]): EncodedColumn {
   let prev = '';
   let min = '';
   let max = '';
+  // Whether the previous value is the column's max (min) so far: the order of a value and the one before comes
+  // free from their first differing character, so a column in about ascending order (event ids sorted by time)
+  // needs no comparison of whole strings for its bounds.
+  let prevIsMax = true;
+  let prevIsMin = true;
   for (let i = 0; i < n; i++) {
     const value = cells[i];
     if (typeof value !== 'string') throw new Error('parquet required value is undefined');
     const length = value.length;
-    const most = Math.min(length, prev.length);
+    const prevLength = prev.length;
+    const most = Math.min(length, prevLength);
     let shared = 0;
     while (shared < most && value.charCodeAt(shared) === prev.charCodeAt(shared)) shared++;
     if (!text.asciiFrom(value, shared)) return deltaUtf8Column(cells);
     prefixes[i] = shared;
     suffixes[i] = length - shared;
+    // ASCII strings: UTF-16 order is byte order.
+    const order = shared < most ? value.charCodeAt(shared) - prev.charCodeAt(shared) : length - prevLength;
     if (i === 0) {
       min = value;
       max = value;
-    } else if (value > max) max = value;
-    else if (value < min) min = value;
+    } else if (order > 0) {
+      // Above the previous value, so not below the min.
+      prevIsMax = prevIsMax || value > max;
+      if (prevIsMax) max = value;
+      prevIsMin = false;
+    } else if (order < 0) {
+      prevIsMin = prevIsMin || value < min;
+      if (prevIsMin) min = value;
+      prevIsMax = false;
+    }
     prev = value;
   }
   const statistics: ChunkStatistics = {

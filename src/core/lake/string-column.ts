@@ -30,6 +30,16 @@ const SCAN_MAX = 4;
 const SMALL_DICTIONARY = 64;
 
 /**
+ * A dictionary of at most this many values (past `SCAN_MAX`) is searched first among the values last found in it,
+ * one a slot picked by its length and last character (`RECENT_MASK + 1` slots): a label column's values are few
+ * and mostly differ there, so a value is nearly always its slot's, found with one comparison of strings instead
+ * of its `tailHash` over 8 characters (docs/benchmarks.md, ingest). Past it (user hashes, customer ids, values
+ * seldom met twice in a row of slots), straight to the table.
+ */
+const RECENT_MAX = 64;
+const RECENT_MASK = 63;
+
+/**
  * A string column (UTF-8 byte arrays), dictionary-encoded where hyparquet-writer's rule says it pays, else
  * PLAIN. Rows come sorted, so a value usually equals the previous one and costs no dictionary lookup.
  *
@@ -152,6 +162,9 @@ class DictionaryBuild {
   shortest = Number.POSITIVE_INFINITY;
   stopped: 'end' | 'cannot pay' | 'large' | null = null;
   readonly ids: StringIds;
+  /** The value last found in each slot (see `RECENT_MAX`), and its id. */
+  private readonly recent: string[] = new Array<string>(RECENT_MASK + 1).fill('');
+  private readonly recentIds = new Int32Array(RECENT_MASK + 1);
   private i = 0;
   private k = 0;
   /** Rows before this one are in the counts. */
@@ -171,7 +184,7 @@ class DictionaryBuild {
   }
 
   run(limit: number): 'end' | 'cannot pay' | 'large' {
-    const { cells, dictionary, ids, indexes, defined } = this;
+    const { cells, dictionary, ids, indexes, defined, recent, recentIds } = this;
     const n = cells.length;
     const whole = this.counted === n;
     let { i, k, prev, prevId, distinctChars, present, totalChars, shortest } = this;
@@ -190,6 +203,18 @@ class DictionaryBuild {
             if (dictionary[d] === value) {
               id = d;
               break;
+            }
+          }
+        } else if (dictionary.length <= RECENT_MAX && value.length > 0) {
+          // (The slots start out holding '', so the empty string goes to the table.)
+          const length = value.length;
+          const slot = (length * 31 + value.charCodeAt(length - 1)) & RECENT_MASK;
+          if (recent[slot] === value) id = recentIds[slot];
+          else {
+            id = ids.get(value);
+            if (id !== undefined) {
+              recent[slot] = value;
+              recentIds[slot] = id;
             }
           }
         } else id = ids.get(value);

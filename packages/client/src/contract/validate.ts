@@ -51,10 +51,10 @@ function validEventOrNull(input: unknown, receivedAt: number): ReceivedEvent | n
   const ts = parseTimestamp(tsText);
   if (ts === null || ts < L.earliestTs || ts > receivedAt + L.futureSkewMs) return null;
   // A label that already matches the pattern is its own normalisation (no spaces, no capitals).
-  const feature = e.feature;
-  if (typeof feature !== 'string' || !isLabel(feature)) return null;
-  const cohort = e.cohort;
-  if (typeof cohort !== 'string' || !isLabel(cohort)) return null;
+  const feature = typeof e.feature === 'string' ? knownLabel(e.feature) : null;
+  if (feature === null) return null;
+  const cohort = typeof e.cohort === 'string' ? knownLabel(e.cohort) : null;
+  if (cohort === null) return null;
   const customerId = optionalString(e.customer_id, L.customerIdMax);
   if (customerId === undefined) return null;
   const userHash = optionalString(e.user_hash, L.userHashMax);
@@ -168,6 +168,30 @@ export function isLabel(text: string): boolean {
     if (c > 127 || LABEL_CHARS[c] === 0) return false;
   }
   return true;
+}
+
+/**
+ * Labels that passed `isLabel`, each in a slot picked by its length and last character. A feature or cohort is one
+ * of a few values, so an event's is nearly always one seen before: comparing it with the slot's label (a native
+ * comparison of two strings) costs a fraction of reading it character by character, as `isLabel` must (each
+ * `charCodeAt` is a few instructions of its own: about 50 ns a label in the consumer; docs/benchmarks.md, ingest).
+ */
+const KNOWN_LABELS: string[] = new Array<string>(128).fill('');
+
+/**
+ * `text` when it is a label (`isLabel`), else null; answered from `KNOWN_LABELS` when `text` equals the label in its
+ * slot (it passed, so it passes), and then that label is returned: the same characters, one string for all the
+ * events that carry them, so that a consumer holding many events holds one copy, and compares them by reference.
+ */
+export function knownLabel(text: string): string | null {
+  const n = text.length;
+  if (n === 0 || n > 64) return null;
+  const slot = (n * 31 + text.charCodeAt(n - 1)) & 127;
+  const known = KNOWN_LABELS[slot] as string;
+  if (known === text) return known;
+  if (!isLabel(text)) return null;
+  KNOWN_LABELS[slot] = text;
+  return text;
 }
 
 /** An optional string of at most `max` UTF-16 units: the string, null when absent, undefined when it breaks a rule. */
