@@ -9,6 +9,9 @@
 -- `unpriced_bit` is the usage type's bit of nonzero_usage (1 input, 2 cache_read, 4 cache_write, 8 cache_write_1h,
 -- 16 output) when the type is a token type neither a bucket nor a price covers, else 0: a group of usage_hourly is
 -- unpriced when it used such a type. Looked up once per key and hour, and joined to the groups by equality.
+-- A price's open end (valid_to null) is compared as a far-off instant rather than with `valid_to IS NULL OR`: the
+-- OR made DuckDB join every hour to every price row in a nested loop, where equalities and two bounds hash
+-- (docs/benchmarks.md, margin).
 CREATE OR REPLACE VIEW hourly_rates AS
 SELECT
   rates.*,
@@ -43,9 +46,9 @@ FROM (
   LEFT JOIN price_book p
     ON p.provider = k.provider AND p.model = k.price_model AND p.usage_type = k.usage_type
     AND p.service_tier = k.service_tier AND p.context_tier = k.context_tier
-    AND p.valid_from <= k.hour AND (p.valid_to IS NULL OR k.hour < p.valid_to)
+    AND p.valid_from <= k.hour AND k.hour < coalesce(p.valid_to, TIMESTAMP '9999-12-31 00:00:00')
   LEFT JOIN price_book s
     ON s.provider = k.provider AND s.model = k.price_model AND s.usage_type = k.usage_type
     AND s.service_tier = 'standard' AND s.context_tier = 'standard'
-    AND s.valid_from <= k.hour AND (s.valid_to IS NULL OR k.hour < s.valid_to)
+    AND s.valid_from <= k.hour AND k.hour < coalesce(s.valid_to, TIMESTAMP '9999-12-31 00:00:00')
 ) rates
