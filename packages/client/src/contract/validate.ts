@@ -190,7 +190,8 @@ export function knownLabel(text: string): string | null {
   const known = KNOWN_LABELS[slot] as string;
   if (known === text) return known;
   if (!isLabel(text)) return null;
-  KNOWN_LABELS[slot] = text;
+  // Kept as a string of its own: a label cut from a larger text (a slice) would otherwise keep that text alive.
+  KNOWN_LABELS[slot] = text.split('').join('');
   return text;
 }
 
